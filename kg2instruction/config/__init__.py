@@ -1,0 +1,1 @@
+"""Validated configuration: pipelines, themes, granularity overlays (pydantic, unknown keys rejected)."""

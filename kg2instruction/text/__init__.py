@@ -1,0 +1,1 @@
+"""Text utilities shared across sources, the KG and stages."""
