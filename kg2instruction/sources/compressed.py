@@ -1,0 +1,99 @@
+"""Open plain, gzip or bzip2 dump files by content, with errors that name the file and position.
+
+Dumps arrive as `.bz2` (often multistream), `.gz` or plain; the extension is not trusted, the magic
+bytes are. bzip2 goes through indexed_bzip2 (parallel block decoding, several times faster than the
+stdlib on multi-core machines) unless `threads == 1`. Decoder failures (a truncated download, a
+corrupt block) surface as `InputError` naming the file and the decompressed byte offset reached,
+instead of a bare `EOFError` or a C++ `std::exception`.
+"""
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import os
+from pathlib import Path
+from typing import BinaryIO
+
+from kg2instruction.errors import InputError
+
+BZ2_MAGIC = b"BZh"
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def detect_compression(path: str | Path) -> str:
+    """'bz2', 'gzip' or 'plain', from the first bytes of the file."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(3)
+    except FileNotFoundError:
+        raise InputError(path, "file not found") from None
+    except IsADirectoryError:
+        raise InputError(path, "expected a file, found a directory") from None
+    if head.startswith(BZ2_MAGIC):
+        return "bz2"
+    if head.startswith(GZIP_MAGIC):
+        return "gzip"
+    return "plain"
+
+
+class _CheckedRaw(io.RawIOBase):
+    """Raw stream that converts decoder errors into InputError with the position reached."""
+
+    def __init__(self, inner: BinaryIO, path: Path, kind: str) -> None:
+        super().__init__()
+        self._inner = inner
+        self._path = path
+        self._kind = kind
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        try:
+            data = self._inner.read(len(buffer))
+        except (EOFError, OSError, RuntimeError, ValueError, gzip.BadGzipFile) as exc:
+            reason = "truncated" if isinstance(exc, EOFError) else "corrupt or truncated"
+            raise InputError(self._path, f"{reason} {self._kind} data ({exc.__class__.__name__}: "
+                                         f"{exc}) after {self._pos} decompressed bytes") from None
+        n = len(data)
+        buffer[:n] = data
+        self._pos += n
+        return n
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._inner.close()
+            finally:
+                super().close()
+
+
+def open_binary(path: str | Path, threads: int | None = None) -> io.BufferedReader:
+    """Open a possibly compressed file for streaming reads. Always use it as a context manager:
+    indexed_bzip2 worker threads must be joined before interpreter shutdown."""
+    path = Path(path)
+    kind = detect_compression(path)
+    if kind == "bz2":
+        threads = threads if threads is not None else min(4, os.cpu_count() or 1)
+        if threads > 1:
+            import indexed_bzip2
+
+            inner: BinaryIO = indexed_bzip2.open(str(path), parallelization=threads)
+        else:
+            inner = bz2.open(path, "rb")
+    elif kind == "gzip":
+        inner = gzip.open(path, "rb")
+    else:
+        inner = open(path, "rb")
+    return io.BufferedReader(_CheckedRaw(inner, path, kind), buffer_size=1 << 20)
+
+
+def open_text(path: str | Path, threads: int | None = None, errors: str = "strict") -> io.TextIOWrapper:
+    """Text (UTF-8) view of `open_binary`; invalid UTF-8 raises unless `errors` says otherwise."""
+    return io.TextIOWrapper(open_binary(path, threads), encoding="utf-8", errors=errors, newline="")
