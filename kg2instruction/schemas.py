@@ -32,3 +32,52 @@ PARAGRAPHS = pa.schema([
     ("subject_spans", pa.list_(SPAN)),  # bold mentions of the page's own subject
     ("source", pa.string()),         # dump/corpus id the paragraph came from (provenance)
 ])
+
+# One row per mention found in a paragraph (identify_mentions). `qid` is set only where the source
+# makes it certain (a sitelink, the page's own QID, a repeat of a certain mention, a neighbour label);
+# everything else is left to the disambiguation stage.
+MENTIONS = pa.schema([
+    ("mention_id", pa.string()),     # f"{paragraph_id}:{start}-{end}"
+    ("paragraph_id", pa.string()),
+    ("start", pa.int32()),
+    ("end", pa.int32()),
+    ("surface", pa.string()),        # == text[start:end]
+    ("source", pa.string()),         # link | subject | repeat | neighbour | ner | time | quantity
+    ("ner_label", pa.string()),      # NER label when source == ner (or the value kind), else null
+    ("link_target", pa.string()),    # resolved link title for links (and repeats of links), else null
+    ("qid", pa.string()),            # certain QID, else null
+    ("value", pa.string()),          # normalised value for time/quantity mentions (ISO date, amount)
+])
+
+# Mentions after candidate generation and disambiguation (link_entities). Unlinked mentions stay,
+# with qid null, so later stages and reports can see what was not resolved.
+LINKED_MENTIONS = pa.schema(list(MENTIONS) + [
+    ("linked_by", pa.string()),      # sitelink | page | overlap | unique | link_target | unlinked ...
+    ("score", pa.float64()),         # tail-label overlap score of the chosen candidate
+    ("runner_up_qid", pa.string()),
+    ("runner_up_score", pa.float64()),
+    ("n_candidates", pa.int32()),
+    ("types", pa.list_(pa.string())),  # entity type categories (themes/entity_types.yaml)
+])
+
+# One row per candidate triple grounded in a paragraph, with full provenance.
+TRIPLES = pa.schema([
+    ("triple_id", pa.string()),      # f"{paragraph_id}:{head_mention}|{pid}|{direction}|{tail_mention}"
+    ("paragraph_id", pa.string()),
+    ("head", pa.string()),           # surface as in the text
+    ("head_start", pa.int32()),
+    ("head_end", pa.int32()),
+    ("head_qid", pa.string()),
+    ("head_type", pa.string()),
+    ("tail", pa.string()),
+    ("tail_start", pa.int32()),
+    ("tail_end", pa.int32()),
+    ("tail_qid", pa.string()),       # null for value tails
+    ("tail_value", pa.string()),     # normalised ISO time / amount for value tails
+    ("tail_type", pa.string()),
+    ("pid", pa.string()),
+    ("direction", pa.string()),      # forward: KG (head pid tail); reverse: KG (tail pid head)
+    ("relation", pa.string()),       # theme label (en) after granularity; null before labelling
+    ("rule", pa.string()),           # how the triple was produced: kg_pair, time_value, alias, chain...
+    ("theme", pa.string()),
+])
