@@ -1,0 +1,65 @@
+"""Entity-type categories of linked mentions: P31, then P279 upwards, onto the 14 categories.
+
+The closure itself is the knowledge graph's job (`KnowledgeGraph.types`, one batched, cycle-safe,
+depth-bounded query per call, identical on both backends); this module decides what a mention's
+*one* category is: the highest-priority category its classes reach (`themes/entity_types.yaml`
+`priority`), `time`/`measure` for value mentions by their datatype, `other` when nothing is
+reached. Results are cached per resolver, and a resolver lives for one shard, so a QID seen in
+many paragraphs costs one lookup.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from kg2instruction.config.entity_types import FALLBACK_CATEGORY, EntityTypes
+from kg2instruction.kg.protocol import KnowledgeGraph
+
+# Mention sources that are values rather than entities, and the category their datatype implies.
+VALUE_SOURCE_CATEGORIES: Mapping[str, str] = {"time": "time", "quantity": "measure"}
+
+
+class TypeResolver:
+    """Category of each QID under one `EntityTypes` configuration, cached for its lifetime."""
+
+    def __init__(self, kg: KnowledgeGraph, entity_types: EntityTypes) -> None:
+        self._kg = kg
+        self._entity_types = entity_types
+        self._roots = {name: list(spec.root_classes)
+                       for name, spec in entity_types.categories.items() if spec.root_classes}
+        self._rank = {name: i for i, name in enumerate(entity_types.priority)}
+        self._cache: dict[str, str] = {}
+        self.lookups = 0   # QIDs sent to the KG (for the funnel / benchmarks)
+
+    def categories(self, qids: Iterable[str]) -> dict[str, str]:
+        """One category per QID (`other` when no root class is reached)."""
+        wanted = list(dict.fromkeys(qids))
+        missing = [q for q in wanted if q not in self._cache]
+        if missing:
+            self.lookups += len(missing)
+            reached = self._kg.types(missing, self._roots, self._entity_types.max_depth)
+            for qid in missing:
+                self._cache[qid] = self.best(reached.get(qid, ()))
+        return {q: self._cache[q] for q in wanted}
+
+    def best(self, categories: Sequence[str]) -> str:
+        """The configured-priority winner among reached categories."""
+        ranked = [c for c in categories if c in self._rank]
+        return min(ranked, key=self._rank.__getitem__) if ranked else FALLBACK_CATEGORY
+
+    def all_categories(self, qids: Iterable[str]) -> dict[str, list[str]]:
+        """Every category each QID reaches (priority order), for theme routing where a page
+        subject that is both a human and an organism should still route by priority but a
+        report may want all."""
+        wanted = list(dict.fromkeys(qids))
+        reached = self._kg.types(wanted, self._roots, self._entity_types.max_depth)
+        return {q: sorted(reached.get(q, ()), key=lambda c: self._rank.get(c, len(self._rank)))
+                for q in wanted}
+
+
+def mention_category(source: str, qid: str | None, resolved: Mapping[str, str]) -> str:
+    """Category of one mention: by datatype for value mentions, else its QID's category."""
+    if source in VALUE_SOURCE_CATEGORIES:
+        return VALUE_SOURCE_CATEGORIES[source]
+    if qid is None:
+        return FALLBACK_CATEGORY
+    return resolved.get(qid, FALLBACK_CATEGORY)

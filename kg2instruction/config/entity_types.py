@@ -1,0 +1,139 @@
+"""The 14 entity-type categories of the paper and the Wikidata root classes that define them.
+
+Themes constrain relation heads and tails by these categories, and the typing stage maps an entity's
+P31/P279 classes onto them. The categories are a fixed vocabulary (themes written by different
+analysts must agree on it); which Wikidata classes fall under each is analyst-editable data in
+`themes/entity_types.yaml`. An entity whose classes reach several categories gets the first one in
+the file's `priority` order, so "university" (organization) beats "building" for a campus article.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated, Literal, get_args
+
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator,
+                      model_validator)
+
+from kg2instruction.config.yaml_loader import load_yaml, validate
+from kg2instruction.errors import ConfigError
+
+Category = Literal[
+    "human", "geographic_region", "organization", "event", "organism", "product", "medicine",
+    "transport", "architectural_structure", "astronomical_object", "natural_science", "time",
+    "measure", "other",
+]
+CATEGORIES: tuple[str, ...] = get_args(Category)
+FALLBACK_CATEGORY = "other"
+# Value mentions (dates, quantities) are typed by their datatype, never through classes.
+VALUE_CATEGORIES: frozenset[str] = frozenset({"time", "measure"})
+
+QID_PATTERN = re.compile(r"^Q[1-9][0-9]*$")
+Qid = Annotated[str, StringConstraints(pattern=QID_PATTERN.pattern)]
+
+
+class LocalizedText(BaseModel):
+    """A display string in both languages the project generates data for."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    en: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    zh: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+    def in_lang(self, lang: str) -> str:
+        """The text in `lang` ('en' or 'zh'; regional Chinese codes fall back to zh)."""
+        if lang == "en":
+            return self.en
+        if lang.startswith("zh"):
+            return self.zh
+        raise ValueError(f"unsupported language {lang!r}: expected 'en' or 'zh'")
+
+
+class CategorySpec(BaseModel):
+    """One category: its display label and the Wikidata classes whose instances belong to it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: LocalizedText
+    root_classes: list[Qid] = Field(default_factory=list)
+
+
+class EntityTypes(BaseModel):
+    """`themes/entity_types.yaml`: root classes per category plus the tie-break priority."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    categories: dict[Category, CategorySpec]
+    priority: list[Category]
+    max_depth: int = Field(default=10, ge=1, le=50,
+                           description="P279 levels walked upwards from a direct P31 class")
+    _class_index: dict[str, str] = PrivateAttr(default_factory=dict)
+    _rank: dict[str, int] = PrivateAttr(default_factory=dict)
+
+    @field_validator("categories")
+    @classmethod
+    def _all_categories_present(cls, value: dict[str, CategorySpec]) -> dict[str, CategorySpec]:
+        missing = [c for c in CATEGORIES if c not in value]
+        if missing:
+            raise ValueError(f"missing categories {missing}; all 14 must be defined")
+        for name in VALUE_CATEGORIES | {FALLBACK_CATEGORY}:
+            if value[name].root_classes:
+                raise ValueError(f"category '{name}' is assigned by datatype/fallback and must not "
+                                 f"list root_classes")
+        seen: dict[str, str] = {}
+        for name, spec in value.items():
+            for qid in spec.root_classes:
+                if qid in seen and seen[qid] != name:
+                    raise ValueError(f"{qid} is listed under both '{seen[qid]}' and '{name}'; "
+                                     f"use `priority` to rank categories instead")
+                seen[qid] = name
+        return value
+
+    @model_validator(mode="after")
+    def _priority_is_complete(self) -> EntityTypes:
+        classed = [c for c in CATEGORIES if c not in VALUE_CATEGORIES and c != FALLBACK_CATEGORY]
+        dupes = sorted({c for c in self.priority if self.priority.count(c) > 1})
+        missing = [c for c in classed if c not in self.priority]
+        if dupes or missing:
+            raise ValueError(f"priority must list each class-defined category once "
+                             f"(duplicated: {dupes}, missing: {missing})")
+        return self
+
+    def model_post_init(self, __context: object) -> None:
+        self._class_index = {qid: name for name, spec in self.categories.items()
+                             for qid in spec.root_classes}
+        self._rank = {name: i for i, name in enumerate(self.priority)}
+
+    def category_of_class(self, qid: str) -> str | None:
+        """The category a class QID is a root of, or None."""
+        return self._class_index.get(qid)
+
+    def categorize(self, classes: Iterable[str]) -> str:
+        """Best category for an entity given its classes (direct P31 and/or P279 ancestors).
+
+        Highest-priority category any class belongs to; `other` when none does.
+        """
+        best: str | None = None
+        rank = self._rank
+        for qid in classes:
+            cat = self.category_of_class(qid)
+            if cat is not None and (best is None or rank[cat] < rank[best]):
+                best = cat
+        return best or FALLBACK_CATEGORY
+
+    def root_classes(self) -> dict[str, str]:
+        """Every root class QID -> its category (for closure queries against the KG)."""
+        return dict(self._class_index)
+
+    def label(self, category: str, lang: str) -> str:
+        """Display label of a category in `lang`."""
+        return self.categories[category].label.in_lang(lang)  # type: ignore[index]
+
+
+def load_entity_types(path: str | Path) -> EntityTypes:
+    """Load and validate `entity_types.yaml`; errors name the file, line and key."""
+    doc = load_yaml(path)
+    if doc.data is None:
+        raise ConfigError("empty entity-types file", path=doc.path)
+    return validate(EntityTypes, doc)

@@ -1,0 +1,129 @@
+"""The pipeline file (`pipelines/<name>.yaml`): sources, languages, cache, seed, executor, stages.
+
+Only the framework-level keys are modelled here; each entry under `stages:` is validated
+against its own stage's `Config` by the DAG builder, so new stages need no change to this file.
+Relative paths resolve against `base_dir` (itself relative to the pipeline file) and may not
+leave it: a pipeline cannot make the framework read or write outside its project.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import pydantic
+
+from kg2instruction.config.yaml_loader import LoadedYaml, load_yaml, validate
+from kg2instruction.errors import ConfigError
+
+_SOURCE_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+class _Strict(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceFile(_Strict):
+    """One input file of a source kind (a Wikipedia dump per language, the Wikidata dump...)."""
+
+    path: str
+    lang: str | None = None
+    # Prefix of the shard ids this file produces; defaults to the language (en-00000, ...).
+    name: str | None = None
+    format: Literal["auto", "xml", "jsonl"] = "auto"
+
+    @property
+    def shard_prefix(self) -> str:
+        return self.name or self.lang or "src"
+
+
+class ExecutorConfig(_Strict):
+    """Defaults for `kg2i run`; command-line options override them."""
+
+    kind: Literal["local", "ray"] = "local"
+    workers: int = pydantic.Field(1, ge=1)       # local: process-pool size (1 = in-process)
+    ray_address: str | None = None               # None: RAY_ADDRESS or a fresh local Ray
+    # Ray actor-pool size per model stage; default fills the cluster's CPUs (or GPUs).
+    actors: dict[str, int] = {}
+
+
+class PipelineConfig(_Strict):
+    name: str | None = None                      # run name; defaults to the file's stem
+    base_dir: str = ".."                         # project root, relative to this file
+    cache: str = "cache"
+    themes_dir: str = "themes"
+    seed: int = 0
+    languages: list[str] = ["en"]
+    reduce_rows_per_shard: int = pydantic.Field(100_000, ge=1)
+    plugins: list[str] = []                      # extra modules that register stages
+    sources: dict[str, SourceFile | list[SourceFile]] = {}
+    executor: ExecutorConfig = ExecutorConfig()
+    stages: dict[str, dict[str, Any] | None] = {}
+
+    @pydantic.field_validator("sources")
+    @classmethod
+    def _source_names(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for kind, files in value.items():
+            if not _SOURCE_NAME.match(kind):
+                raise ValueError(f"source kind {kind!r} must be letters, digits, underscores")
+            prefixes = [f.shard_prefix for f in (files if isinstance(files, list) else [files])]
+            for prefix in prefixes:
+                if not _SOURCE_NAME.match(prefix):
+                    raise ValueError(f"source {kind!r}: shard prefix {prefix!r} must be letters, "
+                                     "digits, underscores")
+            if len(set(prefixes)) != len(prefixes):
+                raise ValueError(f"source {kind!r}: two files share a name/lang; set `name:` to "
+                                 "tell them apart")
+        return value
+
+
+class Pipeline:
+    """A validated pipeline file with its paths resolved and confined to the project."""
+
+    def __init__(self, config: PipelineConfig, doc: LoadedYaml) -> None:
+        self.config = config
+        self.doc = doc
+        self.file = doc.path
+        self.base_dir = Path(os.path.normpath(doc.path.parent.absolute() / config.base_dir))
+        self.name = config.name or doc.path.stem
+        if not _SOURCE_NAME.match(self.name):
+            raise ConfigError("pipeline name must be letters, digits, underscores",
+                              path=doc.path, line=doc.line_of(("name",)), key="name")
+        self.cache_root = self.confined(config.cache, ("cache",))
+        self.themes_dir = self.confined(config.themes_dir, ("themes_dir",))
+
+    def confined(self, relative: str, loc: tuple[str | int, ...]) -> Path:
+        """Resolve a configured path against base_dir; reject one that escapes it.
+
+        Normalised lexically (not through symlinks) so an operator may symlink `dumps/` to a big
+        disk, while `../../etc` in a config is refused."""
+        resolved = Path(os.path.normpath(self.base_dir / relative))
+        if resolved != self.base_dir and self.base_dir not in resolved.parents:
+            raise ConfigError(f"path {relative!r} leaves the project directory {self.base_dir}",
+                              path=self.file, line=self.doc.line_of(loc),
+                              key=".".join(str(p) for p in loc))
+        return resolved
+
+    def source_files(self, kind: str) -> list[SourceFile]:
+        files = self.config.sources.get(kind)
+        if files is None:
+            return []
+        return files if isinstance(files, list) else [files]
+
+    def source_path(self, kind: str, index: int) -> Path:
+        source = self.source_files(kind)[index]
+        multi = isinstance(self.config.sources[kind], list)
+        loc: tuple[str | int, ...] = ("sources", kind, index, "path") if multi else \
+            ("sources", kind, "path")
+        return self.confined(source.path, loc)
+
+    def line_of(self, *loc: str | int) -> int | None:
+        return self.doc.line_of(loc)
+
+
+def load_pipeline(path: str | Path) -> Pipeline:
+    """Parse and validate a pipeline file (stage configs are checked later, by the DAG)."""
+    doc = load_yaml(path)
+    config = validate(PipelineConfig, doc)
+    return Pipeline(config, doc)

@@ -1,0 +1,18 @@
+"""Executors: where units of work run. Both call `run_shard`, so both write the same bytes."""
+from __future__ import annotations
+
+from kg2instruction.core.executors.base import Executor, StageJob
+from kg2instruction.core.executors.local import LocalExecutor
+
+__all__ = ["Executor", "StageJob", "LocalExecutor", "make_executor"]
+
+
+def make_executor(kind: str, *, workers: int = 1, ray_address: str | None = None,
+                  actors: dict[str, int] | None = None) -> Executor:
+    if kind == "local":
+        return LocalExecutor(workers=workers)
+    if kind == "ray":
+        from kg2instruction.core.executors.ray_executor import RayExecutor
+
+        return RayExecutor(address=ray_address, actors=actors or {})
+    raise ValueError(f"unknown executor {kind!r} (expected local or ray)")

@@ -1,0 +1,54 @@
+"""Resolve `--theme NAME` to a loaded theme, safely.
+
+A theme name comes from the command line (`make pipeline THEME=...`), so it is checked to be a
+plain name and its file is confined to the themes directory before anything is read. The theme
+object itself is whatever `kg2instruction.config.theme.load_theme` returns (a validated model);
+when that module is not installed yet, the raw YAML mapping is passed through, so the framework
+does not depend on the theme schema.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kg2instruction.errors import ConfigError
+
+_THEME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class ThemeRef:
+    name: str
+    path: Path
+    theme: Any
+
+
+def available_themes(themes_dir: Path) -> list[str]:
+    return sorted(p.stem for p in themes_dir.glob("*.yaml")) if themes_dir.is_dir() else []
+
+
+def theme_path(name: str, themes_dir: Path) -> Path:
+    """`themes_dir/<name>.yaml`, or a ConfigError listing the themes that exist."""
+    listing = ", ".join(available_themes(themes_dir)) or "none"
+    if not _THEME_NAME.match(name):
+        raise ConfigError(f"theme {name!r} is not a theme name (letters, digits, '-', '_'); "
+                          f"available themes in {themes_dir}: {listing}", key="theme")
+    path = Path(os.path.normpath(themes_dir / f"{name}.yaml"))
+    if path.parent != Path(os.path.normpath(themes_dir)) or not path.is_file():
+        raise ConfigError(f"theme {name!r} not found in {themes_dir}; available: {listing}",
+                          key="theme")
+    return path
+
+
+def load_theme_ref(name: str, themes_dir: Path) -> ThemeRef:
+    path = theme_path(name, themes_dir)
+    try:
+        from kg2instruction.config.theme import load_theme  # type: ignore[attr-defined]
+    except ImportError:
+        from kg2instruction.config.yaml_loader import load_yaml
+
+        return ThemeRef(name, path, load_yaml(path).data or {})
+    return ThemeRef(name, path, load_theme(path))

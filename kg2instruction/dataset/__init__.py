@@ -1,0 +1,1 @@
+"""Dataset assembly: label-centric sampling, page-level splits, export."""

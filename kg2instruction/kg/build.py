@@ -1,0 +1,272 @@
+"""Build the DuckDB knowledge-graph store from a Wikidata JSON dump (single writer).
+
+Flow: the dump is streamed entity by entity (`WikidataDumpReader`), flattened into column lists
+(`EntityFlattener`) and appended batch by batch as Arrow tables to *staging* tables in a scratch
+DuckDB file, so Python never holds more than one batch. At the end every table is written once into
+the store, DISTINCT and sorted (`ORDER BY ALL`), which makes the content and the physical order a
+function of the dump and the config only: rebuilding the same dump gives the same store. Derived
+tables (preferred labels, property datatypes) are made in SQL.
+
+The store is built in a temporary file beside the target and renamed over it only when complete, so
+a failing build (bad input, full disk, kill) leaves the previous KG untouched.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import resources as importlib_resources
+from pathlib import Path
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from kg2instruction.atomic import atomic_path
+from kg2instruction.errors import InputError
+from kg2instruction.kg.build_config import BuildResources, KGBuildConfig
+from kg2instruction.kg.dump_identity import dump_identity
+from kg2instruction.kg.entity_rows import STAGED_SCHEMAS, EntityFlattener
+from kg2instruction.kg.property_datatypes import read_datatypes_csv
+from kg2instruction.sources.wikidata_dump import BadLine, BadLineLog, WikidataDumpReader
+
+SCHEMA_VERSION = 1
+# Tables copied from staging as they are (DISTINCT, sorted by all columns).
+COPIED_TABLES = ("entities", "labels", "descriptions", "aliases", "name_index", "claims",
+                 "time_values", "quantity_values", "string_values", "monolingual_values",
+                 "sitelinks")
+DATATYPE_SOURCE_PRECEDENCE = ("entity", "snak", "csv")
+# Every table that holds KG content (all but meta), in a fixed order for the content digest.
+CONTENT_TABLES = ("entities", "properties", "lang_fallback", "labels", "descriptions", "aliases",
+                  "preferred_labels", "name_index", "claims", "time_values", "quantity_values",
+                  "string_values", "monolingual_values", "sitelinks", "bad_lines")
+
+
+def schema_sql() -> str:
+    """The store's DDL (kg/schema.sql), the single definition of every table."""
+    return importlib_resources.files("kg2instruction.kg").joinpath("schema.sql").read_text("utf-8")
+
+
+@dataclass
+class BuildSummary:
+    """What a build ingested: table row counts, parser counters and the first bad lines."""
+
+    out: Path
+    dump_id: dict[str, object]
+    counts: dict[str, int]
+    bad_lines: list[BadLine] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        """Human-readable report, one fact per line (printed by `kg2i kg build`)."""
+        c = self.counts
+        report = [f"KG written to {self.out} in {self.seconds:.1f} s",
+                  f"  dump: {self.dump_id['name']} ({self.dump_id['size']:,} bytes)",
+                  f"  lines read: {c['lines']:,}; entities read: {c['entities_read']:,}"]
+        for key in ("items", "properties", "labels", "descriptions", "aliases", "name_index",
+                    "claims", "time_values", "quantity_values", "string_values",
+                    "monolingual_values", "sitelinks", "skipped_entities", "bad_lines"):
+            report.append(f"  {key}: {c.get(key, 0):,}")
+        for bad in self.bad_lines:
+            report.append(f"    bad line {bad.line}: {bad.reason}")
+        if c.get("bad_lines", 0) > len(self.bad_lines):
+            report.append(f"    ... and {c['bad_lines'] - len(self.bad_lines):,} more")
+        return report
+
+
+def build_kg(dump: str | Path, out: str | Path, config: KGBuildConfig | None = None,
+             resources: BuildResources | None = None,
+             datatypes_csv: str | Path | None = None) -> BuildSummary:
+    """Ingest `dump` into a new DuckDB store at `out` (replacing it atomically on success)."""
+    config = config or KGBuildConfig()
+    resources = resources or BuildResources()
+    dump, out = Path(dump), Path(out)
+    started = time.perf_counter()
+    identity = dump_identity(dump)
+    csv_datatypes = read_datatypes_csv(datatypes_csv) if datatypes_csv is not None else {}
+    bad_lines = BadLineLog(str(dump), max_bad_lines=config.max_bad_lines,
+                           keep_first=config.bad_lines_recorded)
+    with atomic_path(out) as tmp:
+        tmp.unlink()  # DuckDB refuses the empty placeholder file; it creates its own
+        with _connection(tmp, resources) as con:
+            _create_schema(con, config)
+            parser_counts = _ingest(con, dump, config, resources, bad_lines, csv_datatypes)
+            _finalize(con, bad_lines)
+            counts = {**parser_counts, **_table_counts(con)}
+            counts["bad_lines"] = bad_lines.count
+            _write_meta(con, identity, config, counts)
+    return BuildSummary(out, identity, counts, list(bad_lines.kept), time.perf_counter() - started)
+
+
+# -- connection and staging -----------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _connection(path: Path, resources: BuildResources) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Store connection with a scratch staging database attached as `stage` (deleted afterwards)."""
+    stage = path.with_name(path.name + ".stage")
+    options: dict[str, object] = {"memory_limit": resources.memory_limit,
+                                  "preserve_insertion_order": True}
+    if resources.duckdb_threads:
+        options["threads"] = resources.duckdb_threads
+    con = duckdb.connect(str(path), config=options)
+    try:
+        con.execute(f"ATTACH '{_sql_path(stage)}' AS stage")
+        yield con
+        con.execute("DETACH stage")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+        for leftover in (stage, stage.with_name(stage.name + ".wal"),
+                         path.with_name(path.name + ".wal")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _create_schema(con: duckdb.DuckDBPyConnection, config: KGBuildConfig) -> None:
+    con.execute(schema_sql())
+    for table, schema in STAGED_SCHEMAS.items():
+        con.register("_empty", schema.empty_table())
+        con.execute(f"CREATE TABLE stage.{table} AS SELECT * FROM _empty")
+        con.unregister("_empty")
+    rows = sorted((lang, variant, priority) for lang in config.languages
+                  for priority, variant in enumerate(config.chain(lang)))
+    con.executemany("INSERT INTO lang_fallback VALUES (?, ?, ?)", rows)
+
+
+def _append(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> None:
+    for table, batch in tables.items():
+        con.register("_batch", batch)
+        con.execute(f"INSERT INTO stage.{table} BY NAME SELECT * FROM _batch")
+        con.unregister("_batch")
+
+
+# -- the scan -------------------------------------------------------------------------------------
+
+def _ingest(con: duckdb.DuckDBPyConnection, dump: Path, config: KGBuildConfig,
+            resources: BuildResources, bad_lines: BadLineLog,
+            csv_datatypes: dict[str, str]) -> dict[str, int]:
+    reader = WikidataDumpReader(dump, bad_lines, threads=resources.decompress_threads)
+    flattener = EntityFlattener(config)
+    pending = 0
+    with _progress(resources) as bar:
+        for entity in reader:
+            try:
+                flattener.add(entity)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                bad_lines.record(reader.position.lines,
+                                 f"malformed entity {entity.get('id')!r}: "
+                                 f"{exc.__class__.__name__} {exc}", orjson.dumps(entity))
+                continue
+            pending += 1
+            if pending >= resources.batch_entities:
+                _append(con, flattener.take_tables())
+                bar.update(pending)
+                bar.set_postfix_str(f"{reader.position.bytes_read / 1e6:,.0f} MB", refresh=False)
+                pending = 0
+        _append(con, flattener.take_tables())
+        bar.update(pending)
+    _append(con, {"properties": _datatype_rows(flattener.snak_datatypes, csv_datatypes)})
+    return {"lines": reader.position.lines, "entities_read": reader.position.entities,
+            "skipped_entities": sum(flattener.skipped_kinds.values())}
+
+
+def _datatype_rows(snak_datatypes: dict[str, str], csv_datatypes: dict[str, str]) -> pa.Table:
+    rows = [(pid, dt, "snak") for pid, dt in snak_datatypes.items()]
+    rows += [(pid, dt, "csv") for pid, dt in csv_datatypes.items()]
+    return pa.Table.from_pylist([{"pid": p, "datatype": d, "source": s} for p, d, s in rows],
+                                schema=STAGED_SCHEMAS["properties"])
+
+
+@contextlib.contextmanager
+def _progress(resources: BuildResources):
+    from tqdm import tqdm
+
+    disable = None if resources.progress is None else not resources.progress
+    with tqdm(desc="ingest", unit=" entities", unit_scale=True, disable=disable,
+              mininterval=1.0) as bar:
+        yield bar
+
+
+# -- finalisation ---------------------------------------------------------------------------------
+
+def _finalize(con: duckdb.DuckDBPyConnection, bad_lines: BadLineLog) -> None:
+    """Write every store table once, DISTINCT and sorted, then derive the lookup tables."""
+    for table in COPIED_TABLES:
+        con.execute(f"INSERT INTO main.{table} SELECT DISTINCT * FROM stage.{table} ORDER BY ALL")
+        con.execute(f"DROP TABLE stage.{table}")
+    precedence = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(DATATYPE_SOURCE_PRECEDENCE))
+    con.execute(f"""
+        INSERT INTO main.properties
+        SELECT pid, first(datatype ORDER BY prec, datatype), first(source ORDER BY prec, datatype)
+        FROM (SELECT *, CASE source {precedence} END AS prec FROM stage.properties)
+        GROUP BY pid ORDER BY pid""")
+    con.execute("""
+        INSERT INTO main.preferred_labels
+        SELECT l.id, f.lang, first(l.value ORDER BY f.priority, l.value),
+               first(l.lang ORDER BY f.priority, l.value)
+        FROM main.labels l JOIN main.lang_fallback f ON l.lang = f.variant
+        GROUP BY l.id, f.lang ORDER BY ALL""")
+    source = Path(bad_lines.source).name
+    if bad_lines.kept:
+        con.executemany("INSERT INTO main.bad_lines VALUES (?, ?, ?, ?)",
+                        [(source, b.line, b.reason, b.excerpt) for b in bad_lines.kept])
+
+
+def _table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    counts = {t: con.execute(f"SELECT count(*) FROM main.{t}").fetchone()[0]
+              for t in CONTENT_TABLES if t != "bad_lines"}
+    by_kind = dict(con.execute("SELECT kind, count(*) FROM main.entities GROUP BY kind").fetchall())
+    counts["items"] = by_kind.get("item", 0)
+    counts["property_entities"] = by_kind.get("property", 0)
+    return counts
+
+
+def content_digest(con: duckdb.DuckDBPyConnection) -> str:
+    """SHA-256 over each content table's row count and XOR of row hashes (all tables but meta).
+
+    Rows are DISTINCT per table, so the XOR cannot cancel; equal digests mean equal content (for
+    stores built with the same DuckDB version, whose row hash it relies on)."""
+    parts = []
+    for table in CONTENT_TABLES:
+        n, xor = con.execute(f"SELECT count(*), coalesce(bit_xor(hash(t)), 0) FROM {table} t"
+                             ).fetchone()
+        parts.append(f"{table}:{n}:{xor}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _write_meta(con: duckdb.DuckDBPyConnection, identity: dict[str, object],
+                config: KGBuildConfig, counts: dict[str, int]) -> None:
+    meta = {"schema_version": SCHEMA_VERSION,
+            "dump_id": identity,
+            "config": config.model_dump(mode="json"),
+            "counts": counts,
+            "content_digest": content_digest(con),
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    con.executemany("INSERT INTO main.meta VALUES (?, ?)",
+                    [(key, json.dumps(value, sort_keys=True)) for key, value in meta.items()])
+
+
+def read_meta(path: str | Path) -> dict[str, object]:
+    """The meta table of a built store as a dict of decoded JSON values."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "KG store not found (build it with `kg2i kg build`)")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise InputError(path, f"not a readable DuckDB KG store ({exc})") from None
+    try:
+        rows = con.execute("SELECT key, value FROM meta ORDER BY key").fetchall()
+    except duckdb.CatalogException:
+        raise InputError(path, "DuckDB file without a meta table: not a KG store") from None
+    finally:
+        con.close()
+    return {key: json.loads(value) for key, value in rows}

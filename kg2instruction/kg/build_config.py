@@ -1,0 +1,63 @@
+"""What a KG build keeps from a dump (content) and how hard it may work (resources).
+
+The two are separate on purpose: `KGBuildConfig` decides the content of the store, so it is
+recorded in the store's `meta` and is part of any cache fingerprint; `BuildResources` only changes
+speed and memory, and two builds that differ only there must give identical stores.
+"""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# Wikidata's Chinese variants, most generic first, simplified before traditional: a page in
+# simplified script should show the simplified label when one exists.
+ZH_FALLBACK: tuple[str, ...] = ("zh", "zh-hans", "zh-cn", "zh-sg", "zh-my",
+                                "zh-hant", "zh-tw", "zh-hk", "zh-mo")
+
+
+class KGBuildConfig(BaseModel):
+    """Content settings of a KG build (stored in meta.config)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    languages: tuple[str, ...] = Field(("en", "zh"), min_length=1,
+                                       description="configured languages for labels etc.")
+    fallback_chains: dict[str, tuple[str, ...]] = Field(
+        default_factory=lambda: {"zh": ZH_FALLBACK},
+        description="language -> ordered Wikidata language codes; a language without an entry "
+                    "uses only its own code")
+    sitelink_wikis: tuple[str, ...] = ("enwiki", "zhwiki")
+    string_datatypes: tuple[str, ...] = Field(
+        ("string", "url"), description="property datatypes whose string values are stored")
+    max_bad_lines: int = Field(100, ge=0, description="bad lines tolerated before the build fails")
+    bad_lines_recorded: int = Field(100, ge=0, description="bad lines kept with their line number")
+
+    @field_validator("languages")
+    @classmethod
+    def _distinct_languages(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("languages must be distinct")
+        return value
+
+    def chain(self, lang: str) -> tuple[str, ...]:
+        """Wikidata language codes tried, in order, for a configured language."""
+        return tuple(self.fallback_chains.get(lang, (lang,)))
+
+    def variant_to_language(self) -> dict[str, str]:
+        """Raw language code -> configured language, for every code worth keeping."""
+        mapping: dict[str, str] = {}
+        for lang in self.languages:
+            for variant in self.chain(lang):
+                mapping.setdefault(variant, lang)
+        return mapping
+
+
+class BuildResources(BaseModel):
+    """Execution knobs: never change the content of the store."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    batch_entities: int = Field(20_000, ge=1, description="entities per Arrow batch")
+    decompress_threads: int | None = Field(None, ge=1, description="bzip2 threads (None: auto)")
+    duckdb_threads: int | None = Field(None, ge=1)
+    memory_limit: str = Field("1GB", description="DuckDB memory limit (sorting spills beyond it)")
+    progress: bool | None = Field(None, description="progress bar: None = only on a terminal")

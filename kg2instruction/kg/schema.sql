@@ -1,0 +1,183 @@
+-- KG2Instruction knowledge-graph store (DuckDB), built from a Wikidata JSON dump by kg/build.py.
+--
+-- Conventions
+--   * Entity ids are Wikidata's own strings ('Q42', 'P31'): readable in SQL, identical to what the
+--     SPARQL backend returns, and short enough for DuckDB to inline (no pointer chasing).
+--   * No PRIMARY KEY / UNIQUE constraints: on a full dump their ART indexes would cost tens of GB of
+--     RAM during the load. Uniqueness is guaranteed by the build instead (rows are DISTINCT and each
+--     table is written once, sorted by the key named in its comment, which also gives DuckDB's
+--     zone maps something to prune on).
+--   * rank is 'preferred' or 'normal'. Deprecated statements are dropped at ingest; when the same
+--     value occurs in several statements of one entity/property, the row keeps the best rank.
+--   * Qualifiers and references are not stored.
+--   * Language columns named `lang` in the raw tables (labels, descriptions, aliases) hold Wikidata's
+--     language code as found in the dump ('en', 'zh-hant', ...). Only codes that occur in a
+--     configured language's fallback chain (table lang_fallback) are kept. Tables derived for
+--     lookups (preferred_labels, name_index) use the *configured* language ('en', 'zh').
+--   * Ordering: every table is physically sorted by the columns listed as "sorted by"; readers must
+--     still ORDER BY explicitly where order matters.
+--
+-- Schema version (meta key 'schema_version'): 1. Bump it when a table changes shape.
+
+-- Build provenance: one row per key, value is JSON text.
+--   schema_version  integer
+--   dump_id         {"name", "size", "head_sha1", "tail_sha1"}: file name, byte size and SHA-1 of
+--                   the first and last MiB of the (compressed) dump file. Hashing a 130 GB dump
+--                   fully would add minutes of I/O to every build; name + size + both ends tell
+--                   Wikidata's dated dumps apart and change on truncation or re-download.
+--   sources         list of dump_id objects when several files were ingested (first = main dump)
+--   config          the KGBuildConfig used (languages, wikis, datatypes kept, ...)
+--   counts          row counts per table and parser counters (lines, entities, bad_lines, ...)
+--   content_digest  order-independent digest of every table except meta; equal digests mean
+--                   equal content (used by idempotency tests and refresh diffs)
+--   built_at        UTC ISO timestamp (the only value that differs between identical rebuilds)
+CREATE TABLE meta (
+    key   VARCHAR NOT NULL,
+    value VARCHAR NOT NULL
+);
+
+-- Every item and property entity in the dump. Sorted by id.
+--   kind      'item' | 'property'
+--   n_claims  number of statements on the entity, all ranks and datatypes (what WDQS exposes as
+--             wikibase:statements); used as a popularity proxy to break disambiguation ties.
+CREATE TABLE entities (
+    id       VARCHAR NOT NULL,
+    kind     VARCHAR NOT NULL,
+    n_claims INTEGER NOT NULL
+);
+
+-- Property datatypes ('wikibase-item', 'time', 'quantity', 'external-id', ...). Sorted by pid.
+--   source  where the datatype came from, by precedence: 'entity' (the property's own entity in the
+--           dump) > 'snak' (the datatype field of a statement using it) > 'csv' (a side file).
+CREATE TABLE properties (
+    pid      VARCHAR NOT NULL,
+    datatype VARCHAR NOT NULL,
+    source   VARCHAR NOT NULL
+);
+
+-- Language fallback chains of the configured languages: a label in `lang` is the value of the
+-- lowest-priority `variant` present. Chinese: zh, zh-hans, zh-cn, zh-sg, zh-my, zh-hant, zh-tw,
+-- zh-hk, zh-mo (priorities 0..8). Other languages: just themselves. Sorted by (lang, priority).
+CREATE TABLE lang_fallback (
+    lang     VARCHAR NOT NULL,
+    variant  VARCHAR NOT NULL,
+    priority INTEGER NOT NULL
+);
+
+-- Raw labels per language code, as in the dump. Sorted by (id, lang).
+CREATE TABLE labels (
+    id    VARCHAR NOT NULL,
+    lang  VARCHAR NOT NULL,
+    value VARCHAR NOT NULL
+);
+
+-- Raw descriptions per language code. Sorted by (id, lang).
+CREATE TABLE descriptions (
+    id    VARCHAR NOT NULL,
+    lang  VARCHAR NOT NULL,
+    value VARCHAR NOT NULL
+);
+
+-- Raw aliases per language code (deduplicated per entity and code). Sorted by (id, lang, value).
+-- Aliases of a configured language = the union over its fallback chain's variants.
+CREATE TABLE aliases (
+    id    VARCHAR NOT NULL,
+    lang  VARCHAR NOT NULL,
+    value VARCHAR NOT NULL
+);
+
+-- The label of each entity in each configured language, resolved through lang_fallback (derived
+-- from labels + lang_fallback at the end of the build). `variant` is the code it came from; the
+-- value is kept as written (a zh-hant label stays traditional here). Sorted by (id, lang).
+CREATE TABLE preferred_labels (
+    id      VARCHAR NOT NULL,
+    lang    VARCHAR NOT NULL,
+    value   VARCHAR NOT NULL,
+    variant VARCHAR NOT NULL
+);
+
+-- Normalised name -> entity, for candidate lookup. One row per distinct (norm, lang, id, via,
+-- value) over ALL labels and aliases of every variant in a configured language's chain.
+--   norm  kg2instruction.text.normalize.normalize_name(value, lang): NFKC, case-folded, whitespace
+--         collapsed; for zh also converted to simplified script, so a zh-hant label matches
+--         simplified text.
+--   lang  configured language ('en', 'zh')
+--   via   'label' | 'alias'
+--   value the original label/alias string
+-- Sorted by (norm, lang, id).
+CREATE TABLE name_index (
+    norm  VARCHAR NOT NULL,
+    lang  VARCHAR NOT NULL,
+    id    VARCHAR NOT NULL,
+    via   VARCHAR NOT NULL,
+    value VARCHAR NOT NULL
+);
+
+-- Item-valued statements head --pid--> tail (tail is always a Q-id). Sorted by (head, pid, tail).
+CREATE TABLE claims (
+    head VARCHAR NOT NULL,
+    pid  VARCHAR NOT NULL,
+    tail VARCHAR NOT NULL,
+    rank VARCHAR NOT NULL
+);
+
+-- Time-valued statements. time is Wikidata's string ('+1952-03-11T00:00:00Z'), precision its
+-- integer (9 = year, 10 = month, 11 = day), calendar the calendar model's Q-id ('Q1985727' =
+-- proleptic Gregorian, 'Q1985786' = Julian). Sorted by (id, pid, time).
+CREATE TABLE time_values (
+    id        VARCHAR NOT NULL,
+    pid       VARCHAR NOT NULL,
+    time      VARCHAR NOT NULL,
+    precision INTEGER NOT NULL,
+    calendar  VARCHAR NOT NULL,
+    rank      VARCHAR NOT NULL
+);
+
+-- Quantity-valued statements. amount is the dump's decimal string ('+1.96'), kept as text so no
+-- precision is lost; unit is the unit's Q-id or '1' for dimensionless. Sorted by (id, pid, amount).
+CREATE TABLE quantity_values (
+    id     VARCHAR NOT NULL,
+    pid    VARCHAR NOT NULL,
+    amount VARCHAR NOT NULL,
+    unit   VARCHAR NOT NULL,
+    rank   VARCHAR NOT NULL
+);
+
+-- String-valued statements whose property datatype is in the build's `string_datatypes` (default
+-- 'string' and 'url'; external ids are left out by default: they are most of a full dump and never
+-- appear as text relations). Sorted by (id, pid, value).
+CREATE TABLE string_values (
+    id    VARCHAR NOT NULL,
+    pid   VARCHAR NOT NULL,
+    value VARCHAR NOT NULL,
+    rank  VARCHAR NOT NULL
+);
+
+-- Monolingual-text statements (e.g. P1477 birth name), any language. Sorted by (id, pid, lang, text).
+CREATE TABLE monolingual_values (
+    id   VARCHAR NOT NULL,
+    pid  VARCHAR NOT NULL,
+    text VARCHAR NOT NULL,
+    lang VARCHAR NOT NULL,
+    rank VARCHAR NOT NULL
+);
+
+-- Sitelinks of the configured wikis: page title on `wiki` ('enwiki', 'zhwiki') -> entity.
+-- Titles are stored as in the dump (spaces, first letter as written). Sorted by (wiki, title).
+CREATE TABLE sitelinks (
+    wiki  VARCHAR NOT NULL,
+    title VARCHAR NOT NULL,
+    id    VARCHAR NOT NULL
+);
+
+-- Input lines that could not be ingested (not JSON, or JSON that is not an entity object). The
+-- total is in meta.counts.bad_lines; the first `max_bad_lines_recorded` are kept here. Sorted by
+-- (source, line).
+--   source  dump file name;  line  1-based line number;  reason  parser message;
+--   excerpt first 200 characters of the line.
+CREATE TABLE bad_lines (
+    source  VARCHAR NOT NULL,
+    line    BIGINT  NOT NULL,
+    reason  VARCHAR NOT NULL,
+    excerpt VARCHAR NOT NULL
+);

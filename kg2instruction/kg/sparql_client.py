@@ -1,0 +1,351 @@
+"""A polite, fault-tolerant SPARQL SELECT client with an on-disk response cache.
+
+Public endpoints such as the Wikidata Query Service (WDQS) throttle and ban clients that hammer
+them: they require a descriptive User-Agent with contact details, answer HTTP 429 with a
+Retry-After header when a client is too fast, and allow only a few parallel queries per client.
+They also fail in ways a naive client mistakes for success: WDQS streams its JSON and, when the
+query times out mid-stream, the response is still HTTP 200 but the body ends in a Java exception
+trace; proxies answer 200 with an HTML error page. So every response body is validated as SPARQL
+JSON before it is accepted or cached.
+
+One query runs at a time per endpoint in this process (a lock shared by all clients of that
+endpoint), with an optional minimum interval between requests. Transient failures (429, 5xx,
+timeouts, cut connections, a 200 with an error body) are retried with exponential backoff and
+bounded, seeded jitter; a Retry-After header (seconds or an HTTP-date) overrides the backoff. After
+the last attempt a `RemoteError` names the endpoint and the last status. Successful responses are
+cached under `cache_dir`, keyed by sha256(endpoint, query), so a rerun of a pipeline sends no
+request twice; cache files are written atomically so a crash never leaves a torn entry.
+"""
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import http.client
+import random
+import socket
+import threading
+import time
+import urllib.error
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pydantic
+from SPARQLWrapper import JSON, POST, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import (
+    EndPointInternalError,
+    EndPointNotFound,
+    QueryBadFormed,
+    SPARQLWrapperException,
+    Unauthorized,
+    URITooLong,
+)
+
+from kg2instruction import __version__
+from kg2instruction.atomic import atomic_write_bytes
+from kg2instruction.errors import ConfigError, RemoteError
+
+WIKIDATA_ENDPOINT = "https://query.wikidata.org/sparql"
+
+# WDQS's User-Agent policy asks for "<client>/<version> (<contact>) <library>/<version>". Operators
+# should put their own contact (e-mail or URL) into `user_agent`; the default at least names the
+# project so the service operators can tell what is calling them.
+DEFAULT_USER_AGENT = (
+    f"KG2Instruction/{__version__} (Wikipedia+Wikidata instruction-data builder; "
+    "set sparql.user_agent to include your contact) SPARQLWrapper/2.0.0"
+)
+
+# A SPARQL JSON result binding: variable -> {"type", "value", optional "xml:lang" / "datatype"}.
+Binding = dict[str, dict[str, str]]
+
+_BODY_EXCERPT = 300
+
+
+class SparqlSettings(pydantic.BaseModel):
+    """Everything that governs how a client talks to one SPARQL endpoint."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+    endpoint: str = WIKIDATA_ENDPOINT
+    user_agent: str = DEFAULT_USER_AGENT
+    cache_dir: Path | None = Path("cache/sparql")   # None: no response cache
+    cache_ttl_seconds: float | None = None           # None: cached answers never expire
+    timeout: float = pydantic.Field(60.0, gt=0)      # per socket operation, seconds
+    max_retries: int = pydantic.Field(4, ge=0)       # attempts = max_retries + 1
+    backoff_base: float = pydantic.Field(1.0, ge=0)  # first retry waits about this long
+    backoff_max: float = pydantic.Field(60.0, ge=0)
+    max_retry_after: float = pydantic.Field(300.0, ge=0)  # refuse to sleep longer than this
+    min_interval: float = pydantic.Field(0.0, ge=0)  # seconds between two requests
+    seed: int = 0                                    # jitter is seeded: reruns wait the same
+
+    @pydantic.field_validator("endpoint")
+    @classmethod
+    def _http_endpoint(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @pydantic.field_validator("user_agent")
+    @classmethod
+    def _descriptive_agent(cls, value: str) -> str:
+        if len(value.strip()) < 8:
+            raise ValueError("must describe the client (name/version and contact)")
+        return value
+
+
+def settings_from_options(endpoint: str, **options: Any) -> SparqlSettings:
+    """Validate keyword options into settings; a bad option is a ConfigError naming the key."""
+    try:
+        return SparqlSettings(endpoint=endpoint, **options)
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(f"invalid SPARQL setting: {first['msg']}", key=key) from None
+
+
+@dataclass
+class ClientStats:
+    """What the client did; reported by runs and asserted by the fault tests."""
+
+    http_requests: int = 0
+    cache_hits: int = 0
+    retries: int = 0
+    waited_seconds: float = 0.0
+
+
+class _FailedAttempt(Exception):
+    """One HTTP attempt that did not yield a valid result; `retryable` decides what happens next."""
+
+    def __init__(self, status: str, detail: str, *, retryable: bool,
+                 retry_after: float | None = None) -> None:
+        super().__init__(f"{status}: {detail}")
+        self.status = status
+        self.detail = detail
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class ResponseCache:
+    """SPARQL JSON responses on disk, one file per (endpoint, query).
+
+    Each entry stores the endpoint and query next to the response so an operator can grep the
+    cache, and so a (theoretical) hash collision is detected instead of served.
+    """
+
+    def __init__(self, directory: Path, ttl_seconds: float | None = None) -> None:
+        self.directory = directory
+        self.ttl_seconds = ttl_seconds
+
+    @staticmethod
+    def key(endpoint: str, query: str) -> str:
+        return hashlib.sha256(f"{endpoint}\n{query}".encode()).hexdigest()
+
+    def path_for(self, endpoint: str, query: str) -> Path:
+        key = self.key(endpoint, query)
+        return self.directory / key[:2] / f"{key}.json"
+
+    def get(self, endpoint: str, query: str) -> dict[str, Any] | None:
+        path = self.path_for(endpoint, query)
+        try:
+            if self.ttl_seconds is not None and time.time() - path.stat().st_mtime > self.ttl_seconds:
+                return None
+            entry = orjson.loads(path.read_bytes())
+        except (FileNotFoundError, orjson.JSONDecodeError):
+            return None  # a missing or unreadable entry is simply fetched again
+        if entry.get("endpoint") != endpoint or entry.get("query") != query:
+            return None
+        return entry.get("response")
+
+    def put(self, endpoint: str, query: str, response: dict[str, Any]) -> None:
+        entry = {"endpoint": endpoint, "query": query,
+                 "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                 "response": response}
+        atomic_write_bytes(self.path_for(endpoint, query), orjson.dumps(entry))
+
+
+_ENDPOINT_LOCKS: dict[str, threading.Lock] = {}
+_ENDPOINT_LOCKS_GUARD = threading.Lock()
+
+
+def _endpoint_lock(endpoint: str) -> threading.Lock:
+    """One lock per endpoint shared by every client in the process: queries never overlap."""
+    with _ENDPOINT_LOCKS_GUARD:
+        return _ENDPOINT_LOCKS.setdefault(endpoint, threading.Lock())
+
+
+class SparqlClient:
+    """Runs SELECT queries against one endpoint: sequential, retried, validated, cached."""
+
+    def __init__(self, settings: SparqlSettings, *,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.settings = settings
+        self.stats = ClientStats()
+        self._cache = (None if settings.cache_dir is None
+                       else ResponseCache(settings.cache_dir, settings.cache_ttl_seconds))
+        self._lock = _endpoint_lock(settings.endpoint)
+        self._jitter = random.Random(settings.seed)
+        self._sleep = sleep
+        self._last_request_at: float | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return self.settings.endpoint
+
+    def select(self, query: str) -> list[Binding]:
+        """Result rows of a SELECT query (from the cache when this exact query was answered before)."""
+        response = self._cached(query)
+        if response is None:
+            with self._lock:
+                response = self._cached(query)  # another thread may have fetched it meanwhile
+                if response is None:
+                    response = self._fetch_with_retries(query)
+                    if self._cache is not None:
+                        self._cache.put(self.endpoint, query, response)
+        return response["results"]["bindings"]
+
+    def _cached(self, query: str) -> dict[str, Any] | None:
+        if self._cache is None:
+            return None
+        response = self._cache.get(self.endpoint, query)
+        if response is not None:
+            self.stats.cache_hits += 1
+        return response
+
+    def _fetch_with_retries(self, query: str) -> dict[str, Any]:
+        attempts = self.settings.max_retries + 1
+        last: _FailedAttempt | None = None
+        for attempt in range(attempts):
+            self._keep_min_interval()
+            try:
+                return self._attempt(query)
+            except _FailedAttempt as failure:
+                last = failure
+                if not failure.retryable or attempt == attempts - 1:
+                    break
+                self._wait_before_retry(failure, attempt)
+        assert last is not None
+        tried = f"after {attempt + 1} attempt(s)"
+        raise RemoteError(f"SPARQL endpoint {self.endpoint}: {last.status} {tried}: {last.detail}")
+
+    def _wait_before_retry(self, failure: _FailedAttempt, attempt: int) -> None:
+        if failure.retry_after is not None:
+            delay = failure.retry_after
+            if delay > self.settings.max_retry_after:
+                raise RemoteError(
+                    f"SPARQL endpoint {self.endpoint}: {failure.status} with Retry-After "
+                    f"{delay:.0f}s, longer than max_retry_after={self.settings.max_retry_after:.0f}s")
+        else:
+            ceiling = min(self.settings.backoff_max, self.settings.backoff_base * 2 ** attempt)
+            delay = ceiling * (0.5 + 0.5 * self._jitter.random())
+        self.stats.retries += 1
+        self._pause(delay)
+
+    def _keep_min_interval(self) -> None:
+        if self._last_request_at is not None and self.settings.min_interval > 0:
+            remaining = self.settings.min_interval - (time.monotonic() - self._last_request_at)
+            if remaining > 0:
+                self._pause(remaining)
+        self._last_request_at = time.monotonic()
+
+    def _pause(self, seconds: float) -> None:
+        self.stats.waited_seconds += seconds
+        self._sleep(seconds)
+
+    def _attempt(self, query: str) -> dict[str, Any]:
+        """One HTTP round trip; any failure is classified into a `_FailedAttempt`."""
+        wrapper = SPARQLWrapper(self.endpoint, agent=self.settings.user_agent)
+        wrapper.setMethod(POST)  # long VALUES batches exceed URL length limits with GET
+        wrapper.setReturnFormat(JSON)
+        wrapper.setTimeout(self.settings.timeout)  # type: ignore[arg-type]  # floats work
+        wrapper.setQuery(query)
+        self.stats.http_requests += 1
+        try:
+            result = wrapper.query()
+            with result.response as response:
+                status = response.status
+                body = response.read()
+        except urllib.error.HTTPError as exc:
+            raise _classify_http_error(exc.code, exc.headers.get("Retry-After"),
+                                       _read_quietly(exc)) from None
+        except SPARQLWrapperException as exc:
+            raise _classify_wrapper_error(exc) from None
+        except urllib.error.URLError as exc:
+            raise _classify_transport_error(exc.reason, self.settings.timeout) from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise _classify_transport_error(exc, self.settings.timeout) from None
+        return _parse_result_body(body, status)
+
+
+def _parse_result_body(body: bytes, status: int = 200) -> dict[str, Any]:
+    """Validate a response body as SPARQL JSON results; anything else is an error in disguise."""
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise _FailedAttempt(f"HTTP {status} with an error body", _excerpt(body),
+                             retryable=True) from None
+    results = document.get("results") if isinstance(document, dict) else None
+    bindings = results.get("bindings") if isinstance(results, dict) else None
+    if not isinstance(document, dict) or "head" not in document or not isinstance(bindings, list):
+        raise _FailedAttempt(f"HTTP {status} with an error body",
+                             "JSON without head/results.bindings: " + _excerpt(body),
+                             retryable=True)
+    return document
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date; None if absent/bad."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+def _classify_http_error(code: int, retry_after: str | None, body: bytes) -> _FailedAttempt:
+    # 429: throttled; 5xx: the service is overloaded or restarting. Other 4xx mean the request
+    # itself is wrong (bad query, banned agent): retrying would only repeat the error.
+    retryable = code == 429 or code >= 500
+    return _FailedAttempt(f"HTTP {code}", _excerpt(body), retryable=retryable,
+                          retry_after=parse_retry_after(retry_after) if retryable else None)
+
+
+_WRAPPER_STATUS = {QueryBadFormed: 400, Unauthorized: 401, EndPointNotFound: 404,
+                   URITooLong: 414, EndPointInternalError: 500}
+
+
+def _classify_wrapper_error(exc: SPARQLWrapperException) -> _FailedAttempt:
+    # SPARQLWrapper turns these statuses into its own exceptions and drops the headers.
+    code = next((status for kind, status in _WRAPPER_STATUS.items() if isinstance(exc, kind)), 0)
+    return _FailedAttempt(f"HTTP {code}" if code else type(exc).__name__,
+                          str(exc)[:_BODY_EXCERPT], retryable=code >= 500)
+
+
+def _classify_transport_error(reason: object, timeout: float) -> _FailedAttempt:
+    if isinstance(reason, (TimeoutError, socket.timeout)):
+        return _FailedAttempt("timeout", f"no response within {timeout:g}s", retryable=True)
+    return _FailedAttempt("connection error", f"{type(reason).__name__}: {reason}", retryable=True)
+
+
+def _read_quietly(exc: urllib.error.HTTPError) -> bytes:
+    try:
+        return exc.read() or b""
+    except (OSError, http.client.HTTPException):
+        return b""
+
+
+def _excerpt(body: bytes) -> str:
+    text = body[:_BODY_EXCERPT].decode("utf-8", errors="replace").strip()
+    return " ".join(text.split()) or "(empty body)"
