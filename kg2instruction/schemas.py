@@ -80,4 +80,21 @@ TRIPLES = pa.schema([
     ("relation", pa.string()),       # theme label (en) after granularity; null before labelling
     ("rule", pa.string()),           # how the triple was produced: kg_pair, time_value, alias, chain...
     ("theme", pa.string()),
+    # Added by the matching stage (additive): the mentions each end came from (null for value
+    # tails and an implicit subject) and their disambiguation scores, denormalised so a triple's
+    # evidence is readable without a join; runner-ups stay in LINKED_MENTIONS by mention id.
+    ("head_mention_id", pa.string()),
+    ("tail_mention_id", pa.string()),
+    ("head_score", pa.float64()),
+    ("tail_score", pa.float64()),
+])
+
+# One row per paragraph: the theme its page was routed to (route_themes). Added by the matching
+# helper (additive). `theme` is null for pages no rule or classifier could route.
+PARAGRAPH_THEMES = pa.schema([
+    ("paragraph_id", pa.string()),
+    ("page_id", pa.string()),
+    ("page_qid", pa.string()),
+    ("theme", pa.string()),
+    ("routed_by", pa.string()),      # class | category | classifier | unrouted
 ])

@@ -18,3 +18,16 @@ def fixtures_dir() -> Path:
 @pytest.fixture(scope="session")
 def sample_dir() -> Path:
     return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def sample_kg(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled wikidata-mini sample built into a DuckDB KG store once per session (~10 s).
+
+    Returns the store's path; open it with `kg2instruction.kg.duckdb_kg.DuckDBKG` (read-only)."""
+    from kg2instruction.kg.build import build_kg
+    from kg2instruction.kg.build_config import BuildResources
+
+    out = tmp_path_factory.mktemp("sample_kg") / "wikidata-mini.duckdb"
+    build_kg(SAMPLE / "wikidata-mini.json.bz2", out, resources=BuildResources(progress=False))
+    return out

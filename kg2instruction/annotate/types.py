@@ -9,7 +9,7 @@ many paragraphs costs one lookup.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 
 from kg2instruction.config.entity_types import FALLBACK_CATEGORY, EntityTypes
 from kg2instruction.kg.protocol import KnowledgeGraph
@@ -19,7 +19,7 @@ VALUE_SOURCE_CATEGORIES: Mapping[str, str] = {"time": "time", "quantity": "measu
 
 
 class TypeResolver:
-    """Category of each QID under one `EntityTypes` configuration, cached for its lifetime."""
+    """Categories of QIDs under one `EntityTypes` configuration, cached for its lifetime."""
 
     def __init__(self, kg: KnowledgeGraph, entity_types: EntityTypes) -> None:
         self._kg = kg
@@ -27,33 +27,27 @@ class TypeResolver:
         self._roots = {name: list(spec.root_classes)
                        for name, spec in entity_types.categories.items() if spec.root_classes}
         self._rank = {name: i for i, name in enumerate(entity_types.priority)}
-        self._cache: dict[str, str] = {}
+        self._cache: dict[str, list[str]] = {}
         self.lookups = 0   # QIDs sent to the KG (for the funnel / benchmarks)
 
-    def categories(self, qids: Iterable[str]) -> dict[str, str]:
-        """One category per QID (`other` when no root class is reached)."""
+    def reached(self, qids: Iterable[str]) -> dict[str, list[str]]:
+        """Every category each QID reaches, best (configured priority) first; [] for none.
+
+        A university is an organization *and* an architectural structure: the schema constraint
+        accepts a triple when any of them fits, the reported type is the first that does."""
         wanted = list(dict.fromkeys(qids))
         missing = [q for q in wanted if q not in self._cache]
         if missing:
             self.lookups += len(missing)
-            reached = self._kg.types(missing, self._roots, self._entity_types.max_depth)
+            found = self._kg.types(missing, self._roots, self._entity_types.max_depth)
             for qid in missing:
-                self._cache[qid] = self.best(reached.get(qid, ()))
-        return {q: self._cache[q] for q in wanted}
+                self._cache[qid] = sorted((c for c in found.get(qid, ()) if c in self._rank),
+                                          key=self._rank.__getitem__)
+        return {q: list(self._cache[q]) for q in wanted}
 
-    def best(self, categories: Sequence[str]) -> str:
-        """The configured-priority winner among reached categories."""
-        ranked = [c for c in categories if c in self._rank]
-        return min(ranked, key=self._rank.__getitem__) if ranked else FALLBACK_CATEGORY
-
-    def all_categories(self, qids: Iterable[str]) -> dict[str, list[str]]:
-        """Every category each QID reaches (priority order), for theme routing where a page
-        subject that is both a human and an organism should still route by priority but a
-        report may want all."""
-        wanted = list(dict.fromkeys(qids))
-        reached = self._kg.types(wanted, self._roots, self._entity_types.max_depth)
-        return {q: sorted(reached.get(q, ()), key=lambda c: self._rank.get(c, len(self._rank)))
-                for q in wanted}
+    def categories(self, qids: Iterable[str]) -> dict[str, str]:
+        """One category per QID: the best reached, `other` when none is."""
+        return {q: cats[0] if cats else FALLBACK_CATEGORY for q, cats in self.reached(qids).items()}
 
 
 def mention_category(source: str, qid: str | None, resolved: Mapping[str, str]) -> str:

@@ -1,6 +1,109 @@
-"""`kg2i` commands: pipeline (to be filled by its owner)."""
+"""`kg2i run`, `kg2i status`, `kg2i cache gc`: running a pipeline file and managing its cache."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from kg2instruction.core.manifest import RunManifest
+
+PipelineOpt = Annotated[Path, typer.Option("--pipeline", "-p", help="pipelines/<name>.yaml")]
+ThemeOpt = Annotated[str, typer.Option("--theme", "-t", help="theme name (themes/<name>.yaml)")]
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the root app."""
+    app.command("run")(run)
+    app.command("status")(status)
+    cache = typer.Typer(no_args_is_help=True, help="Manage the stage-output cache.")
+    cache.command("gc")(cache_gc)
+    app.add_typer(cache, name="cache")
+
+
+def run(
+    theme: ThemeOpt,
+    pipeline: PipelineOpt = Path("pipelines/sample.yaml"),
+    until: Annotated[Optional[str], typer.Option(help="run only up to this stage")] = None,
+    force: Annotated[Optional[list[str]], typer.Option(help="recompute this stage")] = None,
+    executor: Annotated[Optional[str], typer.Option(help="local | ray")] = None,
+    ray_address: Annotated[Optional[str], typer.Option(help="join this Ray cluster")] = None,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="local process-pool size")] = None,
+) -> None:
+    """Run the pipeline's stages (validated first; finished shards are reused)."""
+    from kg2instruction.core.executors import make_executor
+    from kg2instruction.core.progress import RunProgress
+    from kg2instruction.core.runner import Runner, plan_run
+    from kg2instruction.errors import ConfigError
+
+    plan = plan_run(pipeline, theme, until=until, force=force or ())
+    defaults = plan.pipeline.config.executor
+    kind = executor or defaults.kind
+    if kind not in ("local", "ray"):
+        raise ConfigError(f"--executor {kind!r}: expected local or ray", key="executor")
+    runner_executor = make_executor(kind, workers=workers or defaults.workers,
+                                    ray_address=ray_address or defaults.ray_address,
+                                    actors=defaults.actors)
+    try:
+        manifest = Runner(plan, runner_executor, RunProgress(), force=force or ()).run()
+    finally:
+        runner_executor.close()
+    _print_summary(manifest, plan.run_dir)
+
+
+def status(theme: ThemeOpt, pipeline: PipelineOpt = Path("pipelines/sample.yaml")) -> None:
+    """Show each stage's fingerprint and how many of its shards are done."""
+    from kg2instruction.core.runner import plan_run
+    from kg2instruction.core.status import plan_status
+
+    plan = plan_run(pipeline, theme)
+    table = Table(title=f"{plan.pipeline.name} / {theme}")
+    for column in ("stage", "kind", "fingerprint", "shards done", "state"):
+        table.add_column(column)
+    for row in plan_status(plan):
+        total = "?" if row.total is None else str(row.total)
+        table.add_row(row.stage, row.kind, row.fingerprint[:16], f"{row.done}/{total}", row.state)
+    Console().print(table)
+
+
+def cache_gc(
+    pipeline: PipelineOpt = Path("pipelines/sample.yaml"),
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="list, do not delete")] = False,
+) -> None:
+    """Delete stage outputs no latest run manifest of the pipeline references."""
+    from kg2instruction.config.pipeline import load_pipeline
+    from kg2instruction.core.gc import collect_garbage
+
+    loaded = load_pipeline(pipeline)
+    removed = collect_garbage(loaded.cache_root / loaded.name, dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    for path in removed:
+        typer.echo(f"{verb} {path}")
+    typer.echo(f"{verb} {len(removed)} output director{'y' if len(removed) == 1 else 'ies'}")
+
+
+def _print_summary(manifest: RunManifest, run_dir: Path) -> None:
+    console = Console()
+    if not console.is_terminal:   # logs and pipes: do not squeeze the table into 80 columns
+        console = Console(width=140)
+    table = Table(title=f"run {manifest.pipeline} / {manifest.theme}: {manifest.status}, "
+                        f"{manifest.wall_seconds:.1f}s")
+    for column in ("stage", "fingerprint", "computed", "reused", "in", "kept", "dropped", "s"):
+        table.add_column(column, justify="left" if column in ("stage", "fingerprint") else "right")
+    for name, report in manifest.stages.items():
+        table.add_row(name, report.fingerprint[:12], str(report.shards_computed),
+                      str(report.shards_reused), str(report.funnel.records_in),
+                      str(report.funnel.kept), str(sum(report.funnel.dropped.values())),
+                      f"{report.wall_seconds:.2f}")
+    console.print(table)
+    for name, report in manifest.stages.items():
+        if report.counters:
+            counts = "  ".join(f"{k}={v:,}" for k, v in report.counters.items())
+            console.print(f"[bold]{name}[/bold] ingested/counted: {counts}", highlight=False)
+        if report.funnel.dropped:
+            reasons = "  ".join(f"{k}={v:,}" for k, v in report.funnel.dropped.items())
+            console.print(f"[bold]{name}[/bold] dropped: {reasons}", highlight=False)
+    console.print(f"manifest: {run_dir / 'manifests' / (manifest.theme + '.json')}",
+                  highlight=False)

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 
-from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator,
-                      model_validator)
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator
 
+from kg2instruction.config.localized import LocalizedText
 from kg2instruction.config.yaml_loader import load_yaml, validate
 from kg2instruction.errors import ConfigError
 
@@ -31,23 +31,6 @@ VALUE_CATEGORIES: frozenset[str] = frozenset({"time", "measure"})
 
 QID_PATTERN = re.compile(r"^Q[1-9][0-9]*$")
 Qid = Annotated[str, StringConstraints(pattern=QID_PATTERN.pattern)]
-
-
-class LocalizedText(BaseModel):
-    """A display string in both languages the project generates data for."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    en: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-    zh: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-
-    def in_lang(self, lang: str) -> str:
-        """The text in `lang` ('en' or 'zh'; regional Chinese codes fall back to zh)."""
-        if lang == "en":
-            return self.en
-        if lang.startswith("zh"):
-            return self.zh
-        raise ValueError(f"unsupported language {lang!r}: expected 'en' or 'zh'")
 
 
 class CategorySpec(BaseModel):
@@ -90,15 +73,17 @@ class EntityTypes(BaseModel):
                 seen[qid] = name
         return value
 
-    @model_validator(mode="after")
-    def _priority_is_complete(self) -> EntityTypes:
+    @field_validator("priority")
+    @classmethod
+    def _priority_is_complete(cls, value: list[str]) -> list[str]:
         classed = [c for c in CATEGORIES if c not in VALUE_CATEGORIES and c != FALLBACK_CATEGORY]
-        dupes = sorted({c for c in self.priority if self.priority.count(c) > 1})
-        missing = [c for c in classed if c not in self.priority]
-        if dupes or missing:
-            raise ValueError(f"priority must list each class-defined category once "
-                             f"(duplicated: {dupes}, missing: {missing})")
-        return self
+        dupes = sorted({c for c in value if value.count(c) > 1})
+        missing = [c for c in classed if c not in value]
+        unranked = [c for c in value if c not in classed]
+        if dupes or missing or unranked:
+            raise ValueError(f"priority must list each class-defined category once (duplicated: "
+                             f"{dupes}, missing: {missing}, not ranked by class: {unranked})")
+        return value
 
     def model_post_init(self, __context: object) -> None:
         self._class_index = {qid: name for name, spec in self.categories.items()

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kg2instruction.config.entity_types import Category, LocalizedText
+from kg2instruction.config.entity_types import Category
+from kg2instruction.config.localized import LocalizedText
 from kg2instruction.config.theme import (Pid, Problem, Relation, Templates, Theme, Threshold,
                                          raise_first, theme_problems)
 from kg2instruction.config.yaml_loader import LoadedYaml, Loc, load_yaml, validate
@@ -208,7 +209,8 @@ class _Applier:
                                else part.nli_threshold)))
         rest = source.model_copy(update={
             "pids": [p for p in source.pids if ("pids", p) not in claimed],
-            "reversed_pids": [p for p in source.reversed_pids if ("reversed_pids", p) not in claimed],
+            "reversed_pids": [p for p in source.reversed_pids
+                              if ("reversed_pids", p) not in claimed],
         })
         keep_rest = [rest] if rest.pids or rest.reversed_pids else []
         self.relations[i:i + 1] = keep_rest + parts
@@ -245,7 +247,8 @@ def apply_overlay(theme: Theme, loaded: LoadedOverlay) -> Theme:
     """A new validated Theme with the overlay's operations applied in order."""
     overlay, doc = loaded.overlay, loaded.doc
     applier = _Applier(theme, loaded)
-    if overlay.theme is not None and overlay.theme not in (theme.theme, theme.name.en, theme.name.zh):
+    names = (theme.theme, theme.name.en, theme.name.zh)
+    if overlay.theme is not None and overlay.theme not in names:
         raise applier.error(f"overlay is written for theme '{overlay.theme}', not '{theme.theme}'",
                             ("theme",))
     for n, op in enumerate(overlay.operations):

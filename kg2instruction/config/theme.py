@@ -20,7 +20,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
 
-from kg2instruction.config.entity_types import Category, LocalizedText
+from kg2instruction.config.entity_types import Category
+from kg2instruction.config.localized import LocalizedText
 from kg2instruction.config.yaml_loader import LoadedYaml, Loc, load_yaml, validate
 from kg2instruction.errors import ConfigError
 from kg2instruction.kg.protocol import Direction
@@ -88,7 +89,7 @@ class Theme(BaseModel):
     relations: list[Relation] = Field(default_factory=list)
     dropped_pids: list[Pid] = Field(
         default_factory=list,
-        description="P-ids deliberately outside the theme ('other'): matched, then dropped and counted")
+        description="P-ids deliberately outside the theme ('other'): matched, dropped, counted")
 
     _by_pid: dict[tuple[str, str], tuple[Relation, ...]] = PrivateAttr(default_factory=dict)
     _by_label: dict[str, Relation] = PrivateAttr(default_factory=dict)
@@ -138,7 +139,7 @@ class Theme(BaseModel):
 
 @dataclass(frozen=True)
 class Problem:
-    """A semantic error in a theme, located by its key path (turned into file/line by the caller)."""
+    """A semantic error in a theme, located by its key path (the caller adds file and line)."""
 
     loc: Loc
     message: str
@@ -208,6 +209,9 @@ def resolve_theme_path(name_or_path: str | Path, themes_dir: str | Path) -> Path
     raw = str(name_or_path)
     if THEME_NAME.match(raw):
         candidate = root / f"{raw}.yaml"
+    elif (Path(raw).name == raw and Path(raw).suffix in (".yaml", ".yml")
+          and THEME_NAME.match(Path(raw).stem)):
+        candidate = root / raw          # a bare file name such as "person.yaml"
     else:
         candidate = Path(raw)
         if not candidate.is_absolute():

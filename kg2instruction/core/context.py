@@ -6,6 +6,7 @@ writer, and opening a database per shard would dominate small shards.
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +38,9 @@ class StageContext:
 
     def __init__(self, *, stage: str, shard_id: str | None, lang: str | None,
                  languages: tuple[str, ...], seed: int, theme: Any,
-                 artifacts: dict[str, ArtifactRef]) -> None:
+                 artifacts: dict[str, ArtifactRef], base_dir: Path) -> None:
         self.stage = stage
+        self.base_dir = base_dir
         self.shard_id = shard_id
         self.lang = lang
         self.languages = languages
@@ -60,9 +62,17 @@ class StageContext:
                               f"stage that provides it (have: {sorted(self._artifacts) or 'none'})")
         return ref.open()
 
+    def path(self, relative: str | Path) -> Path:
+        """A project file named in the stage's config (declare the field in `file_fields`)."""
+        resolved = Path(os.path.normpath(self.base_dir / relative))
+        if self.base_dir not in resolved.parents:
+            raise ValueError(f"{relative!r} is outside the project {self.base_dir}")
+        return resolved
+
     def count(self, name: str, n: int = 1, *, reason: str | None = None) -> None:
         """Funnel counter: `ctx.count("dropped", n=3, reason="no_candidate")`."""
-        self._counters[name if reason is None else f"{name}.{reason}"] += int(n)
+        if n:
+            self._counters[name if reason is None else f"{name}.{reason}"] += int(n)
 
     def take_counters(self) -> dict[str, int]:
         """Counters since the last call (a source stage's counters belong to the shard yielded)."""
@@ -73,5 +83,5 @@ class StageContext:
     def for_shard(self, shard_id: str | None, lang: str | None, seed: int) -> StageContext:
         return StageContext(stage=self.stage, shard_id=shard_id, lang=lang,
                             languages=self.languages, seed=seed, theme=self.theme,
-                            artifacts=self._artifacts)
+                            artifacts=self._artifacts, base_dir=self.base_dir)
 

@@ -6,26 +6,24 @@ upstream stages, the identities of the source files it reads, and the run seed f
 Anything that cannot change the output bytes is left out, so tuning batch sizes or worker counts
 reuses the cache while changing a threshold does not.
 
-Dump identity is `name + size + sha256(first MiB + last MiB)`: O(1) on a 100 GB dump, survives a
-copy or `touch` (mtime would not), and changes when a dump is replaced or grows. A rewrite of
-only the middle of a file at the same size would go unnoticed; dumps are never edited in place.
+Input files are identified by `kg.dump_identity` (name + size + SHA-1 of the first and last MiB):
+O(1) on a 100 GB dump, survives a copy or `touch` (mtime would not), and changes when a dump is
+replaced, truncated or grows. A rewrite of only the middle at the same size would go unnoticed;
+dumps are never edited in place.
 """
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import orjson
 import pydantic
 
 from kg2instruction.core.stage import EXECUTION_MARK
-from kg2instruction.errors import InputError
 
 # Bump when the framework changes how outputs are written (Parquet settings, sort rules).
 OUTPUT_FORMAT_VERSION = "1"
-_SAMPLE_BYTES = 1 << 20
 
 
 def canonical_json(value: Any) -> bytes:
@@ -63,26 +61,10 @@ def theme_subset(theme: Any, fields: tuple[str, ...] | None) -> Any:
     return {f: data.get(f) for f in fields}
 
 
-def file_identity(path: Path) -> dict[str, Any]:
-    """Cheap, copy-proof identity of an input file (see the module docstring)."""
-    try:
-        size = path.stat().st_size
-        sample = hashlib.sha256()
-        with open(path, "rb") as fh:
-            sample.update(fh.read(_SAMPLE_BYTES))
-            if size > 2 * _SAMPLE_BYTES:
-                fh.seek(size - _SAMPLE_BYTES)
-            sample.update(fh.read(_SAMPLE_BYTES))
-    except FileNotFoundError:
-        raise InputError(path, "input file not found") from None
-    except IsADirectoryError:
-        raise InputError(path, "expected a file, found a directory") from None
-    return {"name": path.name, "size": size, "sample_sha256": sample.hexdigest()}
-
-
 def stage_fingerprint(*, name: str, version: str, config: pydantic.BaseModel, theme: Any,
                       upstream: Mapping[str, str], inputs: list[dict[str, Any]],
-                      seed: int | None) -> str:
+                      seed: int | None, layout: Mapping[str, Any]) -> str:
+    """`layout`: run-level settings that shape outputs (languages, reduce shard size)."""
     return digest({
         "format": OUTPUT_FORMAT_VERSION,
         "stage": name,
@@ -92,6 +74,7 @@ def stage_fingerprint(*, name: str, version: str, config: pydantic.BaseModel, th
         "upstream": dict(upstream),
         "inputs": inputs,
         "seed": seed,
+        "layout": dict(layout),
     })
 
 

@@ -37,7 +37,7 @@ def prepare_stage(spec: StageSpec) -> tuple[Stage, StageContext]:
         stage = cls(cls.Config.model_validate(spec.config))
         ctx = StageContext(stage=spec.stage, shard_id=None, lang=None, languages=spec.languages,
                            seed=derived_seed(spec.seed, spec.stage, ""), theme=spec.theme,
-                           artifacts=spec.artifacts)
+                           artifacts=spec.artifacts, base_dir=spec.base_dir)
         stage.setup(ctx)
         _PREPARED[spec.fingerprint] = (stage, ctx)
     return _PREPARED[spec.fingerprint]
@@ -143,7 +143,7 @@ def _run_artifact(stage: Stage, base: StageContext, spec: StageSpec,
     with atomic_path(store.artifact_dir) as tmp:
         tmp.unlink()
         tmp.mkdir()
-        built = dict(stage.build(tmp, ctx))
+        built = dict(stage.build(spec.source_paths, tmp, ctx))
     counters = {**built, **ctx.take_counters()}
     store.write_shard(None, ShardStats(shard_id=ARTIFACT, lang=None, counters=counters,
                                        seconds=round(time.perf_counter() - started, 6)))

@@ -41,7 +41,7 @@ Then list it under `stages:` in the pipeline YAML (`drop_short: {min_chars: 100}
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -97,6 +97,9 @@ class Stage:
       sources       pipeline source kinds whose files the stage reads (their ids are fingerprinted).
       key           output sort columns: rows are written in this order whatever the executor.
       seeded        the stage uses `ctx.seed`, so the run seed is part of its fingerprint.
+      file_fields   config fields naming project files the stage reads itself (a type table, a
+                    label overlay): their paths are confined to the project and their content
+                    is fingerprinted; open them with `ctx.path(self.config.<field>)`.
     """
 
     kind: ClassVar[StageKind]
@@ -110,6 +113,7 @@ class Stage:
     sources: ClassVar[tuple[str, ...]] = ()
     key: ClassVar[tuple[str, ...]] = ()
     seeded: ClassVar[bool] = False
+    file_fields: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: StageConfig) -> None:
         self.config = config
@@ -154,14 +158,16 @@ class SourceStage(Stage):
 class ArtifactStage(Stage):
     """Builds a file or directory once; downstream stages open it read-only via the context.
 
-    `provides` names the handle (`"kg"` makes it `ctx.kg`). `build` writes into `out_dir`, a
-    fresh temporary directory the framework publishes atomically; it returns counters to report.
+    `provides` names the handle (`"kg"` makes it `ctx.kg`). `build` reads the files of its
+    declared `sources` (kind -> paths, in pipeline order) and writes into `out_dir`, a fresh
+    temporary directory the framework publishes atomically; it returns counters to report.
     """
 
     kind: ClassVar[StageKind] = "artifact"
     provides: ClassVar[str]
 
-    def build(self, out_dir: Path, ctx: StageContext) -> Mapping[str, int]:
+    def build(self, sources: Mapping[str, Sequence[Path]], out_dir: Path,
+              ctx: StageContext) -> Mapping[str, int]:
         raise NotImplementedError
 
     @classmethod

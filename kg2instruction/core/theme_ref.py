@@ -46,9 +46,9 @@ def theme_path(name: str, themes_dir: Path) -> Path:
 def load_theme_ref(name: str, themes_dir: Path) -> ThemeRef:
     path = theme_path(name, themes_dir)
     try:
-        from kg2instruction.config.theme import load_theme  # type: ignore[attr-defined]
+        from kg2instruction.config.theme import load_theme
     except ImportError:
         from kg2instruction.config.yaml_loader import load_yaml
 
         return ThemeRef(name, path, load_yaml(path).data or {})
-    return ThemeRef(name, path, load_theme(path))
+    return ThemeRef(name, path, load_theme(name, themes_dir))

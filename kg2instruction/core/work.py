@@ -29,8 +29,10 @@ class StageSpec:
     theme: Any
     languages: tuple[str, ...]
     seed: int
+    base_dir: Path
     artifacts: dict[str, ArtifactRef] = field(default_factory=dict)
     inputs: dict[str, UpstreamOutput] = field(default_factory=dict)
+    source_paths: dict[str, tuple[Path, ...]] = field(default_factory=dict)  # artifact stages
     reduce_rows_per_shard: int = 100_000
 
 

@@ -32,6 +32,8 @@ from kg2instruction.kg.build_config import BuildResources, KGBuildConfig
 from kg2instruction.kg.dump_identity import dump_identity
 from kg2instruction.kg.entity_rows import STAGED_SCHEMAS, EntityFlattener
 from kg2instruction.kg.property_datatypes import read_datatypes_csv
+from kg2instruction.kg.stage_writer import StageWriter
+from kg2instruction.kg.store_access import read_meta  # noqa: F401  (re-exported)
 from kg2instruction.sources.wikidata_dump import BadLine, BadLineLog, WikidataDumpReader
 
 SCHEMA_VERSION = 1
@@ -113,6 +115,7 @@ def _connection(path: Path, resources: BuildResources) -> Iterator[duckdb.DuckDB
     if resources.duckdb_threads:
         options["threads"] = resources.duckdb_threads
     con = duckdb.connect(str(path), config=options)
+    con.execute("SET enable_progress_bar = false")  # ours (tqdm) is the one progress display
     try:
         con.execute(f"ATTACH '{_sql_path(stage)}' AS stage")
         yield con
@@ -141,13 +144,6 @@ def _create_schema(con: duckdb.DuckDBPyConnection, config: KGBuildConfig) -> Non
     con.executemany("INSERT INTO lang_fallback VALUES (?, ?, ?)", rows)
 
 
-def _append(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> None:
-    for table, batch in tables.items():
-        con.register("_batch", batch)
-        con.execute(f"INSERT INTO stage.{table} BY NAME SELECT * FROM _batch")
-        con.unregister("_batch")
-
-
 # -- the scan -------------------------------------------------------------------------------------
 
 def _ingest(con: duckdb.DuckDBPyConnection, dump: Path, config: KGBuildConfig,
@@ -156,7 +152,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, dump: Path, config: KGBuildConfig,
     reader = WikidataDumpReader(dump, bad_lines, threads=resources.decompress_threads)
     flattener = EntityFlattener(config)
     pending = 0
-    with _progress(resources) as bar:
+    with _progress(resources) as bar, StageWriter(con) as writer:
         for entity in reader:
             try:
                 flattener.add(entity)
@@ -167,13 +163,13 @@ def _ingest(con: duckdb.DuckDBPyConnection, dump: Path, config: KGBuildConfig,
                 continue
             pending += 1
             if pending >= resources.batch_entities:
-                _append(con, flattener.take_tables())
+                writer.submit(flattener.take_tables())
                 bar.update(pending)
                 bar.set_postfix_str(f"{reader.position.bytes_read / 1e6:,.0f} MB", refresh=False)
                 pending = 0
-        _append(con, flattener.take_tables())
+        writer.submit(flattener.take_tables())
         bar.update(pending)
-    _append(con, {"properties": _datatype_rows(flattener.snak_datatypes, csv_datatypes)})
+        writer.submit({"properties": _datatype_rows(flattener.snak_datatypes, csv_datatypes)})
     return {"lines": reader.position.lines, "entities_read": reader.position.entities,
             "skipped_entities": sum(flattener.skipped_kinds.values())}
 
@@ -252,21 +248,3 @@ def _write_meta(con: duckdb.DuckDBPyConnection, identity: dict[str, object],
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     con.executemany("INSERT INTO main.meta VALUES (?, ?)",
                     [(key, json.dumps(value, sort_keys=True)) for key, value in meta.items()])
-
-
-def read_meta(path: str | Path) -> dict[str, object]:
-    """The meta table of a built store as a dict of decoded JSON values."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "KG store not found (build it with `kg2i kg build`)")
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:
-        raise InputError(path, f"not a readable DuckDB KG store ({exc})") from None
-    try:
-        rows = con.execute("SELECT key, value FROM meta ORDER BY key").fetchall()
-    except duckdb.CatalogException:
-        raise InputError(path, "DuckDB file without a meta table: not a KG store") from None
-    finally:
-        con.close()
-    return {key: json.loads(value) for key, value in rows}

@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 # simplified script should show the simplified label when one exists.
 ZH_FALLBACK: tuple[str, ...] = ("zh", "zh-hans", "zh-cn", "zh-sg", "zh-my",
                                 "zh-hant", "zh-tw", "zh-hk", "zh-mo")
+# Since 2024 Wikidata keeps names written the same in many languages under 'mul' and removes the
+# identical 'en' label (Q42 "Douglas Adams" has no 'en' label any more), so English falls back to it.
+EN_FALLBACK: tuple[str, ...] = ("en", "mul")
 
 
 class KGBuildConfig(BaseModel):
@@ -22,7 +25,7 @@ class KGBuildConfig(BaseModel):
     languages: tuple[str, ...] = Field(("en", "zh"), min_length=1,
                                        description="configured languages for labels etc.")
     fallback_chains: dict[str, tuple[str, ...]] = Field(
-        default_factory=lambda: {"zh": ZH_FALLBACK},
+        default_factory=lambda: {"en": EN_FALLBACK, "zh": ZH_FALLBACK},
         description="language -> ordered Wikidata language codes; a language without an entry "
                     "uses only its own code")
     sitelink_wikis: tuple[str, ...] = ("enwiki", "zhwiki")
@@ -42,12 +45,12 @@ class KGBuildConfig(BaseModel):
         """Wikidata language codes tried, in order, for a configured language."""
         return tuple(self.fallback_chains.get(lang, (lang,)))
 
-    def variant_to_language(self) -> dict[str, str]:
-        """Raw language code -> configured language, for every code worth keeping."""
-        mapping: dict[str, str] = {}
+    def variant_languages(self) -> dict[str, tuple[str, ...]]:
+        """Raw language code -> the configured languages whose chain holds it (codes worth keeping)."""
+        mapping: dict[str, tuple[str, ...]] = {}
         for lang in self.languages:
             for variant in self.chain(lang):
-                mapping.setdefault(variant, lang)
+                mapping[variant] = mapping.get(variant, ()) + (lang,)
         return mapping
 
 

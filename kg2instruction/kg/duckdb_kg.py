@@ -25,12 +25,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-import duckdb
-
 from kg2instruction.errors import ConfigError, InputError
-from kg2instruction.kg.build import SCHEMA_VERSION, read_meta
+from kg2instruction.kg.build import SCHEMA_VERSION
 from kg2instruction.kg.protocol import (Candidate, Claim, Neighbour, QuantityValue, TimeValue,
                                         qid_number)
+from kg2instruction.kg.store_access import connect_read_only, meta_of
 from kg2instruction.text.normalize import normalize_name
 
 ENGLISH = "en"
@@ -54,17 +53,18 @@ def canonical_title(title: str) -> str:
 class DuckDBKG:
     """Read-only `KnowledgeGraph` over a DuckDB store. Use as a context manager or call close()."""
 
-    def __init__(self, path: str | Path, threads: int | None = None) -> None:
+    def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.meta = read_meta(self.path)
-        version = self.meta.get("schema_version")
-        if version != SCHEMA_VERSION:
-            raise InputError(self.path, f"KG store schema version {version}, this code reads "
-                                        f"version {SCHEMA_VERSION}: rebuild it with `kg2i kg build`")
-        config = {"access_mode": "read_only"}
-        if threads:
-            config["threads"] = threads
-        self._con = duckdb.connect(str(self.path), read_only=True, config=config)
+        self._con = connect_read_only(self.path)
+        try:
+            self.meta = meta_of(self._con, self.path)
+            version = self.meta.get("schema_version")
+            if version != SCHEMA_VERSION:
+                raise InputError(self.path, f"KG store schema version {version}, this code reads "
+                                            f"version {SCHEMA_VERSION}: rebuild with `kg2i kg build`")
+        except BaseException:
+            self._con.close()
+            raise
         self._lock = threading.Lock()
         self.languages: tuple[str, ...] = tuple(
             r[0] for r in self._con.execute("SELECT DISTINCT lang FROM lang_fallback ORDER BY 1")

@@ -10,6 +10,7 @@ references are ignored; somevalue/novalue snaks count towards n_claims but store
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -51,20 +52,31 @@ def _entity_ref(uri_or_id: str) -> str:
     return uri_or_id.rsplit("/", 1)[-1] if uri_or_id.startswith("http") else uri_or_id
 
 
+def _kept_codes(terms: dict, variants: dict) -> list[str]:
+    """Language codes of `terms` that are kept: walk whichever of the two maps is smaller (most
+    sample entities have one or two labels; full-dump entities have hundreds)."""
+    if len(terms) < len(variants):
+        return [code for code in terms if code in variants]
+    return [code for code in variants if code in terms]
+
+
 class _Columns:
     """Per-table column lists with a rollback mark, so a malformed entity leaves no partial rows."""
 
     def __init__(self) -> None:
         self.data: dict[str, dict[str, list]] = {
             table: {name: [] for name in schema.names} for table, schema in STAGED_SCHEMAS.items()}
+        # The first column of each table, in table order: its length is the table's row count.
+        self._first_columns = [next(iter(cols.values())) for cols in self.data.values()]
 
-    def mark(self) -> dict[str, int]:
-        return {table: len(next(iter(cols.values()))) for table, cols in self.data.items()}
+    def mark(self) -> tuple[int, ...]:
+        """Row count per table (called once per entity, hence the C-level map)."""
+        return tuple(map(len, self._first_columns))
 
-    def rollback(self, mark: dict[str, int]) -> None:
-        for table, cols in self.data.items():
+    def rollback(self, mark: tuple[int, ...]) -> None:
+        for cols, n_rows in zip(self.data.values(), mark):
             for column in cols.values():
-                del column[mark[table]:]
+                del column[n_rows:]
 
     def take(self) -> dict[str, pa.Table]:
         tables = {table: pa.table(cols, schema=STAGED_SCHEMAS[table])
@@ -81,8 +93,10 @@ class EntityFlattener:
     def __init__(self, config: KGBuildConfig,
                  normalize: Callable[[str, str], str] = normalize_name) -> None:
         self.config = config
-        self._normalize = normalize
-        self._variants = config.variant_to_language()      # raw code -> configured language
+        # Chinese variants mostly repeat one label (zh, zh-cn, zh-hans, ...): cache the
+        # normalisation, whose simplified-script conversion is the costly part.
+        self._normalize = functools.lru_cache(maxsize=1 << 16)(normalize)
+        self._variants = config.variant_languages()        # raw code -> configured languages
         self._wikis = tuple(config.sitelink_wikis)
         self._string_datatypes = frozenset(config.string_datatypes)
         self._cols = _Columns()
@@ -143,26 +157,26 @@ class EntityFlattener:
         descriptions = _as_dict(entity.get("descriptions"))
         aliases = _as_dict(entity.get("aliases"))
         lab, desc, ali, index = data["labels"], data["descriptions"], data["aliases"], data["name_index"]
-        normalize = self._normalize
-        for variant, lang in self._variants.items():
-            label = labels.get(variant)
-            if label:
-                value = label["value"]
-                lab["id"].append(qid)
-                lab["lang"].append(variant)
-                lab["value"].append(value)
+        normalize, variants = self._normalize, self._variants
+        for variant in _kept_codes(labels, variants):
+            value = labels[variant]["value"]
+            lab["id"].append(qid)
+            lab["lang"].append(variant)
+            lab["value"].append(value)
+            for lang in variants[variant]:
                 self._index(index, normalize(value, lang), lang, qid, "label", value)
-            description = descriptions.get(variant)
-            if description:
-                desc["id"].append(qid)
-                desc["lang"].append(variant)
-                desc["value"].append(description["value"])
-            for alias in aliases.get(variant) or ():
+        for variant in _kept_codes(descriptions, variants):
+            desc["id"].append(qid)
+            desc["lang"].append(variant)
+            desc["value"].append(descriptions[variant]["value"])
+        for variant in _kept_codes(aliases, variants):
+            for alias in aliases[variant] or ():
                 value = alias["value"]
                 ali["id"].append(qid)
                 ali["lang"].append(variant)
                 ali["value"].append(value)
-                self._index(index, normalize(value, lang), lang, qid, "alias", value)
+                for lang in variants[variant]:
+                    self._index(index, normalize(value, lang), lang, qid, "alias", value)
 
     @staticmethod
     def _index(index: dict[str, list], norm: str, lang: str, qid: str, via: str, value: str) -> None:

@@ -57,7 +57,9 @@ CREATE TABLE properties (
 
 -- Language fallback chains of the configured languages: a label in `lang` is the value of the
 -- lowest-priority `variant` present. Chinese: zh, zh-hans, zh-cn, zh-sg, zh-my, zh-hant, zh-tw,
--- zh-hk, zh-mo (priorities 0..8). Other languages: just themselves. Sorted by (lang, priority).
+-- zh-hk, zh-mo (priorities 0..8). English: en, mul (Wikidata's "multiple languages" code, where
+-- names spelt the same everywhere now live, e.g. Q42 "Douglas Adams"). Other languages: just
+-- themselves. A code may belong to several chains. Sorted by (lang, variant).
 CREATE TABLE lang_fallback (
     lang     VARCHAR NOT NULL,
     variant  VARCHAR NOT NULL,

@@ -259,7 +259,9 @@ class SparqlClient:
         wrapper = SPARQLWrapper(self.endpoint, agent=self.settings.user_agent)
         wrapper.setMethod(POST)  # long VALUES batches exceed URL length limits with GET
         wrapper.setReturnFormat(JSON)
-        wrapper.setTimeout(self.settings.timeout)  # type: ignore[arg-type]  # floats work
+        # setTimeout() truncates to whole seconds (0.5 s would mean "no timeout"); urlopen takes
+        # the float as is. It bounds each socket operation, not the whole transfer.
+        wrapper.timeout = self.settings.timeout  # type: ignore[assignment]
         wrapper.setQuery(query)
         self.stats.http_requests += 1
         try:

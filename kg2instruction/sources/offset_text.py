@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 Span = tuple[int, int]
 _WHITESPACE = re.compile(r"\s")
-_RUN_OF_SPACES = re.compile(r"(?<= ) +|^ +| +$")
+_DOUBLE_SPACES = re.compile(r"  +")
 
 
 def delete_ranges(text: str, ranges: Iterable[Span], spans: Sequence[Span]) -> tuple[str, list[Span | None]]:
@@ -67,7 +67,12 @@ def collapse_whitespace(text: str, spans: Sequence[Span]) -> tuple[str, list[Spa
     """Every whitespace run -> one space, ends trimmed; spans shrink to their non-space content."""
     flat = _WHITESPACE.sub(" ", text)  # one char for one char: offsets unchanged
     trimmed = shrink_to_content(flat, spans)
-    ranges = [m.span() for m in _RUN_OF_SPACES.finditer(flat)]
+    stripped = flat.strip(" ")
+    if not stripped:
+        return "", [None] * len(spans)
+    lead = flat.index(stripped[0])
+    ranges = [(0, lead), (lead + len(stripped), len(flat))]
+    ranges += [(m.start() + 1, m.end()) for m in _DOUBLE_SPACES.finditer(flat, lead, lead + len(stripped))]
     kept = [s for s in trimmed if s is not None]
     new_text, mapped = delete_ranges(flat, ranges, kept)
     it = iter(mapped)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Literal
 
 from kg2instruction.sources.offset_text import Span
 
@@ -26,7 +27,7 @@ _NOT_AN_END = re.compile(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|Mt|vs|etc|
 
 
 def count_tokens(text: str) -> int:
-    return sum(1 for _ in _TOKEN.finditer(text))
+    return len(_TOKEN.findall(text))
 
 
 def sentence_cuts(text: str, spans: Sequence[Span]) -> list[int]:
@@ -42,14 +43,17 @@ def sentence_cuts(text: str, spans: Sequence[Span]) -> list[int]:
     return cuts
 
 
-def fit_to_length(text: str, spans: Sequence[Span], min_tokens: int, max_tokens: int) -> list[Span]:
+def fit_to_length(text: str, spans: Sequence[Span], min_tokens: int, max_tokens: int,
+                  long_paragraphs: Literal["split", "drop"] = "split") -> list[Span]:
     """Character ranges of `text` to keep as paragraphs: the whole text when its length is within
-    [min_tokens, max_tokens], else whole-sentence chunks of at most max_tokens (see module doc)."""
+    [min_tokens, max_tokens], else (policy "split") whole-sentence chunks of at most max_tokens."""
     total = count_tokens(text)
     if total < min_tokens:
         return []
     if total <= max_tokens:
         return [(0, len(text))]
+    if long_paragraphs == "drop":
+        return []
     bounds = [0, *sentence_cuts(text, spans), len(text)]
     chunks: list[Span] = []
     chunk_start, chunk_tokens = 0, 0

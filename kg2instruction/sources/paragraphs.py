@@ -11,6 +11,7 @@ pathological revision. The `funnel` counter, when given, receives why paragraphs
 """
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections import Counter
@@ -26,12 +27,14 @@ from kg2instruction.errors import InputError
 from kg2instruction.schemas import PARAGRAPHS
 from kg2instruction.sources.chinese import resolve_variant_markup, simplify_with_spans
 from kg2instruction.sources.offset_text import Span
-from kg2instruction.sources.paragraph_length import fit_to_length
+from kg2instruction.sources.paragraph_length import count_tokens, fit_to_length
 from kg2instruction.sources.wiki_titles import resolve_title
 from kg2instruction.sources.wikipedia_xml import Page, collect_redirects, iter_pages
-from kg2instruction.sources.wikitext import RawParagraph, RenderOptions, render_paragraphs
+from kg2instruction.sources.wikitext import RawLink, RawParagraph, RenderOptions, render_paragraphs
+from kg2instruction.sources.wikitext_prune import template_name
 from kg2instruction.text.normalize import normalize_name, to_simplified
 
+_log = logging.getLogger(__name__)
 _RESIDUE = re.compile(r"\{\{|\}\}|\{\||\|\}|\[\[|\]\]|</?(?:ref|table|div|span|small|br|references|gallery)\b"
                       r"|&(?:nbsp|amp|lt|gt|quot|ndash|mdash);|__[A-Z]{2,}__|\bthumb\|", re.IGNORECASE)
 _PARENTHETICAL = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
@@ -105,7 +108,8 @@ def _render_options(lang: str, page: Page, config: ParagraphConfig) -> RenderOpt
     trail = config.link_trails.get(lang, config.default_link_trail)
     excluded = frozenset(normalize_name(t, lang) for t in config.excluded_sections.get(lang, ()))
     return RenderOptions(site=page.site, lang=lang, link_trail=re.compile(trail) if trail else None,
-                         inline_templates=config.inline_templates, keep_list_items=config.keep_list_items,
+                         inline_templates={template_name(k): v for k, v in config.inline_templates.items()},
+                         keep_list_items=config.keep_list_items,
                          excluded_sections=excluded)
 
 
@@ -126,7 +130,7 @@ def _subject_spans(paragraph: RawParagraph, title: str, lang: str, is_lead: bool
 def _simplified(paragraph: RawParagraph) -> RawParagraph:
     spans = [(l.start, l.end) for l in paragraph.links] + list(paragraph.bold)
     text, moved = simplify_with_spans(paragraph.text, spans)
-    links = [type(l)(s, e, l.target) for l, (s, e) in zip(paragraph.links, moved)]
+    links = [RawLink(s, e, l.target) for l, (s, e) in zip(paragraph.links, moved)]
     return RawParagraph(to_simplified(paragraph.section), text, links, moved[len(links):])
 
 
@@ -135,16 +139,12 @@ def _rows_for(page: Page, lang: str, paragraph: RawParagraph, config: ParagraphC
               funnel: Counter) -> list[dict[str, Any]]:
     subject = _subject_spans(paragraph, page.title, lang, paragraph.section == "")
     spans = [(l.start, l.end) for l in paragraph.links]
-    if config.long_paragraphs == "drop":
-        chunks = fit_to_length(paragraph.text, spans, config.min_tokens, 10**12)
-        chunks = [c for c in chunks if c == (0, len(paragraph.text))] if chunks else []
-        from kg2instruction.sources.paragraph_length import count_tokens
-        if chunks and count_tokens(paragraph.text) > config.max_tokens:
-            chunks = []
-    else:
-        chunks = fit_to_length(paragraph.text, spans, config.min_tokens, config.max_tokens)
+    chunks = fit_to_length(paragraph.text, spans, config.min_tokens, config.max_tokens, config.long_paragraphs)
     if not chunks:
-        funnel["paragraphs_dropped_length"] += 1
+        too_short = count_tokens(paragraph.text) < config.min_tokens
+        funnel["paragraphs_dropped_too_short" if too_short else "paragraphs_dropped_too_long"] += 1
+    elif len(chunks) > 1 or chunks[0] != (0, len(paragraph.text)):
+        funnel["paragraphs_split"] += 1
     rows = []
     for start, end in chunks:
         index = first_index + len(rows)
@@ -178,8 +178,11 @@ def page_to_paragraphs(page: Page, lang: str, redirects: Mapping[str, str], conf
 
     def report(reason: str, skipped: bool) -> None:
         funnel["pages_quarantined" if skipped else "pages_reported"] += 1
+        issue = PageIssue(page.page_id, page.title, reason, skipped)
         if on_issue is not None:
-            on_issue(PageIssue(page.page_id, page.title, reason, skipped))
+            on_issue(issue)
+        else:
+            _log.warning("page %s (%s): %s%s", page.page_id, page.title, reason, " (skipped)" if skipped else "")
 
     if len(page.text) > config.max_wikitext_chars:
         report(f"wikitext too large: {len(page.text)} chars > max_wikitext_chars={config.max_wikitext_chars}", True)
@@ -188,7 +191,7 @@ def page_to_paragraphs(page: Page, lang: str, redirects: Mapping[str, str], conf
     try:
         wikitext = resolve_variant_markup(page.text) if lang.startswith("zh") else page.text
         rendered = render_paragraphs(wikitext, _render_options(lang, page, config))
-    except (RecursionError, MemoryError, ValueError, TypeError, IndexError) as exc:
+    except (RecursionError, ValueError, TypeError, IndexError) as exc:  # a parser failure on one revision
         report(f"wikitext could not be rendered: {exc.__class__.__name__}: {exc}", True)
         return []
     rows: list[dict[str, Any]] = []

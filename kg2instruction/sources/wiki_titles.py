@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from kg2instruction.text.normalize import to_simplified
@@ -43,6 +43,10 @@ _BUILTIN_NAMESPACES: dict[str, int] = {
     "plik": 6, "grafika": 6, "kategoria": 14, "szablon": 10,
     "файл": 6, "изображение": 6, "категория": 14, "шаблон": 10,
     "fil": 6, "kategori": 14, "mall": 10, "파일": 6, "분류": 14, "틀": 10,
+    "lêer": 6, "tiedosto": 6, "luokka": 14, "dosya": 6, "soubor": 6, "fájl": 6, "kategória": 14,
+    "tập tin": 6, "hình": 6, "thể loại": 14, "berkas": 6, "ملف": 6, "تصنيف": 14, "קובץ": 6,
+    "קטגוריה": 14, "चित्र": 6, "श्रेणी": 14, "ไฟล์": 6, "หมวดหมู่": 14, "категорія": 14,
+    "зображення": 6, "αρχείο": 6, "κατηγορία": 14,
 }
 
 # Interwiki prefixes of Wikimedia projects: links with them leave the wiki.
@@ -67,6 +71,12 @@ class SiteInfo:
     lang: str = ""
     case: str = "first-letter"
     namespaces: Mapping[str, int] = field(default_factory=dict)
+
+    def names_of(self, namespace_ids: Iterable[int]) -> frozenset[str]:
+        """Every known name (siteinfo and built-in aliases, case-folded) of these namespaces."""
+        wanted = set(namespace_ids)
+        return frozenset(name for table in (_BUILTIN_NAMESPACES, self.namespaces)
+                         for name, key in table.items() if key in wanted)
 
     def namespace_of(self, prefix: str) -> int | None:
         key = _SPACES.sub(" ", prefix).strip().casefold()

@@ -23,6 +23,9 @@ from kg2instruction.sources.compressed import open_binary
 from kg2instruction.sources.wiki_titles import SiteInfo, normalize_title
 
 MAIN_NAMESPACE = frozenset({0})
+_REDIRECT_TEXT = re.compile(r"\s*#\s*(?:REDIRECT|WEITERLEITUNG|REDIRECTION|REDIRECCIÓN|RINVIA|RINVIO|DOORVERWIJZING|"
+                            r"PATRZ|PRZEKIERUJ|ПЕРЕНАПРАВЛЕНИЕ|重定向|重新導向|転送|リダイレクト|넘겨주기)\s*:?\s*"
+                            r"\[\[([^\]|#\n]+)", re.IGNORECASE)
 _DBNAME_LANG = re.compile(r"^([a-z][a-z0-9_]*?)(?:wiki|wiktionary|wikisource|wikiquote|wikibooks|wikinews|wikivoyage|wikiversity)$")
 
 
@@ -37,6 +40,13 @@ class Page:
     text: str
     redirect: str | None              # normalised redirect target, None for articles
     site: SiteInfo = field(default_factory=SiteInfo, repr=False, compare=False)
+
+
+def redirect_target(wikitext: str, case: str = "first-letter") -> str | None:
+    """Target of a `#REDIRECT [[Target]]` page. Exports before 0.5 have an empty `<redirect />`
+    (or none at all) and the target only in the text; the magic word is localised per wiki."""
+    match = _REDIRECT_TEXT.match(wikitext)
+    return (normalize_title(match.group(1), case) or None) if match else None
 
 
 def _local(tag: str) -> str:
@@ -87,6 +97,8 @@ def _page_from(elem: ET.Element, ns: str, site: SiteInfo, path: Path, line: int 
     redirect = None
     if redirect_elem is not None:
         redirect = normalize_title(redirect_elem.get("title") or "", site.case) or None
+    if redirect is None and (redirect_elem is not None or text.lstrip().startswith("#")):
+        redirect = redirect_target(text, site.case)
     return Page(page_id=page_id, rev_id=rev_id, title=title, ns=namespace or 0, text=text,
                 redirect=redirect, site=site)
 
@@ -105,8 +117,9 @@ def iter_pages(path: str | Path, namespaces: Set[int] = MAIN_NAMESPACE, *,
             yield from _walk(events, path, namespaces)
         except ET.ParseError as exc:
             line, column = exc.position
-            raise InputError(path, f"malformed XML at column {column}: {exc.msg if hasattr(exc, 'msg') else exc}",
-                             line=line) from None
+            reason = str(exc).rsplit(": line ", 1)[0]
+            raise InputError(path, f"malformed XML ({reason}) at column {column} of the decompressed "
+                                   "text", line=line) from None
 
 
 def _walk(events, path: Path, namespaces: Set[int]) -> Iterator[Page]:
@@ -118,8 +131,8 @@ def _walk(events, path: Path, namespaces: Set[int]) -> Iterator[Page]:
             root = elem
             name = _local(elem.tag)
             if name not in ("mediawiki", "page"):
-                raise InputError(path, f"not a MediaWiki XML export: root element is <{name}>, "
-                                       "expected <mediawiki> (or a single <page>)", line=1)
+                raise InputError(path, f"not a MediaWiki XML export: the root element is <{name}>, "
+                                       "expected <mediawiki> (or a single <page>)")
             ns = elem.tag[: -len(name)]
             xml_lang = elem.get("{http://www.w3.org/XML/1998/namespace}lang", "")
             site = SiteInfo(lang=xml_lang)

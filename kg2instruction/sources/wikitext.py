@@ -11,17 +11,20 @@ items, which are rarely sentences. Section headings become the paragraphs' secti
 """
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import mwparserfromhell
+from mwparserfromhell.wikicode import Wikicode
 from mwparserfromhell.nodes import (Argument, Comment, ExternalLink, Heading, HTMLEntity, Node, Tag,
                                     Template, Text, Wikilink)
 
 from kg2instruction.sources.offset_text import Span, collapse_whitespace, delete_ranges
-from kg2instruction.sources.wiki_titles import LinkKind, SiteInfo, classify_link
+from kg2instruction.sources.wiki_titles import FILE_NS, MEDIA_NS, LinkKind, SiteInfo, classify_link
+from kg2instruction.sources.wikitext_prune import prune_non_prose, template_name
 from kg2instruction.text.normalize import normalize_name
 
 # Extension and HTML tags whose contents are not prose.
@@ -31,15 +34,19 @@ _DROPPED_TAGS = frozenset({
     "templatedata", "templatestyles", "mapframe", "maplink", "inputbox", "categorytree", "noinclude",
     "includeonly", "indicator", "section", "charinsert", "phonos", "style", "script", "img",
 })
+_CONVERT_TEMPLATES = frozenset({"convert", "cvt"})  # {{convert|5|km|mi}} reads "5 km" in the prose
 _LIST_MARKUP = frozenset({"*", "#", ";", ":"})
 _BOLD_TAGS = frozenset({"b", "strong"})
 _MAGIC_WORD = re.compile(r"__[A-Z]{2,}__")
 _APOSTROPHE_RUN = re.compile(r"'{2,}")  # unbalanced bold/italic markup the parser left as text
+# HTML tags the parser left as text (unclosed or malformed): their markup goes, their text stays.
+_STRAY_HTML = re.compile(r"</?(?:div|span|small|big|center|font|b|i|u|s|sup|sub|br|p|blockquote|abbr|cite|"
+                         r"code|em|strong|poem|nowiki|onlyinclude|tt|del|ins|mark|q|var|kbd|bdi)\b[^<>]*>",
+                         re.IGNORECASE)
 _PIPE_TRICK = re.compile(r"\s*\([^()]*\)\s*$")
 # Leftovers of removed markup: "( )", "(; born", " ," before punctuation.
-_CLEANUP = re.compile(r"[(（]\s*[,;:，；]?\s*[)）]|(?<=[(（])\s*[,;:，；]\s*|\s*[,;，；]\s*(?=[)）])"
-                      r"|\s+(?=[,.;:!?)](?:\s|$))|(?<=\()\s+")
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+_CLEANUP = re.compile(r"(?=[\s(（,;:，；])(?:[(（]\s*[,;:，；]?\s*[)）]|(?<=[(（])\s*[,;:，；]\s*|\s*[,;，；]\s*(?=[)）])"
+                      r"|\s+(?=[,.;:!?)](?:\s|$))|(?<=\()\s+)")
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,17 @@ class RenderOptions:
     inline_templates: Mapping[str, int] = field(default_factory=dict)  # name (or "prefix*") -> param
     keep_list_items: bool = False
     excluded_sections: Collection[str] = frozenset()  # heading titles, as `normalize_name` gives them
+
+    def shown_parameter(self, name: str) -> int | None:
+        """Which parameter of template `name` (see `template_name`) shows in the prose, if any."""
+        param = self.inline_templates.get(name)
+        if param is None:
+            param = next((p for key, p in self.inline_templates.items()
+                          if key.endswith("*") and name.startswith(key[:-1])), None)
+        return param
+
+    def shows_template(self, name: str) -> bool:
+        return name in _CONVERT_TEMPLATES or self.shown_parameter(name) is not None
 
 
 @dataclass
@@ -78,6 +96,7 @@ class _Canvas:
     parts: list[str] = field(default_factory=list)
     length: int = 0
     links: list[RawLink] = field(default_factory=list)
+    link_starts: list[int] = field(default_factory=list)  # ascending: links are recorded in order
     bold: list[Span] = field(default_factory=list)
     list_marks: list[int] = field(default_factory=list)
 
@@ -124,6 +143,8 @@ class _Renderer:
             value = _MAGIC_WORD.sub("", value)
         if "''" in value:
             value = _APOSTROPHE_RUN.sub("", value)
+        if "<" in value:
+            value = _STRAY_HTML.sub("", value)
         self.canvas.write(value)
 
     def _wikilink(self, link: Wikilink, following_text: str) -> int:
@@ -148,6 +169,7 @@ class _Renderer:
         self.canvas.write(following_text[:consumed])
         if target.kind is LinkKind.ARTICLE and self._link_depth == 0 and self.canvas.length > start:
             self.canvas.links.append(RawLink(start, self.canvas.length, target.title))
+            self.canvas.link_starts.append(start)
         return consumed
 
     def _tag(self, tag: Tag) -> None:
@@ -173,24 +195,21 @@ class _Renderer:
             self.canvas.write("\n\n")
 
     def _template(self, template: Template) -> None:
-        name = str(template.name).strip().replace("_", " ").lower()
+        name = template_name(str(template.name))
         if name.startswith("template:"):
             name = name[len("template:"):].strip()
-        if name in ("convert", "cvt"):  # {{convert|5|km|mi}} reads "5 km" in the prose
+        if name in _CONVERT_TEMPLATES:
             if template.has("1") and template.has("2"):
                 self.render(template.get("1").value.nodes)
                 self.canvas.write(" ")
                 self.render(template.get("2").value.nodes)
             return
-        param = self.options.inline_templates.get(name)
-        if param is None:
-            param = next((p for key, p in self.options.inline_templates.items()
-                          if key.endswith("*") and name.startswith(key[:-1])), None)
+        param = self.options.shown_parameter(name)
         if param is not None and template.has(str(param)):
             self.render(template.get(str(param)).value.nodes)
 
 
-def _plain(wikicode) -> str:
+def _plain(wikicode: Wikicode) -> str:
     renderer = _Renderer(RenderOptions())
     renderer.render(wikicode.nodes)
     return " ".join(renderer.canvas.text().split())
@@ -222,7 +241,9 @@ def _finish(section: str, canvas: _Canvas, options: RenderOptions) -> list[RawPa
 
 def _tidy(section: str, text: str, start: int, end: int, canvas: _Canvas) -> RawParagraph | None:
     body = text[start:end]
-    links = [l for l in canvas.links if start <= l.start and l.end <= end]
+    first = bisect.bisect_left(canvas.link_starts, start)
+    last = bisect.bisect_left(canvas.link_starts, end)
+    links = [l for l in canvas.links[first:last] if l.end <= end]
     bold = [(s, e) for s, e in canvas.bold if start <= s and e <= end]
     spans = [(l.start - start, l.end - start) for l in links] + [(s - start, e - start) for s, e in bold]
     ranges = [m.span() for m in _CLEANUP.finditer(body)]
@@ -240,6 +261,7 @@ def _tidy(section: str, text: str, start: int, end: int, canvas: _Canvas) -> Raw
 
 def render_paragraphs(wikitext: str, options: RenderOptions) -> list[RawParagraph]:
     """All prose paragraphs of a page, in page order, each with its section path."""
+    wikitext = prune_non_prose(wikitext, options.site.names_of((FILE_NS, MEDIA_NS)), options.shows_template)
     tree = mwparserfromhell.parse(wikitext)
     sections: list[tuple[int, str]] = []  # (level, title) stack
     paragraphs: list[RawParagraph] = []

@@ -1,0 +1,154 @@
+"""The distant-supervision chain as the pipeline runs it, callable step by step for benchmarks.
+
+paragraphs -> NER -> mentions (everything but NER) -> disambiguation -> types -> match relations
+-> theme routing -> schema constraint. Each step is timed separately so `annotate.py` can compare
+the annotation cost with NER alone, and `trex_recall.py` can score what matching and the schema
+keep. The functions called are the ones the stages call; nothing here is benchmark-only logic.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from kg2instruction.annotate.match import MatchConfig, match_relations, paragraphs_with_anchors
+from kg2instruction.annotate.mentions import MentionConfig, annotate_mentions, run_ner
+from kg2instruction.annotate.schema_constraint import SchemaConfig, apply_schema
+from kg2instruction.annotate.theme_router import (KeywordThemeClassifier, RoutedPage,
+                                                  make_classifier, route_pages)
+from kg2instruction.annotate.types import TypeResolver
+from kg2instruction.config.entity_types import load_entity_types
+from kg2instruction.config.routing import load_routing
+from kg2instruction.config.theme import Theme, available_themes, load_theme
+from kg2instruction.kg.build import build_kg
+from kg2instruction.kg.duckdb_kg import DuckDBKG
+from kg2instruction.kg.protocol import KnowledgeGraph
+from kg2instruction.ner.base import NerModel
+from kg2instruction.schemas import LINKED_MENTIONS
+from kg2instruction.stages.type_entities import types_column
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def ensure_kg(dump: Path, cache_dir: Path) -> Path:
+    """The KG store for `dump`, built once into `cache_dir` with the project's own build."""
+    out = cache_dir / f"{dump.name.split('.')[0]}.duckdb"
+    if not out.exists():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        summary = build_kg(dump, out)
+        print(summary.lines()[0])
+    return out
+
+
+def load_linker() -> Callable[..., tuple[pa.Table, Counter[str]]]:
+    """The disambiguation step (helper module `kg2instruction.annotate.disambiguate`)."""
+    from kg2instruction.annotate import disambiguate   # noqa: PLC0415 - optional until merged
+
+    return disambiguate.link_mentions
+
+
+@dataclass
+class Timings:
+    """Seconds per step, accumulated over batches."""
+
+    seconds: Counter[str] = field(default_factory=Counter)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.seconds[name] += time.perf_counter() - started
+
+
+@dataclass
+class ChainResult:
+    """What one batch produced at each step."""
+
+    linked: list[dict[str, Any]]
+    candidates: list[dict[str, Any]]
+    routed: dict[str, RoutedPage]
+    kept: list[dict[str, Any]]
+    funnel: Counter[str]
+
+
+class AnnotationChain:
+    """Everything the annotation stages do to a batch of paragraphs, with per-step timing."""
+
+    def __init__(self, kg: KnowledgeGraph, ner: Mapping[str, NerModel], themes_dir: Path,
+                 match_config: MatchConfig | None = None,
+                 schema_config: SchemaConfig | None = None,
+                 mention_config: MentionConfig | None = None) -> None:
+        self.kg = kg
+        self.ner = ner
+        self.match_config = match_config or MatchConfig()
+        self.schema_config = schema_config or SchemaConfig()
+        self.mention_config = mention_config or MentionConfig()
+        self.entity_types = load_entity_types(themes_dir / "entity_types.yaml")
+        self.routing = load_routing(themes_dir / "theme_routing.yaml", themes_dir)
+        self.themes: dict[str, Theme] = {n: load_theme(n, themes_dir)
+                                         for n in available_themes(themes_dir)}
+        self.classifier = (make_classifier(self.routing.classifier, self.themes)
+                           if self.routing.classifier else KeywordThemeClassifier(self.themes))
+        self.link = load_linker()
+        self.timings = Timings()
+
+    def ner_spans(self, paragraphs: pa.Table) -> list:
+        with self.timings.step("ner"):
+            return run_ner(paragraphs, self.ner)
+
+    def annotate(self, paragraphs: pa.Table, spans: list) -> ChainResult:
+        """Every step after NER on one batch (a shard)."""
+        funnel: Counter[str] = Counter()
+        with self.timings.step("mentions"):
+            mentions, counts = annotate_mentions(paragraphs, spans, self.kg, self.mention_config)
+            funnel.update(counts)
+        with self.timings.step("disambiguate"):
+            linked, counts = self.link(mentions, paragraphs, self.kg)
+            funnel.update(counts)
+        resolver = TypeResolver(self.kg, self.entity_types)   # per shard, as the stage does
+        with self.timings.step("types"):
+            linked = linked.select(LINKED_MENTIONS.names)
+            linked = linked.set_column(linked.schema.get_field_index("types"), "types",
+                                       types_column(linked, resolver))
+        rows = paragraphs.to_pylist()
+        linked_rows = linked.to_pylist()
+        with self.timings.step("match"):
+            batch = paragraphs_with_anchors(rows, linked_rows)
+            candidates, match_counts = match_relations(batch, self.kg, self.match_config)
+            funnel.update(match_counts.as_dict())
+        with self.timings.step("route"):
+            routed = route_pages(rows, self.kg, resolver, self.routing, self.classifier)
+        with self.timings.step("schema"):
+            kept, schema_funnel = self._schema(rows, linked_rows, candidates, routed, resolver)
+            funnel.update(schema_funnel)
+        return ChainResult(linked_rows, candidates, routed, kept, funnel)
+
+    def _schema(self, rows, linked_rows, candidates, routed, resolver):
+        theme_of = {r["paragraph_id"]: routed[r["page_id"]].theme for r in rows}
+        categories_of = {m["qid"]: m["types"] for m in linked_rows if m["qid"] and m["types"]}
+        unseen = sorted({t[f"{e}_qid"] for t in candidates for e in ("head", "tail")
+                         if t[f"{e}_qid"] and t[f"{e}_qid"] not in categories_of})
+        categories_of.update(resolver.reached(unseen))
+        kept: list[dict[str, Any]] = []
+        funnel: Counter[str] = Counter()
+        for theme_name in sorted({t for t in theme_of.values() if t}):
+            ids = {p for p, t in theme_of.items() if t == theme_name}
+            triples, part = apply_schema([c for c in candidates if c["paragraph_id"] in ids],
+                                         [m for m in linked_rows if m["paragraph_id"] in ids],
+                                         self.themes[theme_name], categories_of,
+                                         self.schema_config)
+            kept += triples
+            funnel.update(part)
+        funnel["schema.dropped.unrouted"] += sum(1 for c in candidates
+                                                 if theme_of[c["paragraph_id"]] is None)
+        return kept, funnel
+
+
+def open_kg(dump: Path, cache_dir: Path) -> DuckDBKG:
+    return DuckDBKG(ensure_kg(dump, cache_dir))

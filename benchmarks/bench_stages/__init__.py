@@ -1,0 +1,1 @@
+"""Stages used only by the benchmarks (registered through a pipeline's `plugins:`)."""

@@ -1,0 +1,1 @@
+"""Distant supervision: mentions, disambiguation, types, relation matching, schema constraint."""

@@ -1,0 +1,261 @@
+"""Link mentions to KG entities: candidates by name, chosen by tail-label overlap (as in the paper).
+
+A candidate's score is the number of the paragraph's other mentions whose names occur among the
+labels and aliases of the candidate's KG neighbours: the "Paris" whose neighbours include "Troy",
+"Helen" and "Priam" is the Trojan prince when those names are in the paragraph, whatever the
+capital's popularity. Ties are broken deterministically: a link's own target (its title is the
+candidate's label), then more claims, then the lower QID.
+
+Mentions of one link target in a paragraph (the link, its repeats, the bold subject) are decided
+together, once. A link is always linked when it has any candidate (the writer asserted an
+entity); any other mention is left unlinked when it has no candidate or only candidates tied at
+score zero: guessing by popularity alone is what the tail-label check exists to avoid. The
+evidence of every choice (score, runner-up, number of candidates, how it was decided) is kept.
+"""
+from __future__ import annotations
+
+import functools
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field
+
+from kg2instruction.annotate.link_targets import is_own_target, target_candidates, title_variants
+from kg2instruction.annotate.mention import VALUE_SOURCES
+from kg2instruction.kg.protocol import Candidate, KnowledgeGraph, qid_number
+from kg2instruction.schemas import LINKED_MENTIONS
+from kg2instruction.text.normalize import normalize_name
+
+LinkedBy = Literal["sitelink", "page", "neighbour", "unique", "overlap", "link_target", "claims",
+                   "qid", "unlinked", "value"]
+
+
+class LinkConfig(BaseModel):
+    """Bounds of candidate scoring."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_candidates: int = Field(20, ge=1, description=(
+        "candidates scored per mention, most claims first (a link's own target always included); "
+        "bounds the neighbour look-ups for very ambiguous names"))
+
+
+@dataclass(frozen=True)
+class Decision:
+    qid: str | None
+    linked_by: LinkedBy
+    score: float | None = None
+    runner_up_qid: str | None = None
+    runner_up_score: float | None = None
+    n_candidates: int | None = None
+
+
+@dataclass(frozen=True)
+class _Scored:
+    candidate: Candidate
+    score: int
+    own_target: bool
+
+    def rank_key(self) -> tuple:
+        return (-self.score, not self.own_target, -self.candidate.n_claims,
+                qid_number(self.candidate.qid))
+
+
+def decide(candidates: Sequence[Candidate], score_of: Mapping[str, int], *, target: str | None,
+           lang: str, is_link: bool, n_found: int | None = None) -> Decision:
+    """Choose among scored candidates (see the module docstring for the rules).
+
+    `n_found` is the number of candidates before shortlisting (reported as evidence)."""
+    n_found = len(candidates) if n_found is None else n_found
+    if not candidates:
+        return Decision(None, "unlinked", n_candidates=n_found)
+    scored = sorted((_Scored(c, score_of.get(c.qid, 0),
+                             target is not None and is_own_target(c, target, lang))
+                     for c in candidates), key=_Scored.rank_key)
+    best = scored[0]
+    runner = scored[1] if len(scored) > 1 else None
+    if runner is None:
+        how: LinkedBy = "unique"
+    elif best.score > runner.score:
+        how = "overlap"
+    elif not is_link and best.score == 0:
+        return Decision(None, "unlinked", 0.0, runner.candidate.qid, 0.0, n_found)
+    elif best.own_target and not runner.own_target:
+        how = "link_target"
+    elif best.candidate.n_claims > runner.candidate.n_claims:
+        how = "claims"
+    else:
+        how = "qid"
+    return Decision(best.candidate.qid, how, float(best.score),
+                    None if runner is None else runner.candidate.qid,
+                    None if runner is None else float(runner.score), n_found)
+
+
+def link_entities(mentions: pa.Table, paragraphs: pa.Table, kg: KnowledgeGraph, config: LinkConfig
+                  ) -> tuple[pa.Table, Counter[str]]:
+    """LINKED_MENTIONS for a MENTIONS table; `paragraphs` supplies each paragraph's language and
+    page QID. Row order is kept."""
+    info = {r["paragraph_id"]: r for r in paragraphs.select(["paragraph_id", "lang", "page_qid"]).to_pylist()}
+    rows = mentions.to_pylist()
+    missing = sorted({r["paragraph_id"] for r in rows} - info.keys())
+    if missing:
+        raise ValueError(f"{len(missing)} mention paragraphs absent from the paragraphs table, "
+                         f"e.g. {missing[0]!r}")
+    decisions: list[Decision] = [Decision(None, "unlinked")] * len(rows)
+    by_lang: dict[str, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        by_lang[info[row["paragraph_id"]]["lang"]].append(i)
+    for lang, indices in sorted(by_lang.items()):
+        decided = _link_language([rows[i] for i in indices], lang, info, kg, config)
+        for i, decision in zip(indices, decided, strict=True):
+            decisions[i] = decision
+    counts: Counter[str] = Counter()
+    for d in decisions:
+        counts["mentions"] += 1
+        counts[f"linked_by.{d.linked_by}"] += 1
+        counts["linked"] += d.qid is not None
+    return _linked_table(rows, decisions), counts
+
+
+def _link_language(rows: list[dict[str, Any]], lang: str, info: Mapping[str, Mapping[str, Any]],
+                   kg: KnowledgeGraph, config: LinkConfig) -> list[Decision]:
+    """Decisions for the mentions of one language, in row order (all KG calls batched)."""
+    anchors: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        if row["qid"] is None and row["link_target"] and row["source"] == "link":
+            anchors[row["link_target"]].append(row["surface"])
+    group_targets = sorted({r["link_target"] for r in rows if r["qid"] is None and r["link_target"]})
+    by_target = target_candidates(group_targets, kg, lang, anchors)
+    free_names = sorted({r["surface"] for r in rows if _is_free(r)})
+    by_name = kg.candidates(free_names, lang) if free_names else {}
+    shortlist = {t: _shortlist(c, config) for t, c in by_target.items()}
+    shortlist_by_name = {n: _shortlist(c, config) for n, c in by_name.items()}
+    qids = {c.qid for cs in [*shortlist.values(), *shortlist_by_name.values()] for c in cs}
+    qids |= {r["qid"] for r in rows if r["qid"]}
+    neighbour_names = _neighbour_names(qids, kg, lang)
+
+    decisions: list[Decision] = [Decision(None, "unlinked")] * len(rows)
+    paragraphs: dict[str, list[int]] = defaultdict(list)
+    for k, row in enumerate(rows):
+        paragraphs[row["paragraph_id"]].append(k)
+    for paragraph_id, members in paragraphs.items():
+        page_qid = info[paragraph_id]["page_qid"]
+        overlap = _OverlapScorer([rows[k] for k in members], lang, neighbour_names)
+        group_decisions: dict[str, Decision] = {}
+        for k in members:
+            row = rows[k]
+            if row["source"] in VALUE_SOURCES:
+                decisions[k] = Decision(None, "value")
+            elif row["qid"] is not None:
+                decisions[k] = _certain(row, page_qid, overlap)
+            elif row["link_target"]:
+                target = row["link_target"]
+                if target not in group_decisions:
+                    cands = shortlist.get(target, [])
+                    group_decisions[target] = decide(
+                        cands, overlap.scores(cands, exclude_target=target), target=target,
+                        lang=lang, is_link=True, n_found=len(by_target.get(target, ())))
+                decisions[k] = group_decisions[target]
+            else:
+                cands = shortlist_by_name.get(row["surface"], [])
+                decisions[k] = decide(cands, overlap.scores(cands, exclude_surface=row["surface"]),
+                                      target=None, lang=lang, is_link=False,
+                                      n_found=len(by_name.get(row["surface"], ())))
+    return decisions
+
+
+def _is_free(row: Mapping[str, Any]) -> bool:
+    """A mention decided on its own surface: no certain QID, no link target, not a value."""
+    return row["qid"] is None and not row["link_target"] and row["source"] not in VALUE_SOURCES
+
+
+def _shortlist(candidates: Sequence[Candidate], config: LinkConfig) -> list[Candidate]:
+    """The first `max_candidates` (inputs come ranked: own target first, then claims)."""
+    return list(candidates[:config.max_candidates])
+
+
+def _certain(row: Mapping[str, Any], page_qid: str | None, overlap: _OverlapScorer) -> Decision:
+    """Mentions whose QID identification already made certain; the score is kept as evidence."""
+    if row["source"] == "neighbour":
+        how: LinkedBy = "neighbour"
+    elif row["qid"] == page_qid and row["source"] in ("subject", "repeat"):
+        how = "page"
+    else:
+        how = "sitelink"
+    score = overlap.scores([Candidate(row["qid"], row["surface"], "label", 0)],
+                           exclude_target=row["link_target"], exclude_surface=row["surface"])
+    return Decision(row["qid"], how, float(score[row["qid"]]))
+
+
+class _OverlapScorer:
+    """Tail-label overlap of candidates with one paragraph's mentions.
+
+    Each other mention is represented by its normalised surface and, for links, the variants of
+    its target title (an anchor "Lincoln" stands for "Abraham Lincoln"); mentions with the same
+    surface count once, so a name repeated five times does not outweigh five different names.
+    """
+
+    def __init__(self, rows: Sequence[Mapping[str, Any]], lang: str,
+                 neighbour_names: Mapping[str, frozenset[str]]) -> None:
+        self._lang = lang
+        self._neighbour_names = neighbour_names
+        self._names: dict[str, set[str]] = defaultdict(set)     # normalised surface -> names
+        self._targets: dict[str, set[str]] = defaultdict(set)   # normalised surface -> link targets
+        for row in rows:
+            if row["source"] in VALUE_SOURCES:
+                continue
+            surface = _norm(row["surface"], lang)
+            self._names[surface].add(surface)
+            if row["link_target"]:
+                self._targets[surface].add(row["link_target"])
+                self._names[surface].update(_norm(v, lang) for v in title_variants(row["link_target"]))
+
+    def scores(self, candidates: Iterable[Candidate], *, exclude_target: str | None = None,
+               exclude_surface: str | None = None) -> dict[str, int]:
+        excluded = {_norm(exclude_surface, self._lang)} if exclude_surface else set()
+        if exclude_target:
+            excluded |= {s for s, targets in self._targets.items() if exclude_target in targets}
+        others = [names for surface, names in self._names.items() if surface not in excluded]
+        result = {}
+        for cand in candidates:
+            tails = self._neighbour_names.get(cand.qid, frozenset())
+            result[cand.qid] = sum(1 for names in others if not tails.isdisjoint(names))
+        return result
+
+
+def _neighbour_names(qids: Collection[str], kg: KnowledgeGraph, lang: str) -> dict[str, frozenset[str]]:
+    """Normalised labels and aliases of every neighbour, per entity (one batched KG call)."""
+    neighbours = kg.neighbours(sorted(qids), lang) if qids else {}
+    result = {}
+    for qid, items in neighbours.items():
+        names: set[str] = set()
+        for nb in items:
+            if nb.label:
+                names.add(_norm(nb.label, lang))
+            names.update(_norm(a, lang) for a in nb.aliases)
+        result[qid] = frozenset(names)
+    return result
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _norm(name: str, lang: str) -> str:
+    return normalize_name(name, lang)
+
+
+def _linked_table(rows: Sequence[Mapping[str, Any]], decisions: Sequence[Decision]) -> pa.Table:
+    columns: dict[str, list] = {f.name: [] for f in LINKED_MENTIONS}
+    for row, d in zip(rows, decisions, strict=True):
+        for name in ("mention_id", "paragraph_id", "start", "end", "surface", "source", "ner_label",
+                     "link_target", "value"):
+            columns[name].append(row[name])
+        columns["qid"].append(d.qid)
+        columns["linked_by"].append(d.linked_by)
+        columns["score"].append(d.score)
+        columns["runner_up_qid"].append(d.runner_up_qid)
+        columns["runner_up_score"].append(d.runner_up_score)
+        columns["n_candidates"].append(d.n_candidates)
+        columns["types"].append(None)
+    return pa.table(columns, schema=LINKED_MENTIONS)

@@ -1,0 +1,335 @@
+"""Match relations: every KG fact a paragraph's linked mentions make visible.
+
+Two kinds of evidence, both distant supervision (the NLI stage later checks the text states them):
+
+- entity pairs: for every two distinct linked entities of a paragraph, every item-valued claim
+  between them, either direction (`KnowledgeGraph.claims_between`, one batched call per shard);
+- value claims: each linked entity's time and quantity claims, rendered the ways text writes them
+  (`kg2instruction.values`) and found in the paragraph at the claim's precision or, for dates, a
+  coarser one down to `coarsest_time_precision`. A found value keeps the text's own span and a
+  normalised value at the precision the *text* states.
+
+Triples are emitted in the KG's orientation (`direction = "forward"`: head is the claim's
+subject); the schema stage re-orients the theme's reversed P-ids. When an entity has several
+mentions, the pair of mentions closest in the text carries the triple, which keeps the NLI
+premise short.
+
+Implicit subject: encyclopedia sentences often omit the page's own entity ("He was born in ...").
+With `implicit_subject` on, the page entity takes part in matching even when no mention of it was
+found; its end of a triple then has null offsets, `rule = "implicit_subject"`, and the page title
+as surface. Instruction data needs grounded spans, so the pipeline default is off; the T-REx
+benchmark reports recall with it on and off.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pydantic
+
+from kg2instruction.kg.protocol import Claim, KnowledgeGraph, QuantityValue, TimeValue
+from kg2instruction.values.quantity_forms import (QuantityForm, UnitNames, load_unit_table,
+                                                  render_quantity, unit_names, unit_qid)
+from kg2instruction.values.recognize import recognise_times
+from kg2instruction.values.text_search import drop_nested, find_bounded, fold_text
+from kg2instruction.values.time_forms import SUPPORTED_LANGUAGES, DateForm, render_time
+from kg2instruction.values.wikidata_time import YEAR, parse_wikidata_time
+
+VALUE_SOURCES = frozenset({"time", "quantity"})
+IMPLICIT = "implicit"
+
+
+class MatchConfig(pydantic.BaseModel):
+    """What counts as a match."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+    coarsest_time_precision: int = pydantic.Field(
+        YEAR, ge=7, le=11,
+        description="a day-precision claim also matches its month/year forms down to this")
+    min_bare_number_digits: int = pydantic.Field(
+        3, ge=1, description="unitless amounts shorter than this are not searched as bare numbers")
+    value_kinds: tuple[str, ...] = pydantic.Field(("time", "quantity"),
+                                                  description="value claim kinds to match")
+    implicit_subject: bool = pydantic.Field(
+        False, description="let the page entity match without a mention (null offsets)")
+
+    @pydantic.field_validator("value_kinds")
+    @classmethod
+    def _known_kinds(cls, kinds: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(kinds) - VALUE_SOURCES)
+        if unknown:
+            raise ValueError(f"unknown value kinds {unknown}; expected a subset of "
+                             f"{sorted(VALUE_SOURCES)}")
+        return kinds
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where one end of a triple sits in the text (or nowhere, for an implicit subject)."""
+
+    mention_id: str | None
+    start: int | None
+    end: int | None
+    surface: str
+    qid: str | None
+    category: str | None = None
+    score: float | None = None
+
+    @property
+    def key(self) -> str:
+        if self.mention_id is not None:
+            return self.mention_id.rsplit(":", 1)[-1]
+        return IMPLICIT if self.start is None else f"{self.start}-{self.end}"
+
+    def distance(self, other: Anchor) -> int:
+        if self.start is None or other.start is None:
+            return 1 << 30
+        return max(0, max(self.start, other.start) - min(self.end, other.end))
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """The parts of a paragraph matching reads, plus its linked-entity anchors."""
+
+    paragraph_id: str
+    lang: str
+    title: str
+    page_qid: str | None
+    text: str
+    anchors: tuple[Anchor, ...]      # entity mentions with a QID
+
+
+@dataclass(frozen=True)
+class ValueMatch:
+    """A value claim of an entity found in the text."""
+
+    claim_pid: str
+    qid: str
+    start: int
+    end: int
+    surface: str
+    value: str
+    kind: str     # 'time' | 'quantity'
+
+
+@dataclass
+class MatchCounts:
+    """Funnel of one matching call."""
+
+    paragraphs: int = 0
+    linked_mentions: int = 0
+    entity_pairs: int = 0
+    claims_matched: int = 0
+    value_claims_seen: int = 0
+    value_claims_matched: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def paragraphs_with_anchors(paragraphs: Iterable[Mapping[str, Any]],
+                            mentions: Iterable[Mapping[str, Any]]) -> list[Paragraph]:
+    """Join PARAGRAPHS rows with their LINKED_MENTIONS rows (entity mentions with a QID only)."""
+    by_paragraph: dict[str, list[Anchor]] = {}
+    for row in mentions:
+        if row["qid"] is None or row["source"] in VALUE_SOURCES:
+            continue
+        types = row.get("types") or []
+        by_paragraph.setdefault(row["paragraph_id"], []).append(Anchor(
+            row["mention_id"], row["start"], row["end"], row["surface"], row["qid"],
+            types[0] if types else None, row.get("score")))
+    result = []
+    for row in paragraphs:
+        anchors = sorted(by_paragraph.get(row["paragraph_id"], ()), key=lambda a: (a.start, a.end))
+        result.append(Paragraph(row["paragraph_id"], row["lang"], row["title"] or "",
+                                row.get("page_qid"), row["text"], tuple(anchors)))
+    return result
+
+
+def _participants(paragraph: Paragraph, config: MatchConfig) -> dict[str, list[Anchor]]:
+    by_qid: dict[str, list[Anchor]] = {}
+    for anchor in paragraph.anchors:
+        by_qid.setdefault(anchor.qid, []).append(anchor)  # type: ignore[arg-type]
+    if config.implicit_subject and paragraph.page_qid and paragraph.page_qid not in by_qid:
+        by_qid[paragraph.page_qid] = [Anchor(None, None, None, paragraph.title,
+                                             paragraph.page_qid)]
+    return by_qid
+
+
+def _closest_pair(heads: Sequence[Anchor], tails: Sequence[Anchor]) -> tuple[Anchor, Anchor]:
+    return min(((h, t) for h in heads for t in tails),
+               key=lambda pair: (pair[0].distance(pair[1]), pair[0].start or 0,
+                                 pair[1].start or 0))
+
+
+def _triple(paragraph: Paragraph, head: Anchor, tail: Anchor, pid: str, rule: str,
+            tail_value: str | None = None, tail_category: str | None = None) -> dict[str, Any]:
+    return {
+        "triple_id": f"{paragraph.paragraph_id}:{head.key}|{pid}|forward|{tail.key}",
+        "paragraph_id": paragraph.paragraph_id,
+        "head": head.surface, "head_start": head.start, "head_end": head.end,
+        "head_qid": head.qid, "head_type": head.category,
+        "tail": tail.surface, "tail_start": tail.start, "tail_end": tail.end,
+        "tail_qid": tail.qid, "tail_value": tail_value,
+        "tail_type": tail_category if tail_category is not None else tail.category,
+        "pid": pid, "direction": "forward", "relation": None, "rule": rule, "theme": None,
+        "head_mention_id": head.mention_id, "tail_mention_id": tail.mention_id,
+        "head_score": head.score, "tail_score": tail.score,
+    }
+
+
+def match_entity_pairs(paragraphs: Sequence[Paragraph], kg: KnowledgeGraph, config: MatchConfig,
+                       counts: MatchCounts) -> list[dict[str, Any]]:
+    """Triples for every KG claim between two distinct entities of the same paragraph."""
+    participants = [_participants(p, config) for p in paragraphs]
+    pairs: set[tuple[str, str]] = set()
+    for by_qid in participants:
+        qids = sorted(by_qid)
+        paragraph_pairs = [(a, b) for i, a in enumerate(qids) for b in qids[i + 1:]]
+        counts.entity_pairs += len(paragraph_pairs)
+        pairs.update(paragraph_pairs)
+    claims_by_pair: dict[frozenset[str], list[Claim]] = {}
+    if pairs:
+        for claim in kg.claims_between(sorted(pairs)):
+            claims_by_pair.setdefault(frozenset((claim.head, claim.tail)), []).append(claim)
+    triples: list[dict[str, Any]] = []
+    for paragraph, by_qid in zip(paragraphs, participants):
+        qids = sorted(by_qid)
+        for i, a in enumerate(qids):
+            for b in qids[i + 1:]:
+                for claim in claims_by_pair.get(frozenset((a, b)), ()):
+                    head, tail = _closest_pair(by_qid[claim.head], by_qid[claim.tail])
+                    implicit = head.mention_id is None or tail.mention_id is None
+                    triples.append(_triple(paragraph, head, tail, claim.pid,
+                                           "implicit_subject" if implicit else "kg_pair"))
+                    counts.claims_matched += 1
+    return triples
+
+
+class ValueRenderer:
+    """Rendered forms of value claims, cached per (value, language) for one shard."""
+
+    def __init__(self, kg: KnowledgeGraph, config: MatchConfig) -> None:
+        self._kg = kg
+        self._config = config
+        self._time_forms: dict[tuple[str, int, str], list[DateForm]] = {}
+        self._unit_names: dict[tuple[str, str], UnitNames] = {}
+
+    def time_forms(self, value: TimeValue, lang: str) -> list[DateForm]:
+        key = (value.time, value.precision, lang)
+        if key not in self._time_forms:
+            try:
+                parsed = parse_wikidata_time(value.time, value.precision)
+                coarsest = min(parsed.precision, self._config.coarsest_time_precision)
+                forms = render_time(parsed, lang, coarsest=coarsest)
+            except ValueError:
+                forms = []   # geological precisions, malformed dump values: nothing to find
+            self._time_forms[key] = forms
+        return self._time_forms[key]
+
+    def prepare_units(self, values: Iterable[QuantityValue], lang: str) -> None:
+        """Fetch unit names (and their conversions' names) for a batch in two KG calls."""
+        table = load_unit_table()
+        units = {unit_qid(v.unit) for v in values} - {"1"}
+        units |= {c.unit for u in list(units) if u in table for c in table[u].conversions}
+        todo = sorted(u for u in units if (u, lang) not in self._unit_names)
+        if not todo:
+            return
+        labels = self._kg.labels(todo, lang)
+        aliases = self._kg.aliases(todo, lang)
+        for unit in todo:
+            kg_names = ([labels[unit]] if unit in labels else []) + aliases.get(unit, [])
+            self._unit_names[(unit, lang)] = unit_names(unit, lang, kg_names, table)
+
+    def quantity_forms(self, value: QuantityValue, lang: str) -> list[QuantityForm]:
+        unit = unit_qid(value.unit)
+        names = self._unit_names.get((unit, lang), UnitNames())
+        converted = {u: self._unit_names[(u, lang)] for u, _ in names.conversions
+                     if (u, lang) in self._unit_names}
+        try:
+            return render_quantity(value.amount, unit, lang, names, converted,
+                                   self._config.min_bare_number_digits)
+        except ValueError:
+            return []
+
+
+def find_value_claims(paragraph: Paragraph, times: Sequence[TimeValue],
+                      quantities: Sequence[QuantityValue], renderer: ValueRenderer,
+                      counts: MatchCounts) -> list[ValueMatch]:
+    """Value claims of the paragraph's entities found in its text.
+
+    A match strictly inside a longer matched value, or inside a longer date the text writes
+    (`recognise_times`), is dropped: "1952" in "4 December 1952" belongs to the day."""
+    lang = paragraph.lang.split("-")[0]
+    if lang not in SUPPORTED_LANGUAGES:
+        return []
+    folded = fold_text(paragraph.text)
+    found: list[ValueMatch] = []
+    for value in times:
+        counts.value_claims_seen += 1
+        for form in renderer.time_forms(value, lang):
+            for start, end in find_bounded(folded, form.surface):
+                found.append(ValueMatch(value.pid, value.qid, start, end,
+                                        paragraph.text[start:end], form.value.iso(), "time"))
+    for quantity in quantities:
+        counts.value_claims_seen += 1
+        for qform in renderer.quantity_forms(quantity, lang):
+            for start, end in find_bounded(folded, qform.surface):
+                found.append(ValueMatch(quantity.pid, quantity.qid, start, end,
+                                        paragraph.text[start:end], qform.value, "quantity"))
+    if not found:
+        return []
+    written_dates = {(v.start, v.end) for v in recognise_times(paragraph.text, lang)}
+    kept_spans = drop_nested({(m.start, m.end) for m in found} | written_dates)
+    kept = sorted({m for m in found if (m.start, m.end) in kept_spans},
+                  key=lambda m: (m.start, m.end, m.qid, m.claim_pid, m.value))
+    counts.value_claims_matched += len(kept)
+    return kept
+
+
+def match_value_claims(paragraphs: Sequence[Paragraph], kg: KnowledgeGraph, config: MatchConfig,
+                       counts: MatchCounts,
+                       renderer: ValueRenderer | None = None) -> list[dict[str, Any]]:
+    """Triples (entity, value pid, value span) for value claims found in each paragraph."""
+    renderer = renderer or ValueRenderer(kg, config)
+    participants = [_participants(p, config) for p in paragraphs]
+    qids = sorted({q for by_qid in participants for q in by_qid})
+    if not qids or not config.value_kinds:
+        return []
+    times_by_qid: dict[str, list[TimeValue]] = {}
+    if "time" in config.value_kinds:
+        for value in kg.time_values(qids):
+            times_by_qid.setdefault(value.qid, []).append(value)
+    quantities_by_qid: dict[str, list[QuantityValue]] = {}
+    if "quantity" in config.value_kinds:
+        for quantity in kg.quantity_values(qids):
+            quantities_by_qid.setdefault(quantity.qid, []).append(quantity)
+    for lang in sorted({p.lang.split("-")[0] for p in paragraphs}):
+        renderer.prepare_units([q for qs in quantities_by_qid.values() for q in qs], lang)
+    triples: list[dict[str, Any]] = []
+    for paragraph, by_qid in zip(paragraphs, participants):
+        times = [v for q in sorted(by_qid) for v in times_by_qid.get(q, ())]
+        quantities = [v for q in sorted(by_qid) for v in quantities_by_qid.get(q, ())]
+        for match in find_value_claims(paragraph, times, quantities, renderer, counts):
+            tail = Anchor(None, match.start, match.end, match.surface, None)
+            head = min(by_qid[match.qid], key=lambda a: (a.distance(tail), a.start or 0))
+            rule = "implicit_subject" if head.mention_id is None else f"{match.kind}_value"
+            triples.append(_triple(paragraph, head, tail, match.claim_pid, rule,
+                                   tail_value=match.value,
+                                   tail_category="time" if match.kind == "time" else "measure"))
+    return triples
+
+
+def match_relations(paragraphs: Sequence[Paragraph], kg: KnowledgeGraph, config: MatchConfig,
+                    renderer: ValueRenderer | None = None) -> tuple[list[dict[str, Any]],
+                                                                     MatchCounts]:
+    """All candidate triples of a batch of paragraphs (entity pairs, then values), deduplicated
+    by triple id, in a deterministic order; plus the funnel counts."""
+    counts = MatchCounts(paragraphs=len(paragraphs),
+                         linked_mentions=sum(len(p.anchors) for p in paragraphs))
+    triples = match_entity_pairs(paragraphs, kg, config, counts)
+    triples += match_value_claims(paragraphs, kg, config, counts, renderer)
+    unique = {t["triple_id"]: t for t in triples}
+    return [unique[k] for k in sorted(unique)], counts

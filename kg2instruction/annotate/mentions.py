@@ -1,0 +1,315 @@
+"""Identify mentions in paragraphs: links, the page subject, repeats, KG-neighbour names, NER.
+
+Links and bold subject spans are gold but sparse: Wikipedia links only the first occurrence of an
+entity, and never links the plain nouns ("cyclist", "Archbishop") that carry occupations and
+positions. So, in decreasing reliability:
+
+1. links (their target, resolved through redirects) and the page subject's bold spans;
+2. repeats: later occurrences of a linked entity's anchor texts, title and (when known) labels and
+   aliases, in the paragraph, or the page so far (`repeat_scope`); the page subject is repeated
+   anywhere on its page;
+3. neighbour names: labels and aliases of the KG neighbours of the entities linked in the
+   paragraph (and the page subject), found in its text;
+4. residual NER spans; date/time and quantity labels become value mentions with a normalised
+   value; labels that never name entities are dropped (all configured, none hard-coded).
+
+Overlaps are resolved by that priority, the longer span winning within a class.
+
+NER (`run_ner`) is separately callable from the rest (`annotate_mentions`), so its cost can be
+measured alone.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kg2instruction.annotate.mention import Mention, MentionSource, mentions_table
+from kg2instruction.annotate.name_index import NameIndex, name_keys
+from kg2instruction.annotate.stop_names import StopList, stop_names
+from kg2instruction.annotate.overlaps import resolve_overlaps
+from kg2instruction.annotate.target_context import (NeighbourNames, TargetInfo, describe_targets,
+                                                    neighbour_names)
+from kg2instruction.annotate.values import parse_date, parse_quantity
+from kg2instruction.errors import ConfigError, InputError
+from kg2instruction.kg.protocol import KnowledgeGraph
+from kg2instruction.ner.base import NerModel, NerSpan
+
+PriorityClass = Literal["link", "subject", "repeat", "neighbour", "ner"]
+_PRIORITY_CLASS: dict[str, str] = {"link": "link", "subject": "subject", "repeat": "repeat",
+                                   "neighbour": "neighbour", "ner": "ner", "time": "ner",
+                                   "quantity": "ner"}
+_PARAGRAPH_COLUMNS = ("paragraph_id", "page_id", "lang", "title", "page_qid", "index", "text",
+                      "links", "subject_spans", "source")
+
+
+class MentionConfig(BaseModel):
+    """What counts as a mention. Every list here is data an analyst may edit."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    drop_ner_labels: tuple[str, ...] = ("CARDINAL", "ORDINAL", "PERCENT", "MONEY")
+    value_ner_labels: dict[str, Literal["time", "quantity"]] = Field(default_factory=lambda: {
+        "DATE": "time", "TIME": "time", "QUANTITY": "quantity"})
+    ner_strip_leading_words: dict[str, tuple[str, ...]] = Field(
+        default_factory=lambda: {"en": ("the",)},
+        description="per language: leading words cut from entity NER spans ('the United States')")
+    overlap_priority: tuple[PriorityClass, ...] = ("link", "subject", "repeat", "neighbour", "ner")
+    repeat_scope: Literal["paragraph", "page"] = Field(
+        "page", description="repeat links of earlier paragraphs of the same page (in the same shard)")
+    expansion_candidates: int = Field(3, ge=1, description=(
+        "candidates per uncertain link target whose KG neighbours are searched in the text"))
+    min_name_chars: dict[str, int] = Field(default_factory=lambda: {"*": 3, "zh": 2},
+                                           description="shortest name matched, per language ('*' = other)")
+    stop_names: StopList = Field("spacy", description=(
+        "base list of words never matched as names: spaCy's stop words for the language, or none"))
+    extra_stop_names: dict[str, tuple[str, ...]] = Field(default_factory=dict,
+                                                         description="per language, added to the base list")
+    max_name_tokens: int = Field(8, ge=1)
+    max_name_chars_unspaced: int = Field(24, ge=1)
+
+    @field_validator("overlap_priority")
+    @classmethod
+    def _is_permutation(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        expected = {"link", "subject", "repeat", "neighbour", "ner"}
+        if set(value) != expected or len(value) != len(expected):
+            raise ValueError(f"must list each of {sorted(expected)} exactly once")
+        return value
+
+    def min_chars(self, lang: str) -> int:
+        return self.min_name_chars.get(lang.split("-")[0], self.min_name_chars.get("*", 3))
+
+    def rank_of_source(self) -> dict[str, int]:
+        order = {cls: i for i, cls in enumerate(self.overlap_priority)}
+        return {source: order[cls] for source, cls in _PRIORITY_CLASS.items()}
+
+
+def run_ner(paragraphs: pa.Table, ners: Mapping[str, NerModel]) -> list[list[NerSpan]]:
+    """NER spans per paragraph (table order), one batched `tag` call per language."""
+    langs = paragraphs.column("lang").to_pylist()
+    texts = paragraphs.column("text").to_pylist()
+    spans: list[list[NerSpan]] = [[] for _ in texts]
+    by_lang: dict[str, list[int]] = defaultdict(list)
+    for i, lang in enumerate(langs):
+        by_lang[lang].append(i)
+    for lang, rows in sorted(by_lang.items()):
+        model = ners.get(lang)
+        if model is None:
+            raise ConfigError(f"no NER model configured for language {lang!r} (have "
+                              f"{sorted(ners)}; use name 'none' to run without NER)", key="ner")
+        for i, found in zip(rows, model.tag([texts[i] for i in rows]), strict=True):
+            spans[i] = sorted(found)
+    return spans
+
+
+def identify_mentions(paragraphs: pa.Table, kg: KnowledgeGraph, ners: Mapping[str, NerModel],
+                      config: MentionConfig) -> tuple[pa.Table, Counter[str]]:
+    """MENTIONS table for a PARAGRAPHS table, and funnel counters."""
+    return annotate_mentions(paragraphs, run_ner(paragraphs, ners), kg, config)
+
+
+def annotate_mentions(paragraphs: pa.Table, ner_spans: Sequence[Sequence[NerSpan]],
+                      kg: KnowledgeGraph, config: MentionConfig) -> tuple[pa.Table, Counter[str]]:
+    """Everything but NER: gold, repeat, neighbour and NER-derived mentions, overlaps resolved."""
+    rows = paragraphs.select(list(_PARAGRAPH_COLUMNS)).to_pylist()
+    if len(ner_spans) != len(rows):
+        raise ValueError(f"{len(ner_spans)} NER results for {len(rows)} paragraphs")
+    counts: Counter[str] = Counter()
+    contexts: dict[str, _LangContext] = {}
+    repeats: dict[tuple[str, str], _PageRepeats] = {}   # (lang, page_id) -> the page's repeat names
+    for lang in sorted({r["lang"] for r in rows}):
+        lang_rows = [r for r in rows if r["lang"] == lang]
+        contexts[lang] = ctx = _LangContext.build(lang_rows, kg, lang, config)
+        for page_id, page_rows in _pages(lang_rows).items():
+            repeats[(lang, page_id)] = _PageRepeats(page_rows, ctx.page_subject[page_id], ctx)
+    rank = config.rank_of_source()
+    out = []
+    for row, spans in zip(rows, ner_spans):
+        found = _find_mentions(row, spans, repeats[(row["lang"], row["page_id"])],
+                               contexts[row["lang"]], config, counts)
+        kept, dropped = resolve_overlaps(found, rank)
+        counts["paragraphs"] += 1
+        for m in kept:
+            counts[f"mentions.{m.source}"] += 1
+        counts["mentions"] += len(kept)
+        counts["dropped.overlap"] += len(dropped)
+        out.append((row["paragraph_id"], kept))
+    return mentions_table(out), counts
+
+
+@dataclass(frozen=True)
+class _LangContext:
+    """Shard-level lookups for one language."""
+
+    lang: str
+    targets: Mapping[str, TargetInfo]
+    neighbours: NeighbourNames
+    page_subject: Mapping[str, str]           # page_id -> target (title) of the page's subject
+    config: MentionConfig
+    stop_keys: frozenset[str]                 # name keys never matched (function words)
+
+    def new_index(self) -> NameIndex[Any]:
+        return _new_index(self.lang, self.config, self.stop_keys)
+
+    @classmethod
+    def build(cls, rows: list[dict[str, Any]], kg: KnowledgeGraph, lang: str,
+              config: MentionConfig) -> _LangContext:
+        anchors: dict[str, list[str]] = defaultdict(list)
+        certain: dict[str, str] = {}
+        page_subject: dict[str, str] = {}
+        for row in rows:
+            for link in row["links"] or ():
+                anchors[_target_of(link)].append(link["anchor"])
+            page_subject[row["page_id"]] = row["title"]
+            if row["page_qid"]:
+                certain[row["title"]] = row["page_qid"]
+        targets = set(anchors) | set(page_subject.values())
+        sitelinked = kg.sitelinks(sorted(t for t in targets if t not in certain), f"{lang}wiki")
+        certain.update(sitelinked)
+        infos = describe_targets(sorted(targets), certain, anchors, kg, lang, config.expansion_candidates)
+        expansion = {q for info in infos.values() for q in info.expansion}
+        stop_keys = name_keys(stop_names(lang, config.stop_names,
+                                         config.extra_stop_names.get(lang, ())), lang)
+        names = neighbour_names(expansion, kg, lang, _new_index(lang, config, stop_keys))
+        return cls(lang, infos, names, page_subject, config, stop_keys)
+
+
+def _find_mentions(row: dict[str, Any], spans: Sequence[NerSpan], repeats: _PageRepeats,
+                   ctx: _LangContext, config: MentionConfig, counts: Counter[str]) -> list[Mention]:
+    text: str = row["text"]
+    subject_target = ctx.page_subject[row["page_id"]]
+    subject_qid = ctx.targets[subject_target].certain_qid
+    mentions: list[Mention] = []
+    for link in row["links"] or ():
+        _check_offsets(row, link["start"], link["end"], link["anchor"])
+        target = _target_of(link)
+        mentions.append(Mention(link["start"], link["end"], link["anchor"], "link",
+                                link_target=target, qid=ctx.targets[target].certain_qid))
+    for span in row["subject_spans"] or ():
+        _check_offsets(row, span["start"], span["end"], None)
+        mentions.append(Mention(span["start"], span["end"], text[span["start"]:span["end"]], "subject",
+                                link_target=subject_target, qid=subject_qid))
+    paragraph_targets = [m.link_target for m in mentions if m.link_target]
+    mentions += repeats.find(row["paragraph_id"], text, counts)
+    mentions += _neighbour_mentions(text, [*paragraph_targets, subject_target], ctx)
+    mentions += _ner_mentions(text, spans, ctx.lang, config, counts)
+    return mentions
+
+
+class _PageRepeats:
+    """The names that repeat a page's subject and linked targets, indexed once per page.
+
+    A name can stand for several targets on one page ("Mobile" linked once to the city and once
+    to the county). Names are tiered: the page subject's own names first, then the anchors of the
+    paragraph itself, then the names of its targets, then the same for each earlier paragraph,
+    nearest first. A match takes its best tier; two targets tied there make it ambiguous, and it
+    is skipped. Links of later paragraphs never count.
+    """
+
+    _SUBJECT = -1
+
+    def __init__(self, page_rows: Sequence[dict[str, Any]], subject_target: str, ctx: _LangContext) -> None:
+        self._ctx = ctx
+        self._position = {row["paragraph_id"]: k for k, row in enumerate(page_rows)}
+        self._index: NameIndex[tuple[int, bool, str]] = ctx.new_index()
+        for name in ctx.targets[subject_target].repeat_names:
+            self._index.add(name, (self._SUBJECT, False, subject_target))
+        for k, row in enumerate(page_rows):
+            links = row["links"] or ()
+            for link in links:
+                self._index.add(link["anchor"], (k, True, _target_of(link)))
+            for target in dict.fromkeys(_target_of(link) for link in links):
+                for name in ctx.targets[target].repeat_names:
+                    self._index.add(name, (k, False, target))
+
+    def find(self, paragraph_id: str, text: str, counts: Counter[str]) -> list[Mention]:
+        here = self._position[paragraph_id]
+        oldest = 0 if self._ctx.config.repeat_scope == "page" else here
+        found = []
+        for match in self._index.find(text):
+            tiers: dict[int, set[str]] = defaultdict(set)
+            for k, is_anchor, target in match.payloads:
+                if k == self._SUBJECT:
+                    tiers[0].add(target)
+                elif oldest <= k <= here:
+                    tiers[1 + 2 * (here - k) + (0 if is_anchor else 1)].add(target)
+            if not tiers:
+                continue
+            targets = tiers[min(tiers)]
+            if len(targets) > 1:
+                counts["repeat.ambiguous_name"] += 1
+                continue
+            target = next(iter(targets))
+            found.append(Mention(match.start, match.end, text[match.start:match.end], "repeat",
+                                 link_target=target, qid=self._ctx.targets[target].certain_qid))
+        return found
+
+
+def _neighbour_mentions(text: str, targets: Sequence[str], ctx: _LangContext) -> list[Mention]:
+    active = {q for t in targets for q in ctx.targets[t].expansion}
+    found = []
+    for match in ctx.neighbours.index.find(text):
+        near = ctx.neighbours.qids_near(match.payloads, active)
+        if near:
+            found.append(Mention(match.start, match.end, text[match.start:match.end], "neighbour",
+                                 qid=near[0] if len(near) == 1 else None))
+    return found
+
+
+def _ner_mentions(text: str, spans: Sequence[NerSpan], lang: str, config: MentionConfig,
+                  counts: Counter[str]) -> list[Mention]:
+    strip_words = tuple(w.casefold() for w in config.ner_strip_leading_words.get(lang, ()))
+    found = []
+    for span in spans:
+        if span.label in config.drop_ner_labels:
+            counts[f"dropped.ner_label.{span.label}"] += 1
+            continue
+        surface = text[span.start:span.end]
+        kind: MentionSource | None = config.value_ner_labels.get(span.label)
+        if kind is not None:
+            parse = parse_date if kind == "time" else parse_quantity
+            found.append(Mention(span.start, span.end, surface, kind, ner_label=span.label,
+                                 value=parse(surface, lang)))
+            continue
+        start = span.start + _leading_word_length(surface, strip_words)
+        if start < span.end:
+            found.append(Mention(start, span.end, text[start:span.end], "ner", ner_label=span.label))
+    return found
+
+
+def _leading_word_length(surface: str, words: tuple[str, ...]) -> int:
+    """Length of a leading stop word plus following spaces ('the ' in 'the Archbishop of York')."""
+    head, sep, rest = surface.partition(" ")
+    if sep and rest and head.casefold() in words:
+        return len(surface) - len(rest.lstrip())
+    return 0
+
+
+def _pages(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The shard's paragraphs grouped by page, in paragraph order."""
+    by_page: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_page[row["page_id"]].append(row)
+    return {page: sorted(page_rows, key=lambda r: (r["index"] is None, r["index"] or 0))
+            for page, page_rows in by_page.items()}
+
+
+def _target_of(link: Mapping[str, Any]) -> str:
+    return link["resolved"] or link["target"] or link["anchor"]
+
+
+def _check_offsets(row: Mapping[str, Any], start: int, end: int, anchor: str | None) -> None:
+    text = row["text"]
+    if not 0 <= start < end <= len(text) or (anchor is not None and text[start:end] != anchor):
+        raise InputError(row["source"] or "paragraphs", f"span {start}-{end} "
+                         f"{'does not hold anchor ' + repr(anchor) if anchor else 'is outside the text'}"
+                         f" (text length {len(text)})", record=row["paragraph_id"])
+
+
+def _new_index(lang: str, config: MentionConfig, stop_keys: frozenset[str]) -> NameIndex[Any]:
+    return NameIndex(lang, min_chars=config.min_chars(lang), max_tokens=config.max_name_tokens,
+                     max_chars=config.max_name_chars_unspaced, stop_keys=stop_keys)

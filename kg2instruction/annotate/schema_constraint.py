@@ -1,0 +1,237 @@
+"""Theme labelling, the head/tail type constraint, and the refinement rules.
+
+Input: candidate triples from matching (KG orientation, no label) plus the paragraph's linked
+mentions. Output: triples labelled with the theme's relation names, oriented as the theme reads
+them, typed, and refined; every dropped candidate is counted under the reason it was dropped for,
+so the run manifest shows where facts leave the funnel.
+
+- Labelling: a (P-id, direction) maps to zero or more theme relations (`Theme.relations_for`). A
+  P-id in the theme's `reversed_pids` turns the triple round (`direction = "reverse"`). A value
+  can never become a head, so a reversed value claim is dropped. P-ids the theme lists as "other"
+  are dropped as `other_pid`; P-ids it does not mention at all as `pid_not_in_theme`.
+- Types: an entity may reach several categories (a university is an organization and a
+  building). The triple fits when *some* category of the head and *some* of the tail are allowed;
+  the reported type is the first fitting category in the configured priority order.
+- Refinement: alias mentions of one entity become `alternative name` triples (when the theme has
+  that relation); "located in" chains are reduced to the most specific place mentioned (the
+  transitive reduction of the matched containment edges of a paragraph); when two P-ids give the
+  same labelled triple (father P22 and child P40 reversed both give `parent`), one is kept.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pydantic
+
+from kg2instruction.config.entity_types import FALLBACK_CATEGORY
+from kg2instruction.config.theme import Relation, Theme
+from kg2instruction.text.normalize import normalize_name
+
+VALUE_RULES = frozenset({"time_value", "quantity_value"})
+
+
+class SchemaConfig(pydantic.BaseModel):
+    """Which theme labels the refinement rules act on."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+    alias_relation: str | None = pydantic.Field(
+        "alternative name", description="label alias mentions become; null disables the rule")
+    containment_relations: tuple[str, ...] = pydantic.Field(
+        ("located in",), description="labels reduced to the most specific place mentioned")
+    keep_implicit_subject: bool = pydantic.Field(
+        False, description="keep triples whose head/tail has no span (implicit page subject)")
+
+
+def _swap(triple: dict[str, Any]) -> dict[str, Any]:
+    swapped = dict(triple)
+    for field in ("", "_start", "_end", "_qid", "_type", "_mention_id", "_score"):
+        swapped["head" + field], swapped["tail" + field] = triple["tail" + field], triple["head" + field]
+    return swapped
+
+
+def _span_key(triple: Mapping[str, Any], end: str) -> str:
+    mention = triple[f"{end}_mention_id"]
+    if mention is not None:
+        return mention.rsplit(":", 1)[-1]
+    start = triple[f"{end}_start"]
+    return "implicit" if start is None else f"{start}-{triple[f'{end}_end']}"
+
+
+def triple_id(triple: Mapping[str, Any]) -> str:
+    """Stable id: paragraph, both ends, P-id, direction and (after labelling) the label, since
+    one P-id may feed several labels."""
+    base = (f"{triple['paragraph_id']}:{_span_key(triple, 'head')}|{triple['pid'] or ''}|"
+            f"{triple['direction']}|{_span_key(triple, 'tail')}")
+    return base if triple.get("relation") is None else f"{base}|{triple['relation']}"
+
+
+def _categories(triple: Mapping[str, Any], end: str,
+                categories_of: Mapping[str, Sequence[str]]) -> list[str]:
+    qid = triple[f"{end}_qid"]
+    if qid is None:   # value end: typed by datatype at matching time
+        return [triple[f"{end}_type"] or FALLBACK_CATEGORY]
+    return list(categories_of.get(qid) or [FALLBACK_CATEGORY])
+
+
+def _fit(relation: Relation, heads: Sequence[str], tails: Sequence[str]) -> tuple[str, str] | None:
+    for head in heads:
+        for tail in tails:
+            if Theme.fits(relation, head, tail):
+                return head, tail
+    return None
+
+
+def label_and_constrain(candidates: Iterable[Mapping[str, Any]], theme: Theme,
+                        categories_of: Mapping[str, Sequence[str]], config: SchemaConfig,
+                        funnel: Counter[str]) -> list[dict[str, Any]]:
+    """Labelled, oriented, typed triples that fit the theme; drops counted in `funnel`."""
+    kept: list[dict[str, Any]] = []
+    for candidate in candidates:
+        funnel["candidates"] += 1
+        implicit = candidate["head_start"] is None or candidate["tail_start"] is None
+        if implicit and not config.keep_implicit_subject:
+            funnel["dropped.implicit_subject"] += 1
+            continue
+        readings = [(rel, "forward") for rel in theme.relations_for(candidate["pid"], "forward")]
+        readings += [(rel, "reverse") for rel in theme.relations_for(candidate["pid"], "reverse")]
+        if not readings:
+            reason = "other_pid" if theme.is_dropped(candidate["pid"]) else "pid_not_in_theme"
+            funnel[f"dropped.{reason}"] += 1
+            continue
+        fitted_any = False
+        for relation, direction in readings:
+            if direction == "reverse" and candidate["rule"] in VALUE_RULES:
+                funnel["dropped.reversed_value"] += 1
+                continue
+            triple = _swap(dict(candidate)) if direction == "reverse" else dict(candidate)
+            fit = _fit(relation, _categories(triple, "head", categories_of),
+                       _categories(triple, "tail", categories_of))
+            if fit is None:
+                funnel["dropped.type_mismatch"] += 1
+                continue
+            triple.update(direction=direction, relation=relation.label.en, theme=theme.theme,
+                          head_type=fit[0], tail_type=fit[1])
+            triple["triple_id"] = triple_id(triple)
+            kept.append(triple)
+            fitted_any = True
+        if fitted_any:
+            funnel["labelled"] += 1
+    return kept
+
+
+def alias_triples(mentions: Iterable[Mapping[str, Any]], theme: Theme,
+                  categories_of: Mapping[str, Sequence[str]], config: SchemaConfig,
+                  funnel: Counter[str]) -> list[dict[str, Any]]:
+    """`alternative name` triples between differently written mentions of one entity in a
+    paragraph ("Mao Zedong" ... "Mao Tse-tung"): the first mention is the head, the first
+    mention of each other spelling a tail."""
+    if config.alias_relation is None or not theme.has_relation(config.alias_relation):
+        return []
+    relation = theme.relation(config.alias_relation)
+    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for mention in mentions:
+        if mention["qid"] is not None and mention["source"] not in ("time", "quantity"):
+            groups.setdefault((mention["paragraph_id"], mention["qid"]), []).append(mention)
+    triples: list[dict[str, Any]] = []
+    for (paragraph_id, qid), group in sorted(groups.items()):
+        group = sorted(group, key=lambda m: (m["start"], m["end"]))
+        head = group[0]
+        lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in head["surface"]) else "en"
+        seen = {normalize_name(head["surface"], lang)}
+        for tail in group[1:]:
+            name = normalize_name(tail["surface"], lang)
+            if name in seen:
+                continue
+            seen.add(name)
+            cats = list(categories_of.get(qid) or [FALLBACK_CATEGORY])
+            fit = _fit(relation, cats, cats)
+            if fit is None:
+                funnel["dropped.type_mismatch"] += 1
+                continue
+            triple = {
+                "paragraph_id": paragraph_id,
+                "head": head["surface"], "head_start": head["start"], "head_end": head["end"],
+                "head_qid": qid, "head_type": fit[0],
+                "tail": tail["surface"], "tail_start": tail["start"], "tail_end": tail["end"],
+                "tail_qid": qid, "tail_value": None, "tail_type": fit[1],
+                "pid": None, "direction": "forward", "relation": relation.label.en,
+                "rule": "alias", "theme": theme.theme,
+                "head_mention_id": head["mention_id"], "tail_mention_id": tail["mention_id"],
+                "head_score": head.get("score"), "tail_score": tail.get("score"),
+            }
+            triple["triple_id"] = triple_id(triple)
+            triples.append(triple)
+            funnel["added.alias"] += 1
+    return triples
+
+
+def reduce_containment_chains(triples: list[dict[str, Any]], config: SchemaConfig,
+                              funnel: Counter[str]) -> list[dict[str, Any]]:
+    """Drop a containment edge A->C of a paragraph when A->...->C also holds through other
+    matched edges (A in B, B in C): the most specific place mentioned stays."""
+    labels = set(config.containment_relations)
+    edges: dict[str, set[tuple[str, str]]] = {}
+    for t in triples:
+        if t["relation"] in labels and t["tail_qid"] is not None and t["head_qid"] != t["tail_qid"]:
+            edges.setdefault(t["paragraph_id"], set()).add((t["head_qid"], t["tail_qid"]))
+    redundant: dict[str, set[tuple[str, str]]] = {
+        pid: {edge for edge in graph if _reachable_without(graph, edge)}
+        for pid, graph in edges.items()}
+    kept = []
+    for t in triples:
+        if (t["relation"] in labels
+                and (t["head_qid"], t["tail_qid"]) in redundant.get(t["paragraph_id"], ())):
+            funnel["dropped.containment_chain"] += 1
+            continue
+        kept.append(t)
+    return kept
+
+
+def _reachable_without(graph: set[tuple[str, str]], edge: tuple[str, str]) -> bool:
+    """Is edge[1] reachable from edge[0] by a path of two or more edges?"""
+    source, target = edge
+    successors: dict[str, list[str]] = {}
+    for a, b in graph:
+        if (a, b) != edge:
+            successors.setdefault(a, []).append(b)
+    stack, seen = list(successors.get(source, ())), {source}
+    while stack:
+        node = stack.pop()
+        if node == target:
+            return True
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.extend(successors.get(node, ()))
+    return False
+
+
+def deduplicate(triples: Iterable[dict[str, Any]], funnel: Counter[str]) -> list[dict[str, Any]]:
+    """One triple per (paragraph, head span, label, tail span): the lowest P-id wins."""
+    best: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for t in sorted(triples, key=lambda t: (t["pid"] or "", t["triple_id"])):
+        key = (t["paragraph_id"], t["head_start"], t["head_end"], t["head_qid"], t["relation"],
+               t["tail_start"], t["tail_end"], t["tail_qid"], t["tail_value"])
+        if key in best:
+            funnel["dropped.duplicate_label"] += 1
+            continue
+        best[key] = t
+    return sorted(best.values(), key=lambda t: t["triple_id"])
+
+
+def apply_schema(candidates: Iterable[Mapping[str, Any]], mentions: Sequence[Mapping[str, Any]],
+                 theme: Theme, categories_of: Mapping[str, Sequence[str]],
+                 config: SchemaConfig) -> tuple[list[dict[str, Any]], Counter[str]]:
+    """The whole step: label + constrain, alias rule, chain reduction, dedup; with its funnel.
+
+    `categories_of` maps each QID to the categories it reaches, in priority order."""
+    funnel: Counter[str] = Counter()
+    triples = label_and_constrain(candidates, theme, categories_of, config, funnel)
+    triples += alias_triples(mentions, theme, categories_of, config, funnel)
+    triples = reduce_containment_chains(triples, config, funnel)
+    triples = deduplicate(triples, funnel)
+    funnel["kept"] = len(triples)
+    return triples, funnel

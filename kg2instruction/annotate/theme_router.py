@@ -1,0 +1,166 @@
+"""The theme of a paragraph: its page subject's type, or a text classifier when types say nothing.
+
+The paper makes data theme-centric by page: a page about a person yields Person data. So the
+routing key is the page entity (`page_qid`): its direct P31 classes are checked against the
+routing table's `by_class` rules (lowest QID first when several match), then its category (`TypeResolver`, priority order) against
+`by_category`. Pages without a subject or whose subject routes nowhere go to a `ThemeClassifier`:
+the built-in `KeywordThemeClassifier` scores the page's text against each theme's own vocabulary
+(relation labels and NLI templates, en and zh); a user model plugs in through `register_classifier`.
+All paragraphs of a page get one theme: the classifier sees the page's paragraphs together.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from kg2instruction.annotate.types import TypeResolver
+from kg2instruction.config.routing import Routing
+from kg2instruction.config.theme import Theme
+from kg2instruction.kg.protocol import KnowledgeGraph, qid_number
+
+_WORD = re.compile(r"[a-z]{3,}")
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+_STOPWORDS = frozenset("""the and was were for from with that this which has have had are its
+its his her their into also been being not but one two other all any some such than then """
+                       .split())
+# Labels shared by every theme say nothing about which theme a text belongs to.
+_GENERIC_LABELS = frozenset({"alternative name", "other", "possible"})
+
+
+class ThemeClassifier(Protocol):
+    """Assigns a theme to texts no routing rule covers; None when it cannot tell."""
+
+    def classify(self, texts: Sequence[str], lang: str) -> list[str | None]:
+        ...
+
+
+ClassifierFactory = Callable[[Mapping[str, Theme]], ThemeClassifier]
+_CLASSIFIERS: dict[str, ClassifierFactory] = {}
+
+
+def register_classifier(name: str) -> Callable[[ClassifierFactory], ClassifierFactory]:
+    """Make a classifier available to `theme_routing.yaml`'s `classifier:` by name. The factory
+    receives every loaded theme (name -> Theme), e.g. to read their labels."""
+    def decorate(factory: ClassifierFactory) -> ClassifierFactory:
+        _CLASSIFIERS[name] = factory
+        return factory
+    return decorate
+
+
+def make_classifier(name: str, themes: Mapping[str, Theme]) -> ThemeClassifier:
+    """Instantiate a registered classifier; KeyError lists the registered names."""
+    if name not in _CLASSIFIERS:
+        raise KeyError(f"unknown theme classifier {name!r}; registered: {sorted(_CLASSIFIERS)}")
+    return _CLASSIFIERS[name](themes)
+
+
+def _tokens(text: str, lang: str) -> list[str]:
+    """Lower-cased content words (en) or Han character bigrams (zh), which is all a keyword
+    score needs and works without a segmenter."""
+    if lang.startswith("zh"):
+        return [run[i:i + 2] for run in _HAN.findall(text) for i in range(max(1, len(run) - 1))]
+    return [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
+
+
+def _theme_text(theme: Theme, lang: str) -> str:
+    parts = [theme.name.in_lang(lang)]
+    for relation in theme.relations:
+        if relation.label.en in _GENERIC_LABELS:
+            continue
+        parts.append(relation.label.in_lang(lang))
+        parts += [t.replace("[X]", " ").replace("[Y]", " ")
+                  for t in relation.templates.in_lang(lang)]
+    return " ".join(parts)
+
+
+@register_classifier("keywords")
+class KeywordThemeClassifier:
+    """Scores a text against each theme's vocabulary with IDF weights across themes (a word in
+    every theme's labels, like "name", weighs nothing); the best theme above `min_score` wins,
+    ties broken by theme name."""
+
+    def __init__(self, themes: Mapping[str, Theme], min_score: float = 1.0) -> None:
+        self._themes = dict(sorted(themes.items()))
+        self._min_score = min_score
+        self._weights: dict[str, dict[str, dict[str, float]]] = {}
+
+    def _vocabulary(self, lang: str) -> dict[str, dict[str, float]]:
+        if lang not in self._weights:
+            bags = {name: set(_tokens(_theme_text(theme, lang), lang))
+                    for name, theme in self._themes.items()}
+            document_frequency = Counter(token for bag in bags.values() for token in bag)
+            n = len(bags)
+            self._weights[lang] = {
+                name: {t: math.log(n / document_frequency[t]) for t in bag
+                       if document_frequency[t] < n}
+                for name, bag in bags.items()}
+        return self._weights[lang]
+
+    def classify(self, texts: Sequence[str], lang: str) -> list[str | None]:
+        vocabulary = self._vocabulary(lang)
+        results: list[str | None] = []
+        for text in texts:
+            counts = Counter(_tokens(text, lang))
+            scores = {name: sum(w * min(counts[t], 3) for t, w in weights.items() if t in counts)
+                      for name, weights in vocabulary.items()}
+            best = max(sorted(scores), key=lambda name: scores[name], default=None)
+            results.append(best if best is not None and scores[best] >= self._min_score else None)
+        return results
+
+
+@dataclass(frozen=True)
+class RoutedPage:
+    """The theme of one page and which rule decided it."""
+
+    page_key: str
+    theme: str | None
+    routed_by: str      # class | category | classifier | unrouted
+
+
+def direct_instances(kg: KnowledgeGraph, qids: Sequence[str], classes: Iterable[str]
+                     ) -> dict[str, list[str]]:
+    """Which of `classes` each entity is a direct instance of (P31, no P279 hop), lowest QID
+    first. One batched `types` call with each class as its own root and depth 0: cheaper than
+    fetching every neighbour, and the same on every backend."""
+    roots = {qid: [qid] for qid in classes}
+    found = kg.types(list(qids), roots, max_depth=0) if roots and qids else {}
+    return {q: sorted(cs, key=qid_number) for q, cs in found.items()}
+
+
+def route_pages(paragraphs: Iterable[Mapping[str, Any]], kg: KnowledgeGraph,
+                resolver: TypeResolver, routing: Routing,
+                classifier: ThemeClassifier | None) -> dict[str, RoutedPage]:
+    """Theme per page (keyed by `page_id`) for a batch of PARAGRAPHS rows."""
+    pages: dict[str, dict[str, Any]] = {}
+    for row in paragraphs:
+        page = pages.setdefault(row["page_id"], {"qid": row.get("page_qid"), "lang": row["lang"],
+                                                 "texts": []})
+        page["texts"].append(row["text"])
+    subjects = sorted({p["qid"] for p in pages.values() if p["qid"]})
+    categories = resolver.categories(subjects) if subjects else {}
+    classes = direct_instances(kg, subjects, routing.by_class)
+    routed: dict[str, RoutedPage] = {}
+    unrouted: dict[str, list[str]] = {}
+    for key, page in sorted(pages.items()):
+        qid = page["qid"]
+        if qid:
+            by_class = next((routing.by_class[c] for c in classes.get(qid, ())
+                             if c in routing.by_class), None)
+            if by_class is not None:
+                routed[key] = RoutedPage(key, by_class, "class")
+                continue
+            theme = routing.theme_for(categories.get(qid, "other"))
+            if theme is not None:
+                routed[key] = RoutedPage(key, theme, "category")
+                continue
+        unrouted.setdefault(page["lang"], []).append(key)
+    for lang, keys in sorted(unrouted.items()):
+        guesses = (classifier.classify(["\n".join(pages[k]["texts"]) for k in keys], lang)
+                   if classifier is not None else [None] * len(keys))
+        for key, guess in zip(keys, guesses):
+            routed[key] = RoutedPage(key, guess, "classifier" if guess else "unrouted")
+    return routed

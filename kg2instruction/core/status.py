@@ -1,0 +1,43 @@
+"""`kg2i status`: for each stage of a plan, its fingerprint and how many shards are done."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kg2instruction.core.runner import RunPlan
+from kg2instruction.core.shard_store import ARTIFACT
+
+
+@dataclass(frozen=True)
+class StageStatus:
+    stage: str
+    kind: str
+    fingerprint: str
+    done: int
+    total: int | None        # None: not known until the stage (a source, a reduce) has run
+
+    @property
+    def state(self) -> str:
+        if self.total is not None and self.done >= self.total:
+            return "done"
+        return "partial" if self.done else "pending"
+
+
+def plan_status(plan: RunPlan) -> list[StageStatus]:
+    totals: dict[str, int | None] = {}
+    rows = []
+    for name in plan.dag.order:
+        planned = plan.stages[name]
+        store, cls = planned.store, planned.node.cls
+        complete = store.completed_shards()
+        if complete is not None:
+            total: int | None = len(complete)
+        elif cls.kind == "artifact":
+            total = 1
+        elif cls.kind == "map":
+            total = totals.get(planned.node.table_inputs[0])
+        else:
+            total = None
+        done = len(store.done_shards()) if cls.kind != "artifact" else int(store.is_done(ARTIFACT))
+        totals[name] = total
+        rows.append(StageStatus(name, cls.kind, planned.fingerprint, done, total))
+    return rows

@@ -1,0 +1,63 @@
+"""Stage: theme labels, head/tail type constraint and refinement rules on candidate triples
+(see `kg2instruction.annotate.schema_constraint`), for the run's theme."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pydantic
+
+from kg2instruction.annotate.schema_constraint import SchemaConfig, apply_schema
+from kg2instruction.annotate.types import TypeResolver
+from kg2instruction.config.entity_types import load_entity_types
+from kg2instruction.core import MapStage, StageConfig, StageContext, register_stage
+from kg2instruction.stages.match_relations import triples_table
+
+
+class ApplySchemaConfig(SchemaConfig, StageConfig):
+    """`SchemaConfig` plus which paragraphs the run's theme takes."""
+
+    only_routed_paragraphs: bool = pydantic.Field(
+        True, description="keep triples only of paragraphs routed to the run's theme")
+    entity_types_file: str = "themes/entity_types.yaml"
+
+
+@register_stage
+class ApplySchema(MapStage):
+    """Candidate TRIPLES + typed mentions + paragraph themes -> theme TRIPLES."""
+
+    name = "apply_schema"
+    version = "1"
+    Config = ApplySchemaConfig
+    requires = ("match_relations", "type_entities", "route_themes", "build_kg")
+    theme_fields = None   # labels, P-ids, types: the whole theme
+    key = ("triple_id",)
+    config: ApplySchemaConfig
+
+    def setup(self, ctx: StageContext) -> None:
+        self._entity_types = load_entity_types(self.config.entity_types_file)
+
+    def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
+        theme = ctx.theme
+        candidates = inputs["match_relations"]
+        mentions = inputs["type_entities"]
+        if self.config.only_routed_paragraphs:
+            routed = inputs["route_themes"]
+            mine = routed.filter(pc.equal(routed["theme"], theme.theme))["paragraph_id"]
+            keep = pc.is_in(candidates["paragraph_id"], value_set=mine)
+            ctx.count("dropped", n=len(candidates) - pc.sum(keep).as_py(), reason="other_theme")
+            candidates = candidates.filter(keep)
+            mentions = mentions.filter(pc.is_in(mentions["paragraph_id"], value_set=mine))
+        mention_rows = mentions.to_pylist()
+        categories_of = {m["qid"]: m["types"] for m in mention_rows if m["qid"] and m["types"]}
+        candidate_rows = candidates.to_pylist()
+        unseen = sorted({t[f"{end}_qid"] for t in candidate_rows for end in ("head", "tail")
+                         if t[f"{end}_qid"] and t[f"{end}_qid"] not in categories_of})
+        if unseen:   # implicit subjects have no mention row to carry their types
+            categories_of.update(TypeResolver(ctx.kg, self._entity_types).reached(unseen))
+        triples, funnel = apply_schema(candidate_rows, mention_rows, theme, categories_of,
+                                       self.config)
+        for name, n in sorted(funnel.items()):
+            ctx.count(name, n=n)
+        return triples_table(triples)

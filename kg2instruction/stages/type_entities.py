@@ -1,0 +1,63 @@
+"""Stage: entity-type categories of linked mentions (P31/P279 closure -> themes/entity_types.yaml).
+
+Fills the `types` column of LINKED_MENTIONS: every category the mention's entity reaches, best
+first by the configured priority (`["other"]` when none); value mentions get `["time"]` or
+`["measure"]` from their datatype; unlinked mentions `["other"]`. One batched KG call per shard.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pyarrow as pa
+import pydantic
+
+from kg2instruction.annotate.types import VALUE_SOURCE_CATEGORIES, TypeResolver
+from kg2instruction.config.entity_types import FALLBACK_CATEGORY, EntityTypes, load_entity_types
+from kg2instruction.core import MapStage, StageConfig, StageContext, register_stage
+from kg2instruction.schemas import LINKED_MENTIONS
+
+
+class TypeEntitiesConfig(StageConfig):
+    entity_types_file: str = pydantic.Field(
+        "themes/entity_types.yaml", description="category root classes and priority (YAML)")
+
+
+def types_column(mentions: pa.Table, resolver: TypeResolver, ctx: StageContext | None = None
+                 ) -> pa.Array:
+    """The `types` list per mention row (see module docstring)."""
+    rows = mentions.select(["source", "qid"]).to_pylist()
+    reached = resolver.reached(sorted({r["qid"] for r in rows
+                                       if r["qid"] and r["source"] not in VALUE_SOURCE_CATEGORIES}))
+    column: list[list[str]] = []
+    for row in rows:
+        if row["source"] in VALUE_SOURCE_CATEGORIES:
+            types = [VALUE_SOURCE_CATEGORIES[row["source"]]]
+        else:
+            types = (reached.get(row["qid"]) if row["qid"] else None) or [FALLBACK_CATEGORY]
+        column.append(types)
+        if ctx is not None:
+            ctx.count("typed", reason=types[0])
+    return pa.array(column, type=pa.list_(pa.string()))
+
+
+@register_stage
+class TypeEntities(MapStage):
+    """LINKED_MENTIONS -> LINKED_MENTIONS with `types` filled."""
+
+    name = "type_entities"
+    version = "1"
+    Config = TypeEntitiesConfig
+    requires = ("link_entities", "build_kg")
+    theme_fields = ()
+    key = ("paragraph_id", "start", "end")
+    config: TypeEntitiesConfig
+
+    def setup(self, ctx: StageContext) -> None:
+        self._entity_types: EntityTypes = load_entity_types(self.config.entity_types_file)
+
+    def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
+        mentions = inputs["link_entities"].select(LINKED_MENTIONS.names)
+        resolver = TypeResolver(ctx.kg, self._entity_types)   # cache lives for this shard
+        typed = mentions.set_column(mentions.schema.get_field_index("types"), "types",
+                                    types_column(mentions, resolver, ctx))
+        return typed.cast(LINKED_MENTIONS)

@@ -1,0 +1,77 @@
+"""Entity typing: P31 then P279 upwards, cycle-safe and depth-bounded, onto prioritised categories."""
+from __future__ import annotations
+
+from kg2instruction.annotate.types import TypeResolver, mention_category
+
+from .conftest import make_entity_types, set_item_claims
+
+BEER, WINE, ETHANOL = "Q44", "Q282", "Q153"
+MONDAY, TUESDAY, WEDNESDAY, FEBRUARY = "Q105", "Q127", "Q128", "Q109"
+WASHINGTON, HUMAN, ORGANIZATION = "Q23", "Q5", "Q43229"
+
+
+def cyclic_kg(build_tiny_kg, head_entities):
+    """Real lines, edited: beer and wine subclass each other (a P279 cycle); ethanol is an
+    instance of beer; Monday -> Tuesday -> Wednesday -> February is a P279 chain."""
+    e = head_entities
+    return build_tiny_kg([
+        set_item_claims(e[BEER], "P279", [WINE]),
+        set_item_claims(e[WINE], "P279", [BEER]),
+        set_item_claims(e[ETHANOL], "P31", [BEER]),
+        set_item_claims(e[MONDAY], "P279", [TUESDAY]),
+        set_item_claims(e[TUESDAY], "P279", [WEDNESDAY]),
+        set_item_claims(e[WEDNESDAY], "P279", [FEBRUARY]),
+        set_item_claims(e["Q1"], "P31", [MONDAY]),
+        set_item_claims(e[WASHINGTON], "P31", [HUMAN, ORGANIZATION]),
+    ])
+
+
+def test_p279_cycle_terminates_and_reaches_root_through_it(build_tiny_kg, head_entities) -> None:
+    kg = cyclic_kg(build_tiny_kg, head_entities)
+    resolver = TypeResolver(kg, make_entity_types({"product": [WINE]}))
+    assert resolver.categories([ETHANOL]) == {ETHANOL: "product"}
+
+
+def test_cycle_without_root_gives_other(build_tiny_kg, head_entities) -> None:
+    kg = cyclic_kg(build_tiny_kg, head_entities)
+    resolver = TypeResolver(kg, make_entity_types({"product": ["Q2095"]}))  # food: not reached
+    assert resolver.categories([ETHANOL]) == {ETHANOL: "other"}
+
+
+def test_depth_bound(build_tiny_kg, head_entities) -> None:
+    kg = cyclic_kg(build_tiny_kg, head_entities)
+    # universe (Q1) P31 Monday, then three P279 hops to February
+    deep = make_entity_types({"event": [FEBRUARY]})
+    assert TypeResolver(kg, deep).categories(["Q1"]) == {"Q1": "event"}
+    shallow = deep.model_copy(update={"max_depth": 2})
+    assert TypeResolver(kg, shallow).categories(["Q1"]) == {"Q1": "other"}
+    assert TypeResolver(kg, shallow.model_copy(update={"max_depth": 3})).categories(["Q1"]) == {
+        "Q1": "event"}
+
+
+def test_priority_decides_between_categories(build_tiny_kg, head_entities) -> None:
+    kg = cyclic_kg(build_tiny_kg, head_entities)
+    roots = {"human": [HUMAN], "organization": [ORGANIZATION]}
+    default = TypeResolver(kg, make_entity_types(roots))
+    assert default.categories([WASHINGTON]) == {WASHINGTON: "human"}
+    assert default.reached([WASHINGTON]) == {WASHINGTON: ["human", "organization"]}
+    org_first = ["organization"] + [c for c in make_entity_types(roots).priority
+                                    if c != "organization"]
+    assert TypeResolver(kg, make_entity_types(roots, org_first)).categories([WASHINGTON]) == {
+        WASHINGTON: "organization"}
+
+
+def test_cache_sends_each_qid_once(build_tiny_kg, head_entities) -> None:
+    kg = cyclic_kg(build_tiny_kg, head_entities)
+    resolver = TypeResolver(kg, make_entity_types({"product": [WINE]}))
+    resolver.categories([ETHANOL, BEER])
+    resolver.categories([ETHANOL, BEER, WINE])
+    assert resolver.lookups == 3
+
+
+def test_value_mentions_are_typed_by_datatype() -> None:
+    resolved = {"Q42": "human"}
+    assert mention_category("time", None, resolved) == "time"
+    assert mention_category("quantity", None, resolved) == "measure"
+    assert mention_category("link", "Q42", resolved) == "human"
+    assert mention_category("ner", None, resolved) == "other"

@@ -1,0 +1,68 @@
+"""themes/theme_routing.yaml: category and class -> theme, and bad routing files."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from kg2instruction.config.entity_types import load_entity_types
+from kg2instruction.config.routing import Routing, load_routing
+from kg2instruction.errors import ConfigError
+
+from .conftest import PAPER_THEMES
+
+
+@pytest.fixture(scope="module")
+def routing(themes_dir: Path) -> Routing:
+    return load_routing(themes_dir / "theme_routing.yaml", themes_dir)
+
+
+def test_every_routed_category_and_theme(routing: Routing) -> None:
+    assert sorted(routing.themes()) == sorted(PAPER_THEMES)
+    assert routing.theme_for("human") == "person"
+    assert routing.theme_for("geographic_region", ["Q515"]) == "geographic_location"
+    assert routing.theme_for("other") is None and routing.theme_for("time") is None
+
+
+def test_specific_classes_override_the_category(routing: Routing, themes_dir: Path) -> None:
+    types = load_entity_types(themes_dir / "entity_types.yaml")
+    boeing_747 = ["Q15056993"]                 # aircraft family: transport by category
+    assert types.categorize(boeing_747) == "transport"
+    assert routing.theme_for(types.categorize(boeing_747), boeing_747) == "artificial_object"
+    film = ["Q11424"]
+    assert routing.theme_for(types.categorize(film), film) == "works"
+    station = ["Q55488"]
+    assert routing.theme_for(types.categorize(station), station) == "transport"
+
+
+def test_routing_to_a_missing_theme_names_line_and_key(
+        write_yaml: Callable[[str, str], Path], themes_dir: Path) -> None:
+    path = write_yaml("routing.yaml", "by_category:\n  human: person\n  event: happenings\n")
+    with pytest.raises(ConfigError) as info:
+        load_routing(path, themes_dir)
+    assert (info.value.line, info.value.key) == (3, "by_category.event")
+    assert "happenings" in str(info.value)
+
+
+def test_unknown_key_in_routing(write_yaml: Callable[[str, str], Path]) -> None:
+    path = write_yaml("routing.yaml", "by_category:\n  human: person\nclassifier: null\n"
+                                      "by_klass: {}\n")
+    with pytest.raises(ConfigError) as info:
+        load_routing(path)
+    assert (info.value.line, info.value.key) == (4, "by_klass")
+
+
+def test_unknown_category_in_routing(write_yaml: Callable[[str, str], Path]) -> None:
+    path = write_yaml("routing.yaml", "by_category:\n  human: person\n  robot: person\n")
+    with pytest.raises(ConfigError) as info:
+        load_routing(path)
+    assert info.value.line == 3 and "robot" in (info.value.key or "")
+
+
+def test_the_configured_fallback_classifier_is_registered(routing: Routing,
+                                                          all_themes: dict) -> None:
+    from kg2instruction.annotate.theme_router import make_classifier
+
+    assert routing.classifier is not None
+    assert make_classifier(routing.classifier, all_themes) is not None
