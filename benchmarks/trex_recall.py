@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from annotation_chain import REPO, AnnotationChain, open_kg  # noqa: E402
 
-from kg2instruction.annotate.match import MatchConfig, match_relations, paragraphs_with_anchors  # noqa: E402
+from kg2instruction.annotate.match import match_relations, paragraphs_with_anchors  # noqa: E402
 from kg2instruction.atomic import atomic_write_text  # noqa: E402
 from kg2instruction.ner.registry import NerSpec, create_ner  # noqa: E402
 from kg2instruction.schemas import PARAGRAPHS  # noqa: E402

@@ -14,8 +14,11 @@ from typing import IO
 
 
 @contextlib.contextmanager
-def atomic_path(final: str | Path) -> Iterator[Path]:
-    """Yield a temporary path in the same directory; rename it to `final` only on success."""
+def atomic_path(final: str | Path, *, sync_dir: bool = True) -> Iterator[Path]:
+    """Yield a temporary path in the same directory; rename it to `final` only on success.
+
+    `sync_dir=False` skips the directory fsync after the rename, for a writer that publishes
+    several files in one directory and syncs it once after the last (the shard cache)."""
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
@@ -27,7 +30,8 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
         os.replace(tmp, final)
-        _fsync_dir(final.parent)
+        if sync_dir:
+            _fsync_dir(final.parent)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             if tmp.is_dir():
@@ -40,11 +44,12 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def atomic_open(final: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
+def atomic_open(final: str | Path, mode: str = "w", encoding: str | None = "utf-8", *,
+                sync_dir: bool = True) -> Iterator[IO]:
     """Open a file for writing that appears under `final` only once fully written."""
     if "b" in mode:
         encoding = None
-    with atomic_path(final) as tmp, open(tmp, mode, encoding=encoding) as fh:
+    with atomic_path(final, sync_dir=sync_dir) as tmp, open(tmp, mode, encoding=encoding) as fh:
         yield fh
         fh.flush()
         os.fsync(fh.fileno())
@@ -55,8 +60,8 @@ def atomic_write_text(final: str | Path, text: str) -> None:
         fh.write(text)
 
 
-def atomic_write_bytes(final: str | Path, data: bytes) -> None:
-    with atomic_open(final, "wb") as fh:
+def atomic_write_bytes(final: str | Path, data: bytes, *, sync_dir: bool = True) -> None:
+    with atomic_open(final, "wb", sync_dir=sync_dir) as fh:
         fh.write(data)
 
 

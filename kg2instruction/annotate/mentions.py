@@ -150,7 +150,7 @@ class _LangContext:
     neighbours: NeighbourNames
     page_subject: Mapping[str, str]           # page_id -> target (title) of the page's subject
     config: MentionConfig
-    stop_keys: frozenset[str]                 # name keys never matched (function words)
+    stop_keys: frozenset[tuple[str, ...]]     # name keys never matched (function words)
 
     def new_index(self) -> NameIndex[Any]:
         return _new_index(self.lang, self.config, self.stop_keys)
@@ -310,6 +310,6 @@ def _check_offsets(row: Mapping[str, Any], start: int, end: int, anchor: str | N
                          f" (text length {len(text)})", record=row["paragraph_id"])
 
 
-def _new_index(lang: str, config: MentionConfig, stop_keys: frozenset[str]) -> NameIndex[Any]:
+def _new_index(lang: str, config: MentionConfig, stop_keys: frozenset[tuple[str, ...]]) -> NameIndex[Any]:
     return NameIndex(lang, min_chars=config.min_chars(lang), max_tokens=config.max_name_tokens,
                      max_chars=config.max_name_chars_unspaced, stop_keys=stop_keys)

@@ -40,113 +40,126 @@ class NameMatch(Generic[P]):
 
 
 class NameIndex(Generic[P]):
-    """Names -> payloads (e.g. the QIDs or link targets a name stands for), searchable in text."""
+    """Names -> payloads (e.g. the QIDs or link targets a name stands for), searchable in text.
+
+    Stored as a trie over units (normalised word tokens, or characters when unspaced), so a scan
+    stops at the first unit no name continues with, and never builds candidate strings."""
 
     def __init__(self, lang: str, *, min_chars: int, max_tokens: int = 8, max_chars: int = 24,
-                 stop_keys: frozenset[str] = frozenset()) -> None:
+                 stop_keys: frozenset[tuple[str, ...]] = frozenset()) -> None:
         self.lang = lang
         self._stop_keys = stop_keys
         self._unspaced = is_unspaced(lang)
         self._min_chars = min_chars
         self._max_tokens = max_tokens
         self._max_chars = max_chars
-        self._entries: dict[str, dict[tuple[str, P], None]] = {}   # ordered sets, deterministic
-        # first token (first char when unspaced) -> longest key starting with it, in tokens (chars):
-        # a text position whose first unit starts no name is skipped at the cost of one lookup
-        self._longest_from: dict[str, int] = {}
+        self._root: dict = {}
+        self._size = 0
 
     def __len__(self) -> int:
-        return len(self._entries)
+        """Number of distinct keys."""
+        return self._size
 
     def add(self, name: str, payload: P) -> bool:
-        """Index `name`; returns False when the name is unusable (too short/long, no letter)."""
-        keyed = _index_key(name, self.lang, self._unspaced, self._min_chars, self._max_tokens,
-                           self._max_chars)
-        if keyed is None or keyed[0] in self._stop_keys:
+        """Index `name`; returns False when the name is unusable (too short/long, no letter, a
+        stop word)."""
+        units = _index_units(name, self.lang, self._unspaced, self._min_chars, self._max_tokens,
+                             self._max_chars)
+        if units is None or units in self._stop_keys:
             return False
-        key, first, size = keyed
-        entries = self._entries.get(key)
+        node = self._root
+        for unit in units:
+            node = node.setdefault(unit, {})
+        entries = node.get(_END)
         if entries is None:
-            entries = self._entries[key] = {}
-            if self._longest_from.get(first, 0) < size:
-                self._longest_from[first] = size
+            entries = node[_END] = {}        # ordered set of (name, payload): deterministic
+            self._size += 1
         entries[(name, payload)] = None
         return True
 
     def find(self, text: str) -> list[NameMatch[P]]:
         """Every occurrence of every indexed name, sorted by (start, end)."""
-        if not self._entries:
+        if not self._root:
             return []
-        spans = self._unspaced_spans(text) if self._unspaced else self._token_spans(text)
+        hits = self._unspaced_hits(text) if self._unspaced else self._token_hits(text)
         matches = []
-        for start, end, key in spans:
+        for start, end, entries in hits:
             surface = text[start:end]
             payloads = tuple(dict.fromkeys(
-                payload for name, payload in self._entries[key] if case_compatible(name, surface)))
+                payload for name, payload in entries if case_compatible(name, surface)))
             if payloads:
                 matches.append(NameMatch(start, end, payloads))
         return matches
 
-    def _token_spans(self, text: str) -> list[tuple[int, int, str]]:
+    def _token_hits(self, text: str) -> list[tuple[int, int, dict]]:
         tokens = [(m.start(), m.end(), _norm_token(m.group(), self.lang)) for m in _TOKEN.finditer(text)]
-        spans = []
+        hits = []
+        root = self._root
         for i, (start, _, first) in enumerate(tokens):
-            longest = self._longest_from.get(first)
-            if longest is None:
-                continue
-            key = first
-            for j in range(i, min(i + longest, len(tokens))):
-                if j > i:
-                    key = f"{key} {tokens[j][2]}"
-                if key in self._entries:
-                    spans.append((start, tokens[j][1], key))
-        return spans
+            node = root.get(first)
+            j = i
+            while node is not None:
+                entries = node.get(_END)
+                if entries is not None:
+                    hits.append((start, tokens[j][1], entries))
+                j += 1
+                if j == len(tokens):
+                    break
+                node = node.get(tokens[j][2])
+        return hits
 
-    def _unspaced_spans(self, text: str) -> list[tuple[int, int, str]]:
+    def _unspaced_hits(self, text: str) -> list[tuple[int, int, dict]]:
         normalised, offsets = _normalise_with_offsets(text, self.lang)
         # a boundary sits between two normalised chars that come from different source chars
         boundary = [True] + [offsets[k - 1] != offsets[k] for k in range(1, len(offsets))] + [True]
-        spans = []
+        hits = []
+        root = self._root
         for i, first in enumerate(normalised):
-            longest = self._longest_from.get(first)
-            if longest is None or not boundary[i]:
-                continue
-            for j in range(i + 1, min(i + longest, len(normalised)) + 1):
-                key = normalised[i:j]
-                if boundary[j] and key in self._entries:
+            node = root.get(first) if boundary[i] else None
+            j = i + 1
+            while node is not None:
+                entries = node.get(_END)
+                if entries is not None and boundary[j]:
                     start, end = offsets[i], offsets[j - 1] + 1
                     if _latin_boundaries_ok(text, start, end):
-                        spans.append((start, end, key))
-        return spans
+                        hits.append((start, end, entries))
+                if j == len(normalised):
+                    break
+                node = node.get(normalised[j])
+                j += 1
+        return hits
 
 
-def name_keys(names: Iterable[str], lang: str) -> frozenset[str]:
+_END = ""   # trie key of a node's entries; never a unit (units are non-empty)
+
+
+def name_keys(names: Iterable[str], lang: str) -> frozenset[tuple[str, ...]]:
     """Index keys of `names` (e.g. stop words to exclude), whatever their length."""
-    keys = (_index_key(n, lang, is_unspaced(lang), 1, 1 << 10, 1 << 10) for n in names)
-    return frozenset(k[0] for k in keys if k is not None)
+    unspaced = is_unspaced(lang)
+    units = (_index_units(n, lang, unspaced, 1, 1 << 10, 1 << 10) for n in names)
+    return frozenset(u for u in units if u is not None)
 
 
 _LETTER = re.compile(r"[^\W\d_]")
 
 
 @functools.lru_cache(maxsize=1 << 18)
-def _index_key(name: str, lang: str, unspaced: bool, min_chars: int, max_tokens: int,
-               max_chars: int) -> tuple[str, str, int] | None:
-    """(key, first unit, length in units) of a name, or None when it cannot be matched.
-
-    Cached: the same anchors and labels are indexed again for every paragraph and page."""
+def _index_units(name: str, lang: str, unspaced: bool, min_chars: int, max_tokens: int,
+                 max_chars: int) -> tuple[str, ...] | None:
+    """The normalised units (tokens, or chars when unspaced) of a name, or None when it cannot be
+    matched. Cached: the same anchors and labels are indexed again for every page."""
     if not _LETTER.search(name):
         return None
     if unspaced:
         key = normalize_name(name, lang)
-        return (key, key[0], len(key)) if min_chars <= len(key) <= max_chars else None
+        return tuple(key) if min_chars <= len(key) <= max_chars else None
     if name.isascii():          # NFKC is the identity and casefold is lower() on ASCII
         tokens = _TOKEN.findall(name.lower())
     else:
         tokens = [_norm_token(t, lang) for t in _TOKEN.findall(unicodedata.normalize("NFKC", name))]
     if not tokens or len(tokens) > max_tokens or sum(map(len, tokens)) < min_chars:
         return None
-    return " ".join(tokens), tokens[0], len(tokens)
+    return tuple(tokens)
 
 
 def case_compatible(name: str, surface: str) -> bool:

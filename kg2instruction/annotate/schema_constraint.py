@@ -48,7 +48,8 @@ class SchemaConfig(pydantic.BaseModel):
 def _swap(triple: dict[str, Any]) -> dict[str, Any]:
     swapped = dict(triple)
     for field in ("", "_start", "_end", "_qid", "_type", "_mention_id", "_score"):
-        swapped["head" + field], swapped["tail" + field] = triple["tail" + field], triple["head" + field]
+        head, tail = "head" + field, "tail" + field
+        swapped[head], swapped[tail] = triple[tail], triple[head]
     return swapped
 
 

@@ -48,9 +48,9 @@ class ShardStats:
         return cls(**orjson.loads(raw))
 
 
-def write_parquet(table: pa.Table, path: Path) -> None:
+def write_parquet(table: pa.Table, path: Path, *, sync_dir: bool = True) -> None:
     """Deterministic Parquet: fixed codec, row groups and page settings; contiguous chunks."""
-    with atomic_path(path) as tmp:
+    with atomic_path(path, sync_dir=sync_dir) as tmp:
         pq.write_table(table.combine_chunks(), tmp, compression="zstd", compression_level=3,
                        use_dictionary=True, write_statistics=True,
                        row_group_size=_ROW_GROUP_ROWS, data_page_version="2.0")
@@ -85,10 +85,13 @@ class ShardStore:
         return sorted(p.name[len("shard-"):-len(".done")] for p in self.dir.glob("shard-*.done"))
 
     def write_shard(self, table: pa.Table | None, stats: ShardStats) -> None:
-        """Publish data, then stats, then the done marker (the order is the crash guarantee)."""
+        """Publish data, then stats, then the done marker (the order is the crash guarantee).
+
+        Each file's content is fsynced before its rename; the directory is synced once, after
+        the marker's rename, which makes all three renames durable together."""
         if table is not None:
-            write_parquet(table, self.parquet(stats.shard_id))
-        atomic_write_bytes(self.stats_path(stats.shard_id), stats.to_json())
+            write_parquet(table, self.parquet(stats.shard_id), sync_dir=False)
+        atomic_write_bytes(self.stats_path(stats.shard_id), stats.to_json(), sync_dir=False)
         atomic_write_bytes(self.done_path(stats.shard_id), self.fingerprint.encode())
 
     def read_shard(self, shard_id: str, columns: Iterable[str] | None = None) -> pa.Table:

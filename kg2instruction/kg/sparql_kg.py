@@ -40,7 +40,7 @@ from kg2instruction.kg.duckdb_kg import canonical_title
 from kg2instruction.kg.protocol import (Candidate, Claim, Neighbour, QuantityValue, TimeValue,
                                         qid_number)
 from kg2instruction.kg.sparql_client import Binding, SparqlClient, settings_from_options
-from kg2instruction.kg.wikidata_rdf import (RANK_BY_IRI, canonical_amount, entity_id_of,
+from kg2instruction.kg.wikidata_rdf import (RANK_BY_IRI, SKOS, canonical_amount, entity_id_of,
                                             site_iri, site_language, time_from_rdf, unit_from_rdf)
 from kg2instruction.text.normalize import normalize_name
 
@@ -70,8 +70,11 @@ def surface_variants(name: str, lang: str) -> list[str]:
     base = " ".join(unicodedata.normalize("NFKC", name).split())
     if not base:
         return []
-    variants = [base, base.lower(), base[:1].upper() + base[1:], base[:1].upper() + base[1:].lower(),
-                " ".join(word[:1].upper() + word[1:] for word in base.split(" ")), base.upper()]
+    words = base.split(" ")
+    variants = [base, base.lower(), base.upper(),
+                base[:1].upper() + base[1:], base[:1].upper() + base[1:].lower(),
+                " ".join(word[:1].upper() + word[1:] for word in words),
+                " ".join(word[:1].upper() + word[1:].lower() for word in words)]
     if lang.startswith("zh") and _has_han(base):
         variants.append(_to_traditional(base))
     if name != base:
@@ -176,7 +179,8 @@ class SparqlKG:
         qid = entity_id_of(row["e"]["value"])
         if qid is None:
             return
-        value, via = row["name"]["value"], row["via"]["value"]
+        value = row["name"]["value"]
+        via = "alias" if row["via"]["value"] == SKOS + "altLabel" else "label"
         norm = normalize_name(value, search)
         preference = (via != "label", search != lang, value)
         current = matches[norm].get(qid)

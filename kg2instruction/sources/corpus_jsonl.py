@@ -26,6 +26,7 @@ from kg2instruction.errors import InputError
 from kg2instruction.sources.chinese import simplify_with_spans
 from kg2instruction.sources.compressed import open_binary
 from kg2instruction.sources.paragraph_length import fit_to_length
+from kg2instruction.sources.paragraph_rows import ResolvedLink, chunk_rows
 from kg2instruction.sources.paragraphs import ParagraphConfig
 from kg2instruction.sources.wiki_titles import normalize_title
 
@@ -100,25 +101,18 @@ def _rows_of(record: CorpusRecord, index: int, source: str,
         links, subject = moved[:len(links)], moved[len(links):]
     chunks = [(0, len(text))] if config is None else fit_to_length(
         text, links, config.min_tokens, config.max_tokens, config.long_paragraphs)
-    page_key = record.page_id or record.page_qid or record.title or record.id
-    rows = []
-    for start, end in chunks:
-        link_rows = []
-        for link, (s, e) in zip(record.links, links):
-            if start <= s and e <= end:
-                target = normalize_title(link.target)
-                link_rows.append({"start": s - start, "end": e - start, "anchor": text[s:e],
-                                  "target": target, "resolved": link.resolved or target})
-        rows.append({
-            "paragraph_id": record.id if len(chunks) == 1 else f"{record.id}:{len(rows)}",
-            "page_id": page_key, "rev_id": None, "lang": record.lang, "title": record.title or "",
-            "page_qid": record.page_qid, "section": record.section, "index": index + len(rows),
-            "text": text[start:end], "links": link_rows,
-            "subject_spans": [{"start": s - start, "end": e - start} for s, e in subject
-                              if start <= s and e <= end],
-            "source": source,
-        })
-    return rows
+    resolved_links = []
+    for link, (start, end) in zip(record.links, links):
+        target = normalize_title(link.target)
+        resolved_links.append(ResolvedLink(start, end, target, link.resolved or target))
+    columns = {"page_id": _page_key(record), "rev_id": None, "lang": record.lang, "title": record.title or "",
+               "page_qid": record.page_qid, "section": record.section, "source": source}
+    return chunk_rows(text, resolved_links, subject, chunks, first_index=index, page_columns=columns,
+                      paragraph_id=lambda _, number: record.id if len(chunks) == 1 else f"{record.id}:{number}")
+
+
+def _page_key(record: CorpusRecord) -> str:
+    return record.page_id or record.page_qid or record.title or record.id
 
 
 def read_corpus_jsonl(path: str | Path, config: ParagraphConfig | None = None,
@@ -140,7 +134,7 @@ def read_corpus_jsonl(path: str | Path, config: ParagraphConfig | None = None,
                 break
             record = _parse_line(raw, path, line_number)
             records += 1
-            page_key = record.page_id or record.page_qid or record.title or record.id
+            page_key = _page_key(record)
             index = seen_per_page.get(page_key, 0)
             rows = _rows_of(record, index, source, config)
             seen_per_page[page_key] = index + max(len(rows), 1)

@@ -28,6 +28,7 @@ from kg2instruction.schemas import PARAGRAPHS
 from kg2instruction.sources.chinese import resolve_variant_markup, simplify_with_spans
 from kg2instruction.sources.offset_text import Span
 from kg2instruction.sources.paragraph_length import count_tokens, fit_to_length
+from kg2instruction.sources.paragraph_rows import ResolvedLink, chunk_rows
 from kg2instruction.sources.wiki_titles import resolve_title
 from kg2instruction.sources.wikipedia_xml import Page, collect_redirects, iter_pages
 from kg2instruction.sources.wikitext import RawLink, RawParagraph, RenderOptions, render_paragraphs
@@ -145,26 +146,13 @@ def _rows_for(page: Page, lang: str, paragraph: RawParagraph, config: ParagraphC
         funnel["paragraphs_dropped_too_short" if too_short else "paragraphs_dropped_too_long"] += 1
     elif len(chunks) > 1 or chunks[0] != (0, len(paragraph.text)):
         funnel["paragraphs_split"] += 1
-    rows = []
-    for start, end in chunks:
-        index = first_index + len(rows)
-        links = []
-        for link in paragraph.links:
-            if start <= link.start and link.end <= end:
-                resolved = resolve_title(link.target, redirects, lang=lang, max_hops=config.max_redirect_hops)
-                links.append({"start": link.start - start, "end": link.end - start,
-                              "anchor": paragraph.text[link.start:link.end], "target": link.target,
-                              "resolved": resolved})
-        rows.append({
-            "paragraph_id": f"{lang}:{page.page_id}:{index}", "page_id": str(page.page_id),
-            "rev_id": page.rev_id, "lang": lang, "title": page.title, "page_qid": None,
-            "section": paragraph.section, "index": index, "text": paragraph.text[start:end],
-            "links": links,
-            "subject_spans": [{"start": s - start, "end": e - start} for s, e in subject
-                              if start <= s and e <= end],
-            "source": source,
-        })
-    return rows
+    links = [ResolvedLink(l.start, l.end, l.target,
+                          resolve_title(l.target, redirects, lang=lang, max_hops=config.max_redirect_hops))
+             for l in paragraph.links]
+    columns = {"page_id": str(page.page_id), "rev_id": page.rev_id, "lang": lang, "title": page.title,
+               "page_qid": None, "section": paragraph.section, "source": source}
+    return chunk_rows(paragraph.text, links, subject, chunks, first_index=first_index,
+                      paragraph_id=lambda index, _: f"{lang}:{page.page_id}:{index}", page_columns=columns)
 
 
 def page_to_paragraphs(page: Page, lang: str, redirects: Mapping[str, str], config: ParagraphConfig,

@@ -82,11 +82,11 @@ def _int_or_none(text: str | None) -> int | None:
     return int(text) if text.lstrip("-").isdigit() else None
 
 
-def _page_from(elem: ET.Element, ns: str, site: SiteInfo, path: Path, line: int | None) -> Page:
+def _page_from(elem: ET.Element, ns: str, site: SiteInfo, path: Path) -> Page:
     title = (elem.findtext(f"{ns}title") or "").strip()
     page_id = _int_or_none(elem.findtext(f"{ns}id"))
     if not title or page_id is None:
-        raise InputError(path, "MediaWiki <page> without a <title> or a numeric <id>", line=line)
+        raise InputError(path, f"MediaWiki <page> {title!r} without a <title> or a numeric <id>")
     ns_text = elem.findtext(f"{ns}ns")
     namespace = _int_or_none(ns_text) if ns_text is not None else _infer_namespace(title, site)
     revisions = elem.findall(f"{ns}revision")
@@ -122,7 +122,7 @@ def iter_pages(path: str | Path, namespaces: Set[int] = MAIN_NAMESPACE, *,
                                    "text", line=line) from None
 
 
-def _walk(events, path: Path, namespaces: Set[int]) -> Iterator[Page]:
+def _walk(events: Iterator[tuple[str, ET.Element]], path: Path, namespaces: Set[int]) -> Iterator[Page]:
     root: ET.Element | None = None
     ns = ""
     site = SiteInfo()
@@ -145,7 +145,7 @@ def _walk(events, path: Path, namespaces: Set[int]) -> Iterator[Page]:
             site = _site_from(elem, ns, site.lang)
             elem.clear()
         elif tag == f"{ns}page":
-            page = _page_from(elem, ns, site, path, None)
+            page = _page_from(elem, ns, site, path)
             elem.clear()
             if root is not elem:
                 root.clear()  # drop the references the root keeps to finished pages

@@ -33,10 +33,11 @@ class ApplySchema(MapStage):
     requires = ("match_relations", "type_entities", "route_themes", "build_kg")
     theme_fields = None   # labels, P-ids, types: the whole theme
     key = ("triple_id",)
+    file_fields = ("entity_types_file",)
     config: ApplySchemaConfig
 
     def setup(self, ctx: StageContext) -> None:
-        self._entity_types = load_entity_types(self.config.entity_types_file)
+        self._entity_types = load_entity_types(ctx.path(self.config.entity_types_file))
 
     def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
         theme = ctx.theme

@@ -17,7 +17,9 @@ from kg2instruction.schemas import PARAGRAPH_THEMES
 
 
 class RouteThemesConfig(StageConfig):
-    themes_dir: str = pydantic.Field("themes", description="themes the classifier may choose from")
+    themes_dir: str = pydantic.Field(
+        "themes", description="themes the classifier may choose from (a directory: its files are "
+                              "not fingerprinted; bump the stage config when editing themes)")
     routing_file: str = "themes/theme_routing.yaml"
     entity_types_file: str = "themes/entity_types.yaml"
 
@@ -32,15 +34,16 @@ class RouteThemes(MapStage):
     requires = ("read_wikipedia", "build_kg")
     theme_fields = ()
     key = ("paragraph_id",)
+    file_fields = ("routing_file", "entity_types_file")
     config: RouteThemesConfig
 
     def setup(self, ctx: StageContext) -> None:
-        self._routing: Routing = load_routing(self.config.routing_file, self.config.themes_dir)
-        self._entity_types: EntityTypes = load_entity_types(self.config.entity_types_file)
+        themes_dir = ctx.path(self.config.themes_dir)
+        self._routing: Routing = load_routing(ctx.path(self.config.routing_file), themes_dir)
+        self._entity_types: EntityTypes = load_entity_types(ctx.path(self.config.entity_types_file))
         self._classifier: ThemeClassifier | None = None
         if self._routing.classifier is not None:
-            themes = {name: load_theme(name, self.config.themes_dir)
-                      for name in available_themes(self.config.themes_dir)}
+            themes = {name: load_theme(name, themes_dir) for name in available_themes(themes_dir)}
             self._classifier = make_classifier(self._routing.classifier, themes)
 
     def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:

@@ -50,10 +50,11 @@ class TypeEntities(MapStage):
     requires = ("link_entities", "build_kg")
     theme_fields = ()
     key = ("paragraph_id", "start", "end")
+    file_fields = ("entity_types_file",)
     config: TypeEntitiesConfig
 
     def setup(self, ctx: StageContext) -> None:
-        self._entity_types: EntityTypes = load_entity_types(self.config.entity_types_file)
+        self._entity_types: EntityTypes = load_entity_types(ctx.path(self.config.entity_types_file))
 
     def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
         mentions = inputs["link_entities"].select(LINKED_MENTIONS.names)

@@ -45,19 +45,21 @@ _YEAR = r"(?P<year>\d{1,4})"
 _NOT_NUM_L = r"(?<![\w$£€¥#.,])(?<![\d][.,])"
 _NOT_NUM_R = r"(?![\w%‰])(?![.,]\d)"
 
-_EN_PATTERNS: list[tuple[re.Pattern[str], int]] = [
-    (re.compile(_NOT_NUM_L + r"(?P<year>\d{4})-(?P<month>[01]\d)-(?P<day>[0-3]\d)" + _NOT_NUM_R), DAY),
-    (re.compile(_NOT_NUM_L + _DAY + r"\s" + _MONTH + r",?\s" + _YEAR + _ERA + _NOT_NUM_R), DAY),
-    (re.compile(r"(?<![\w])" + _MONTH + r"\s" + _DAY + r",?\s" + _YEAR + _ERA + _NOT_NUM_R), DAY),
-    (re.compile(r"(?<![\w])" + _MONTH + r",?\s" + _YEAR + _ERA + _NOT_NUM_R), MONTH),
-    (re.compile(r"(?<![\w])(?P<era_pre>a\.d\.|ad)\s" + _YEAR + _NOT_NUM_R), YEAR),
-    (re.compile(_NOT_NUM_L + _YEAR + r"\s?(?P<era>b\.c\.e\.|b\.c\.|bce|bc|a\.d\.|ad|ce)(?![a-z])"), YEAR),
-    (re.compile(_NOT_NUM_L + r"(?P<decade>\d{2,3}0)'?s" + _ERA + r"(?![\w])"), DECADE),
-    (re.compile(r"(?<![\w])(?P<century>\d{1,2})(?:st|nd|rd|th)[\s-]century" + _ERA + r"(?![\w])"), CENTURY),
-    (re.compile(r"(?<![\w])(?P<century_word>" + "|".join(ORDINAL_WORDS_EN[::-1]) + r")[\s-]century"
-                + _ERA + r"(?![\w])"), CENTURY),
-    (re.compile(_NOT_NUM_L + r"(?P<year>1\d{3}|20\d{2})" + _NOT_NUM_R), YEAR),
-]
+_ERA_WORD = r"(?P<era>b\.c\.e\.|b\.c\.|bce|bc|a\.d\.|ad|ce)(?![a-z])"
+_CENTURY_WORDS = "|".join(ORDINAL_WORDS_EN[::-1])
+_EN_PATTERNS: list[tuple[re.Pattern[str], int]] = [(re.compile(pattern), precision) for pattern, precision in [
+    (_NOT_NUM_L + r"(?P<year>\d{4})-(?P<month>[01]\d)-(?P<day>[0-3]\d)" + _NOT_NUM_R, DAY),
+    (_NOT_NUM_L + _DAY + r"\s" + _MONTH + r",?\s" + _YEAR + _ERA + _NOT_NUM_R, DAY),
+    (r"(?<![\w])" + _MONTH + r"\s" + _DAY + r",?\s" + _YEAR + _ERA + _NOT_NUM_R, DAY),
+    (r"(?<![\w])" + _MONTH + r",?\s" + _YEAR + _ERA + _NOT_NUM_R, MONTH),
+    (r"(?<![\w])(?P<era_pre>a\.d\.|ad)\s" + _YEAR + _NOT_NUM_R, YEAR),
+    (_NOT_NUM_L + _YEAR + r"\s?" + _ERA_WORD, YEAR),
+    (_NOT_NUM_L + r"(?P<decade>\d{2,3}0)'?s" + _ERA + r"(?![\w])", DECADE),
+    (r"(?<![\w])(?P<century>\d{1,2})(?:st|nd|rd|th)[\s-]century" + _ERA + r"(?![\w])", CENTURY),
+    (r"(?<![\w])(?P<century_word>" + _CENTURY_WORDS + r")[\s-]century" + _ERA + r"(?![\w])",
+     CENTURY),
+    (_NOT_NUM_L + r"(?P<year>1\d{3}|20\d{2})" + _NOT_NUM_R, YEAR),
+]]
 
 _ZH_YEAR = r"(?P<era>公元前|公元|前)?(?P<year>\d{1,4})年"
 _ZH_PATTERNS: list[tuple[re.Pattern[str], int]] = [

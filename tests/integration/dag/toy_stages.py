@@ -193,3 +193,20 @@ class ToyStopwords(MapStage):
         kept = [" ".join(w for w in t.split() if w not in self.stop)
                 for t in table["text"].to_pylist()]
         return pa.table({"paragraph_id": table["paragraph_id"], "text": kept})
+
+
+@register_stage
+class ToyKGLabels(MapStage):
+    """Looks each line (a QID) up in the KG artifact through `ctx.kg`."""
+
+    name = "toy_kg_labels"
+    requires = ("toy_lines", "build_kg")
+    theme_fields = ()
+
+    def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
+        table = inputs["toy_lines"]
+        qids = table["text"].to_pylist()
+        labels = ctx.kg.labels(qids, "en")
+        ctx.count("dropped", n=sum(q not in labels for q in qids), reason="no_label")
+        return pa.table({"paragraph_id": table["paragraph_id"],
+                         "label": [labels.get(q) for q in qids]})

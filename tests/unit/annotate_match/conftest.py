@@ -90,15 +90,8 @@ def make_entity_types(roots: dict[str, list[str]], priority: list[str] | None = 
 
 
 @pytest.fixture(scope="session")
-def sample_kg_path(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
-    """The bundled sample KG (225k real entities), built once per session."""
-    out = tmp_path_factory.mktemp("sample_kg") / "sample.duckdb"
-    build_kg(sample_dir / "wikidata-mini.json.bz2", out)
-    return out
-
-
-@pytest.fixture(scope="session")
-def sample_duckdb_kg(sample_kg_path: Path) -> Iterator[DuckDBKG]:
-    kg = DuckDBKG(sample_kg_path)
+def sample_duckdb_kg(sample_kg: Path) -> Iterator[DuckDBKG]:
+    """The bundled sample KG (225k real entities; built once per session by tests/conftest.py)."""
+    kg = DuckDBKG(sample_kg)
     yield kg
     kg.close()

@@ -90,3 +90,11 @@ def test_user_unit_table_errors_name_file_and_key(tmp_path) -> None:
     with pytest.raises(ConfigError) as error:
         load_unit_table(str(bad))
     assert "units.yaml" in str(error.value) and "fr" in str(error.value)
+
+
+def test_recognise_numbers_reads_separators_and_skips_codes() -> None:
+    from kg2instruction.values import recognise_numbers
+
+    text = "The peak is 8,848 m high, 1.5 km wide and -3 degrees; route A123 and ８８４８."
+    found = {text[v.start:v.end]: v.value for v in recognise_numbers(text, "en")}
+    assert found == {"8,848": "8848", "1.5": "1.5", "-3": "-3", "８８４８": "8848"}

@@ -1,10 +1,7 @@
 """Wikitext rendering: what is dropped, what is kept, and that every offset is exact."""
 from __future__ import annotations
 
-import re
 from collections import Counter
-
-import pytest
 
 from kg2instruction.sources.paragraphs import ParagraphConfig, page_to_paragraphs
 from kg2instruction.sources.wikipedia_xml import Page

