@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,11 +17,11 @@ from typing import Any
 
 import pyarrow as pa
 
+from kg2instruction.annotate.disambiguate import LinkConfig, link_entities
 from kg2instruction.annotate.match import MatchConfig, match_relations, paragraphs_with_anchors
 from kg2instruction.annotate.mentions import MentionConfig, annotate_mentions, run_ner
 from kg2instruction.annotate.schema_constraint import SchemaConfig, apply_schema
-from kg2instruction.annotate.theme_router import (KeywordThemeClassifier, RoutedPage,
-                                                  make_classifier, route_pages)
+from kg2instruction.annotate.theme_router import RoutedPage, make_classifier, route_pages
 from kg2instruction.annotate.types import TypeResolver
 from kg2instruction.config.entity_types import load_entity_types
 from kg2instruction.config.routing import load_routing
@@ -44,13 +44,6 @@ def ensure_kg(dump: Path, cache_dir: Path) -> Path:
         summary = build_kg(dump, out)
         print(summary.lines()[0])
     return out
-
-
-def load_linker() -> Callable[..., tuple[pa.Table, Counter[str]]]:
-    """The disambiguation step (helper module `kg2instruction.annotate.disambiguate`)."""
-    from kg2instruction.annotate import disambiguate   # noqa: PLC0415 - optional until merged
-
-    return disambiguate.link_mentions
 
 
 @dataclass
@@ -83,19 +76,20 @@ class AnnotationChain:
     def __init__(self, kg: KnowledgeGraph, ner: Mapping[str, NerModel], themes_dir: Path,
                  match_config: MatchConfig | None = None,
                  schema_config: SchemaConfig | None = None,
-                 mention_config: MentionConfig | None = None) -> None:
+                 mention_config: MentionConfig | None = None,
+                 link_config: LinkConfig | None = None) -> None:
         self.kg = kg
         self.ner = ner
         self.match_config = match_config or MatchConfig()
         self.schema_config = schema_config or SchemaConfig()
         self.mention_config = mention_config or MentionConfig()
+        self.link_config = link_config or LinkConfig()
         self.entity_types = load_entity_types(themes_dir / "entity_types.yaml")
         self.routing = load_routing(themes_dir / "theme_routing.yaml", themes_dir)
         self.themes: dict[str, Theme] = {n: load_theme(n, themes_dir)
                                          for n in available_themes(themes_dir)}
         self.classifier = (make_classifier(self.routing.classifier, self.themes)
-                           if self.routing.classifier else KeywordThemeClassifier(self.themes))
-        self.link = load_linker()
+                           if self.routing.classifier else None)   # as the route stage does
         self.timings = Timings()
 
     def ner_spans(self, paragraphs: pa.Table) -> list:
@@ -109,7 +103,7 @@ class AnnotationChain:
             mentions, counts = annotate_mentions(paragraphs, spans, self.kg, self.mention_config)
             funnel.update(counts)
         with self.timings.step("disambiguate"):
-            linked, counts = self.link(mentions, paragraphs, self.kg)
+            linked, counts = link_entities(mentions, paragraphs, self.kg, self.link_config)
             funnel.update(counts)
         resolver = TypeResolver(self.kg, self.entity_types)   # per shard, as the stage does
         with self.timings.step("types"):

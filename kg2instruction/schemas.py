@@ -98,3 +98,11 @@ PARAGRAPH_THEMES = pa.schema([
     ("theme", pa.string()),
     ("routed_by", pa.string()),      # class | category | classifier | unrouted
 ])
+
+# TRIPLES with their NLI verification (score_nli, nli_filter, nli_rejected). Added by the NLI
+# helper (additive): the max P(entailment) over the relation's templates and the hypothesis that
+# reached it, so a threshold change or an audit needs no re-scoring.
+NLI_TRIPLES = pa.schema(list(TRIPLES) + [
+    ("nli_score", pa.float64()),
+    ("nli_hypothesis", pa.string()),
+])

@@ -14,20 +14,24 @@ subject); the schema stage re-orients the theme's reversed P-ids. When an entity
 mentions, the pair of mentions closest in the text carries the triple, which keeps the NLI
 premise short.
 
-Implicit subject: encyclopedia sentences often omit the page's own entity ("He was born in ...").
-With `implicit_subject` on, the page entity takes part in matching even when no mention of it was
-found; its end of a triple then has null offsets, `rule = "implicit_subject"`, and the page title
-as surface. Instruction data needs grounded spans, so the pipeline default is off; the T-REx
-benchmark reports recall with it on and off.
+The page subject (`page_subject`): encyclopedia sentences often name the page's own entity in a
+way no label lists, or not at all ("He was born in ..."). With `grounded` (the default), an
+unlinked mention resembling the page title stands for the page entity when none of its mentions
+is linked (`page_subject.ground_subject`; rule `subject_grounded`). With `implicit`, a paragraph
+where even that fails lets the page entity match without a span: null offsets, the title as
+surface, rule `implicit_subject` (instruction data needs spans, so the schema stage drops these
+unless told otherwise; the T-REx benchmark reports recall with each setting). `linked` uses
+linked mentions only.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pydantic
 
+from kg2instruction.annotate.page_subject import ground_subject, strip_disambiguator
 from kg2instruction.kg.protocol import Claim, KnowledgeGraph, QuantityValue, TimeValue
 from kg2instruction.values.quantity_forms import (QuantityForm, UnitNames, load_unit_table,
                                                   render_quantity, unit_names, unit_qid)
@@ -38,6 +42,7 @@ from kg2instruction.values.wikidata_time import YEAR, parse_wikidata_time
 
 VALUE_SOURCES = frozenset({"time", "quantity"})
 IMPLICIT = "implicit"
+IMPLICIT_SUBJECT, SUBJECT_GROUNDED = "implicit_subject", "subject_grounded"
 
 
 class MatchConfig(pydantic.BaseModel):
@@ -52,8 +57,10 @@ class MatchConfig(pydantic.BaseModel):
         3, ge=1, description="unitless amounts shorter than this are not searched as bare numbers")
     value_kinds: tuple[str, ...] = pydantic.Field(("time", "quantity"),
                                                   description="value claim kinds to match")
-    implicit_subject: bool = pydantic.Field(
-        False, description="let the page entity match without a mention (null offsets)")
+    page_subject: Literal["linked", "grounded", "implicit"] = pydantic.Field(
+        "grounded", description="where the page entity may take part when none of its mentions "
+                                "is linked: nowhere, an unlinked title-like mention, or also "
+                                "without a span")
 
     @pydantic.field_validator("value_kinds")
     @classmethod
@@ -76,6 +83,7 @@ class Anchor:
     qid: str | None
     category: str | None = None
     score: float | None = None
+    rule: str | None = None      # set when the anchor stands in for the page subject
 
     @property
     def key(self) -> str:
@@ -99,6 +107,7 @@ class Paragraph:
     page_qid: str | None
     text: str
     anchors: tuple[Anchor, ...]      # entity mentions with a QID
+    unlinked: tuple[Anchor, ...] = ()  # entity mentions left without one (subject grounding)
 
 
 @dataclass(frozen=True)
@@ -131,31 +140,55 @@ class MatchCounts:
 
 def paragraphs_with_anchors(paragraphs: Iterable[Mapping[str, Any]],
                             mentions: Iterable[Mapping[str, Any]]) -> list[Paragraph]:
-    """Join PARAGRAPHS rows with their LINKED_MENTIONS rows (entity mentions with a QID only)."""
-    by_paragraph: dict[str, list[Anchor]] = {}
+    """Join PARAGRAPHS rows with their LINKED_MENTIONS rows (entity mentions; value mentions are
+    found again by rendering claims)."""
+    linked: dict[str, list[Anchor]] = {}
+    unlinked: dict[str, list[Anchor]] = {}
     for row in mentions:
-        if row["qid"] is None or row["source"] in VALUE_SOURCES:
+        if row["source"] in VALUE_SOURCES:
             continue
         types = row.get("types") or []
-        by_paragraph.setdefault(row["paragraph_id"], []).append(Anchor(
-            row["mention_id"], row["start"], row["end"], row["surface"], row["qid"],
-            types[0] if types else None, row.get("score")))
+        anchor = Anchor(row["mention_id"], row["start"], row["end"], row["surface"], row["qid"],
+                        types[0] if types else None, row.get("score"))
+        (linked if row["qid"] is not None else unlinked).setdefault(
+            row["paragraph_id"], []).append(anchor)
     result = []
     for row in paragraphs:
-        anchors = sorted(by_paragraph.get(row["paragraph_id"], ()), key=lambda a: (a.start, a.end))
-        result.append(Paragraph(row["paragraph_id"], row["lang"], row["title"] or "",
-                                row.get("page_qid"), row["text"], tuple(anchors)))
+        pid = row["paragraph_id"]
+        result.append(Paragraph(pid, row["lang"], row["title"] or "", row.get("page_qid"),
+                                row["text"], _in_text_order(linked.get(pid, ())),
+                                _in_text_order(unlinked.get(pid, ()))))
     return result
 
 
+def _in_text_order(anchors: Iterable[Anchor]) -> tuple[Anchor, ...]:
+    return tuple(sorted(anchors, key=lambda a: (a.start, a.end)))
+
+
 def _participants(paragraph: Paragraph, config: MatchConfig) -> dict[str, list[Anchor]]:
+    """Entities of the paragraph with their anchors; the page entity added per `page_subject`."""
     by_qid: dict[str, list[Anchor]] = {}
     for anchor in paragraph.anchors:
         by_qid.setdefault(anchor.qid, []).append(anchor)  # type: ignore[arg-type]
-    if config.implicit_subject and paragraph.page_qid and paragraph.page_qid not in by_qid:
-        by_qid[paragraph.page_qid] = [Anchor(None, None, None, paragraph.title,
-                                             paragraph.page_qid)]
+    subject = paragraph.page_qid
+    if config.page_subject == "linked" or not subject or subject in by_qid:
+        return by_qid
+    grounded = ground_subject(paragraph.title, paragraph.unlinked, paragraph.lang)
+    if grounded is not None:
+        by_qid[subject] = [Anchor(grounded.mention_id, grounded.start, grounded.end,
+                                  grounded.surface, subject, rule=SUBJECT_GROUNDED)]
+    elif config.page_subject == "implicit":
+        by_qid[subject] = [Anchor(None, None, None, strip_disambiguator(paragraph.title),
+                                  subject, rule=IMPLICIT_SUBJECT)]
     return by_qid
+
+
+def _rule(default: str, *anchors: Anchor) -> str:
+    """The rule of a triple: how its least certain end was placed, else `default`."""
+    for rule in (IMPLICIT_SUBJECT, SUBJECT_GROUNDED):
+        if any(a.rule == rule for a in anchors):
+            return rule
+    return default
 
 
 def _closest_pair(heads: Sequence[Anchor], tails: Sequence[Anchor]) -> tuple[Anchor, Anchor]:
@@ -201,9 +234,8 @@ def match_entity_pairs(paragraphs: Sequence[Paragraph], kg: KnowledgeGraph, conf
             for b in qids[i + 1:]:
                 for claim in claims_by_pair.get(frozenset((a, b)), ()):
                     head, tail = _closest_pair(by_qid[claim.head], by_qid[claim.tail])
-                    implicit = head.mention_id is None or tail.mention_id is None
                     triples.append(_triple(paragraph, head, tail, claim.pid,
-                                           "implicit_subject" if implicit else "kg_pair"))
+                                           _rule("kg_pair", head, tail)))
                     counts.claims_matched += 1
     return triples
 
@@ -315,7 +347,7 @@ def match_value_claims(paragraphs: Sequence[Paragraph], kg: KnowledgeGraph, conf
         for match in find_value_claims(paragraph, times, quantities, renderer, counts):
             tail = Anchor(None, match.start, match.end, match.surface, None)
             head = min(by_qid[match.qid], key=lambda a: (a.distance(tail), a.start or 0))
-            rule = "implicit_subject" if head.mention_id is None else f"{match.kind}_value"
+            rule = _rule(f"{match.kind}_value", head)
             triples.append(_triple(paragraph, head, tail, match.claim_pid, rule,
                                    tail_value=match.value,
                                    tail_category="time" if match.kind == "time" else "measure"))

@@ -29,7 +29,7 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kg2instruction.annotate.mention import Mention, MentionSource, mentions_table
-from kg2instruction.annotate.name_index import NameIndex, name_keys
+from kg2instruction.annotate.name_index import NameIndex, name_keys, text_vocabulary
 from kg2instruction.annotate.stop_names import StopList, stop_names
 from kg2instruction.annotate.overlaps import resolve_overlaps
 from kg2instruction.annotate.target_context import (NeighbourNames, TargetInfo, describe_targets,
@@ -69,7 +69,7 @@ class MentionConfig(BaseModel):
         "base list of words never matched as names: spaCy's stop words for the language, or none"))
     extra_stop_names: dict[str, tuple[str, ...]] = Field(default_factory=dict,
                                                          description="per language, added to the base list")
-    max_name_tokens: int = Field(8, ge=1)
+    max_name_tokens: int = Field(8, ge=1, description="longest name matched, in tokens (punctuation counts)")
     max_name_chars_unspaced: int = Field(24, ge=1)
 
     @field_validator("overlap_priority")
@@ -174,7 +174,10 @@ class _LangContext:
         expansion = {q for info in infos.values() for q in info.expansion}
         stop_keys = name_keys(stop_names(lang, config.stop_names,
                                          config.extra_stop_names.get(lang, ())), lang)
-        names = neighbour_names(expansion, kg, lang, _new_index(lang, config, stop_keys))
+        # only names that can occur in this shard's texts are worth indexing
+        vocabulary = text_vocabulary((r["text"] for r in rows), lang)
+        names = neighbour_names(expansion, kg, lang,
+                                _new_index(lang, config, stop_keys, vocabulary=vocabulary))
         return cls(lang, infos, names, page_subject, config, stop_keys)
 
 
@@ -310,6 +313,8 @@ def _check_offsets(row: Mapping[str, Any], start: int, end: int, anchor: str | N
                          f" (text length {len(text)})", record=row["paragraph_id"])
 
 
-def _new_index(lang: str, config: MentionConfig, stop_keys: frozenset[tuple[str, ...]]) -> NameIndex[Any]:
+def _new_index(lang: str, config: MentionConfig, stop_keys: frozenset[tuple[str, ...]],
+               vocabulary: frozenset[str] | None = None) -> NameIndex[Any]:
     return NameIndex(lang, min_chars=config.min_chars(lang), max_tokens=config.max_name_tokens,
-                     max_chars=config.max_name_chars_unspaced, stop_keys=stop_keys)
+                     max_chars=config.max_name_chars_unspaced, stop_keys=stop_keys,
+                     vocabulary=vocabulary)

@@ -46,9 +46,11 @@ class NameIndex(Generic[P]):
     stops at the first unit no name continues with, and never builds candidate strings."""
 
     def __init__(self, lang: str, *, min_chars: int, max_tokens: int = 8, max_chars: int = 24,
-                 stop_keys: frozenset[tuple[str, ...]] = frozenset()) -> None:
+                 stop_keys: frozenset[tuple[str, ...]] = frozenset(),
+                 vocabulary: frozenset[str] | None = None) -> None:
         self.lang = lang
         self._stop_keys = stop_keys
+        self._vocabulary = vocabulary
         self._unspaced = is_unspaced(lang)
         self._min_chars = min_chars
         self._max_tokens = max_tokens
@@ -63,9 +65,14 @@ class NameIndex(Generic[P]):
     def add(self, name: str, payload: P) -> bool:
         """Index `name`; returns False when the name is unusable (too short/long, no letter, a
         stop word)."""
+        if self._vocabulary is not None and self._unspaced and not self._vocabulary.issuperset(
+                unit for ch in name if not ch.isspace() for unit in _char_norm(ch, self.lang)):
+            return False     # cheap per-char pre-check: phrase-level conversion is slow
         units = _index_units(name, self.lang, self._unspaced, self._min_chars, self._max_tokens,
                              self._max_chars)
         if units is None or units in self._stop_keys:
+            return False
+        if self._vocabulary is not None and not self._vocabulary.issuperset(units):
             return False
         node = self._root
         for unit in units:
@@ -92,7 +99,7 @@ class NameIndex(Generic[P]):
         return matches
 
     def _token_hits(self, text: str) -> list[tuple[int, int, dict]]:
-        tokens = [(m.start(), m.end(), _norm_token(m.group(), self.lang)) for m in _TOKEN.finditer(text)]
+        tokens = _tokens(text, self.lang)
         hits = []
         root = self._root
         for i, (start, _, first) in enumerate(tokens):
@@ -162,13 +169,34 @@ def _index_units(name: str, lang: str, unspaced: bool, min_chars: int, max_token
     return tuple(tokens)
 
 
+def text_vocabulary(texts: Iterable[str], lang: str) -> frozenset[str]:
+    """Every unit (normalised token; char when unspaced) of `texts`: a name with a unit outside it
+    cannot occur in them, so an index built for these texts may skip it (`vocabulary=`)."""
+    if is_unspaced(lang):
+        return frozenset(ch for text in texts for ch in _normalise_with_offsets(text, lang)[0])
+    return frozenset(unit for text in texts for _, _, unit in _tokens(text, lang))
+
+
+@functools.lru_cache(maxsize=16)
+def _tokens(text: str, lang: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, normalised token) of a text; cached because several indexes scan each text."""
+    return tuple((m.start(), m.end(), _norm_token(m.group(), lang)) for m in _TOKEN.finditer(text))
+
+
 def case_compatible(name: str, surface: str) -> bool:
     """True when `surface` keeps every capital of `name` (it may add capitals, never drop one)."""
+    if name == surface or name.lower() == name:
+        return True
     a = "".join(name.split())
     b = "".join(surface.split())
     if len(a) != len(b):
         return a == b or not any(ch.isupper() for ch in a)
     return all(t.isupper() or not n.isupper() for n, t in zip(a, b))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _char_norm(ch: str, lang: str) -> str:
+    return normalize_name(ch, lang)
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -7,8 +7,9 @@ they are the default, and a config may add its own words.
 from __future__ import annotations
 
 import functools
-import importlib
+import importlib.util
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Literal
 
 StopList = Literal["spacy", "none"]
@@ -16,12 +17,20 @@ StopList = Literal["spacy", "none"]
 
 @functools.lru_cache(maxsize=None)
 def spacy_stop_words(lang: str) -> frozenset[str]:
-    """spaCy's stop words for `lang` (empty for languages spaCy has no list for)."""
-    try:
-        module = importlib.import_module(f"spacy.lang.{lang.split('-')[0]}.stop_words")
-    except ImportError:
+    """spaCy's stop words for `lang` (empty for languages spaCy has no list for).
+
+    The list files are plain data modules; they are executed on their own because importing
+    `spacy.lang.<lang>` first imports all of spaCy (seconds), a cost a Chinese-only run using
+    LAC should not pay for a word list."""
+    spec = importlib.util.find_spec("spacy")
+    if spec is None or not spec.submodule_search_locations:
         return frozenset()
-    return frozenset(getattr(module, "STOP_WORDS", ()))
+    path = Path(next(iter(spec.submodule_search_locations))) / "lang" / lang.split("-")[0] / "stop_words.py"
+    if not path.is_file():
+        return frozenset()
+    namespace: dict[str, object] = {}
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # noqa: S102 (installed package data)
+    return frozenset(namespace.get("STOP_WORDS", ()))
 
 
 def stop_names(lang: str, base: StopList, extra: Iterable[str]) -> frozenset[str]:

@@ -66,7 +66,7 @@ class NeighbourNames:
     """Names of the KG neighbours of a set of entities, and which entity each neighbour is next to."""
 
     index: NameIndex[str]                   # name -> neighbour QID
-    sources: Mapping[str, frozenset[str]]   # neighbour QID -> entities it neighbours
+    sources: Mapping[str, set[str]]         # neighbour QID -> entities it neighbours
 
     def qids_near(self, payloads: Sequence[str], active: Collection[str]) -> list[str]:
         """The matched neighbours that neighbour one of the paragraph's `active` entities."""
@@ -87,4 +87,4 @@ def neighbour_names(entities: Collection[str], kg: KnowledgeGraph, lang: str,
                 added |= index.add(name, nb.qid)
             if added:
                 sources[nb.qid].add(entity)
-    return NeighbourNames(index, {q: frozenset(s) for q, s in sources.items()})
+    return NeighbourNames(index, sources)

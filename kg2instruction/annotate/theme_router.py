@@ -2,8 +2,8 @@
 
 The paper makes data theme-centric by page: a page about a person yields Person data. So the
 routing key is the page entity (`page_qid`): its direct P31 classes are checked against the
-routing table's `by_class` rules (lowest QID first when several match), then its category (`TypeResolver`, priority order) against
-`by_category`. Pages without a subject or whose subject routes nowhere go to a `ThemeClassifier`:
+routing table's `by_class` rules (lowest QID first when several match), then its category
+(`TypeResolver`, priority order) against `by_category`. Pages without a subject or whose subject routes nowhere go to a `ThemeClassifier`:
 the built-in `KeywordThemeClassifier` scores the page's text against each theme's own vocabulary
 (relation labels and NLI templates, en and zh); a user model plugs in through `register_classifier`.
 All paragraphs of a page get one theme: the classifier sees the page's paragraphs together.

@@ -28,8 +28,12 @@ def build(
         None, "--datatypes-csv", help="extra property datatypes (CSV: property_id,datatype)"),
     max_bad_lines: int = typer.Option(100, "--max-bad-lines", min=0,
                                       help="corrupt lines tolerated before the build fails"),
-    memory_limit: str = typer.Option("1GB", "--memory-limit", help="DuckDB memory limit"),
+    memory_limit: str = typer.Option("128MB", "--memory-limit",
+                                     help="DuckDB memory limit (raise it for speed on a full dump)"),
     threads: int | None = typer.Option(None, "--threads", min=1, help="bzip2 decoder threads"),
+    workers: int | None = typer.Option(None, "--workers", min=1,
+                                       help="JSON parse processes (default: one per CPU for "
+                                            "large dumps)"),
 ) -> None:
     """Ingest a Wikidata dump into a DuckDB KG store and print what was ingested."""
     from kg2instruction.kg.build import build_kg
@@ -37,7 +41,8 @@ def build(
 
     config = KGBuildConfig(languages=_split_csv(langs), sitelink_wikis=_split_csv(wikis),
                            max_bad_lines=max_bad_lines)
-    resources = BuildResources(memory_limit=memory_limit, decompress_threads=threads)
+    resources = BuildResources(memory_limit=memory_limit, decompress_threads=threads,
+                               parse_workers=workers)
     summary = build_kg(dump, out, config, resources, datatypes_csv=datatypes_csv)
     for line in summary.lines():
         typer.echo(line)

@@ -1,4 +1,4 @@
-"""`kg2i` commands for models: eval (train and predict are added here by their owner).
+"""`kg2i` commands for models: train (LoRA/QLoRA), predict (local or endpoint), eval.
 
 Each command lives in its own `_register_<name>` function so the commands stay independent.
 """
@@ -9,11 +9,14 @@ from pathlib import Path
 import typer
 
 from kg2instruction.evaluate.metrics import MatchMode
+from kg2instruction.evaluate.openai_client import EndpointApi
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the root app."""
     _register_eval(app)
+    _register_train(app)
+    _register_predict(app)
 
 
 def _register_eval(app: typer.Typer) -> None:
@@ -40,3 +43,95 @@ def _register_eval(app: typer.Typer) -> None:
         if out is not None:
             write_report(report, out)
             typer.echo(f"report written to {out}")
+
+
+def _split_themes(value: str) -> list[str]:
+    return [t.strip() for t in value.split(",") if t.strip()]
+
+
+def _register_train(app: typer.Typer) -> None:
+    @app.command("train")
+    def train_command(
+        data: Path = typer.Option(..., "--data", help="Dataset folder (its train split is used) "
+                                  "or a JSONL/Parquet file of instruction records."),
+        model: str = typer.Option("smollm2-135m", "--model", help="Packaged model name, local "
+                                  "path (folder or .gguf file) or hub id."),
+        gguf_file: str | None = typer.Option(None, "--gguf-file",
+                                             help="GGUF file inside the model folder."),
+        config: Path = typer.Option(Path("pipelines/train/lora_cpu.yaml"), "--config",
+                                    help="Training hyper-parameters (YAML)."),
+        out: Path = typer.Option(..., "--out", help="Adapter output folder."),
+        resume: bool = typer.Option(False, "--resume",
+                                    help="Continue from the last checkpoint in --out."),
+        exclude_themes: str = typer.Option("", "--exclude-themes", help="Comma-separated themes "
+                                           "to leave out (unseen-theme experiments)."),
+    ) -> None:
+        """Fine-tune a LoRA adapter (QLoRA on CUDA, LoRA on the CPU) and write it with its card."""
+        from kg2instruction.train.config import load_train_config
+        from kg2instruction.train.trainer import train_adapter
+
+        result = train_adapter(data, model, load_train_config(config), out, gguf_file=gguf_file,
+                               resume=resume, exclude_themes=_split_themes(exclude_themes),
+                               log=typer.echo)
+        metrics = result.card.metrics
+        typer.echo(f"adapter written to {result.out}: {metrics['steps']} steps, loss "
+                   f"{metrics['loss_first']} -> {metrics['loss_last']}, "
+                   f"{metrics['seconds_per_step']} s/step")
+
+
+def _register_predict(app: typer.Typer) -> None:
+    @app.command("predict")
+    def predict_command(
+        data: Path = typer.Option(..., "--data", help="Dataset folder or test JSONL/Parquet."),
+        out: Path = typer.Option(..., "--out", help="Predictions JSONL (appended; a rerun "
+                                 "continues where it stopped)."),
+        model: str = typer.Option("smollm2-135m", "--model", help="Packaged model name, local "
+                                  "path or hub id (with --endpoint: the served model's name)."),
+        gguf_file: str | None = typer.Option(None, "--gguf-file"),
+        adapter: Path | None = typer.Option(None, "--adapter", help="LoRA adapter folder."),
+        endpoint: str | None = typer.Option(None, "--endpoint", help="OpenAI-compatible server "
+                                            "URL (e.g. a vLLM server) instead of a local model."),
+        api: EndpointApi = typer.Option(EndpointApi.COMPLETIONS, "--api",
+                                        help="Endpoint API: completions or chat."),
+        split: str = typer.Option("test", "--split", help="Split to predict in a dataset folder."),
+        shots: int = typer.Option(0, "--shots", min=0, help="k in-context examples per theme "
+                                  "from the dev split (the paper used 5)."),
+        dev: Path | None = typer.Option(None, "--dev", help="Where the dev split is (default: "
+                                        "--data)."),
+        template: str = typer.Option("alpaca", "--template", help="Prompt template: alpaca or "
+                                     "plain."),
+        max_new_tokens: int = typer.Option(512, "--max-new-tokens", min=1),
+        batch_size: int = typer.Option(8, "--batch-size", min=1),
+        seed: int = typer.Option(13, "--seed"),
+        limit: int | None = typer.Option(None, "--limit", min=1, help="Stop after this many new "
+                                         "predictions."),
+        themes: str = typer.Option("", "--themes", help="Only these comma-separated themes."),
+        threads: int | None = typer.Option(None, "--threads", min=1,
+                                           help="torch CPU threads."),
+    ) -> None:
+        """Generate predictions ({id, output} JSONL) for `kg2i eval`."""
+        from kg2instruction.evaluate.generation import GenerationSettings, TransformersGenerator
+        from kg2instruction.evaluate.openai_client import OpenAICompatibleGenerator
+        from kg2instruction.evaluate.predict import PredictionJob, predict_file
+        from kg2instruction.train.template import get_template
+
+        settings = GenerationSettings(max_new_tokens=max_new_tokens)
+        if endpoint:
+            generator = OpenAICompatibleGenerator(endpoint, model, settings, api=api)
+        else:
+            if threads:
+                import torch
+
+                torch.set_num_threads(threads)
+            generator = TransformersGenerator.load(model, settings, gguf_file=gguf_file,
+                                                   adapter=adapter)
+        try:
+            prompt_template = get_template(template)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--template") from None
+        job = PredictionJob(data, out, prompt_template, split=split, shots=shots, dev=dev,
+                            seed=seed, batch_size=batch_size, limit=limit,
+                            only_themes=tuple(_split_themes(themes)))
+        summary = predict_file(job, generator, log=typer.echo)
+        typer.echo(f"{summary.written} predictions written to {out} "
+                   f"({summary.already_done} were already there)")

@@ -27,7 +27,8 @@ def run(
     theme: ThemeOpt,
     pipeline: PipelineOpt = Path("pipelines/sample.yaml"),
     until: Annotated[Optional[str], typer.Option(help="run only up to this stage")] = None,
-    force: Annotated[Optional[list[str]], typer.Option(help="recompute this stage")] = None,
+    force: Annotated[Optional[list[str]],
+                     typer.Option(help="recompute STAGE even if cached (repeatable)")] = None,
     executor: Annotated[Optional[str], typer.Option(help="local | ray")] = None,
     ray_address: Annotated[Optional[str], typer.Option(help="join this Ray cluster")] = None,
     workers: Annotated[Optional[int], typer.Option(min=1, help="local process-pool size")] = None,
@@ -45,7 +46,9 @@ def run(
         raise ConfigError(f"--executor {kind!r}: expected local or ray", key="executor")
     runner_executor = make_executor(kind, workers=workers or defaults.workers,
                                     ray_address=ray_address or defaults.ray_address,
-                                    actors=defaults.actors)
+                                    actors=defaults.actors,
+                                    import_paths=[plan.pipeline.base_dir]
+                                    if plan.pipeline.config.plugins else [])
     try:
         manifest = Runner(plan, runner_executor, RunProgress(), force=force or ()).run()
     finally:

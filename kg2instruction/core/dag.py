@@ -11,7 +11,7 @@ from typing import Any
 
 from kg2instruction.config.pipeline import Pipeline
 from kg2instruction.config.yaml_loader import validate
-from kg2instruction.core.registry import get_stage, registered_stages
+from kg2instruction.core.registry import find_stage, get_stage, known_stage_names
 from kg2instruction.core.stage import TABLE_KINDS, ArtifactStage, Stage, StageConfig
 from kg2instruction.errors import ConfigError
 
@@ -61,18 +61,26 @@ def build_dag(pipeline: Pipeline) -> Dag:
     doc = pipeline.doc
     nodes: dict[str, StageNode] = {}
     for name, raw in pipeline.config.stages.items():
-        cls = get_stage(name)
-        if cls is None:
-            known = ", ".join(registered_stages()) or "none"
-            raise ConfigError(f"unknown stage {name!r} (registered stages: {known})",
-                              path=pipeline.file, line=pipeline.line_of("stages", name),
-                              key=f"stages.{name}")
+        cls = _load_stage(name, pipeline)
         config = validate(cls.Config, doc, data=raw or {}, loc_prefix=("stages", name))
         nodes[name] = StageNode(name, cls, config)
 
     for node in nodes.values():
         _check_node(node, nodes, pipeline)
     return Dag(_topological(nodes, pipeline))
+
+
+def _load_stage(name: str, pipeline: Pipeline) -> type[Stage]:
+    where = {"path": pipeline.file, "line": pipeline.line_of("stages", name),
+             "key": f"stages.{name}"}
+    try:
+        cls = find_stage(name)
+    except ImportError as exc:
+        raise ConfigError(f"stage {name!r} cannot be loaded: {exc}", **where) from exc
+    if cls is None:
+        known = ", ".join(known_stage_names()) or "none"
+        raise ConfigError(f"unknown stage {name!r} (known stages: {known})", **where)
+    return cls
 
 
 def _check_node(node: StageNode, nodes: dict[str, StageNode], pipeline: Pipeline) -> None:

@@ -1,14 +1,16 @@
 """Stage registry: stage names in pipeline YAML resolve to classes here.
 
-Stages register themselves with `@register_stage` when their module is imported; the built-in
-ones live in `kg2instruction.stages` and are all imported by `load_builtin_stages()`. A pipeline
-may list extra modules under `plugins:` to bring its own stages.
+Stages register themselves with `@register_stage` when their module is imported. A built-in stage
+lives in `kg2instruction/stages/<its name>.py` and is imported when a pipeline first names it
+(`find_stage`); a pipeline may list extra modules under `plugins:` to bring its own stages.
 """
 from __future__ import annotations
 
 import importlib
 import pkgutil
 import re
+import sys
+from pathlib import Path
 from typing import TypeVar
 
 from kg2instruction.core.stage import Stage
@@ -16,6 +18,7 @@ from kg2instruction.errors import ConfigError
 
 S = TypeVar("S", bound=type[Stage])
 
+BUILTIN_PACKAGE = "kg2instruction.stages"
 _STAGES: dict[str, type[Stage]] = {}
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -41,10 +44,6 @@ def get_stage(name: str) -> type[Stage] | None:
     return _STAGES.get(name)
 
 
-def registered_stages() -> dict[str, type[Stage]]:
-    return dict(sorted(_STAGES.items()))
-
-
 def stage_ref(cls: type[Stage]) -> str:
     """Importable reference `module:QualName`, so worker processes can find the class."""
     return f"{cls.__module__}:{cls.__qualname__}"
@@ -61,17 +60,32 @@ def resolve_stage_ref(ref: str) -> type[Stage]:
     return obj
 
 
-def load_builtin_stages() -> None:
-    """Import every module of `kg2instruction.stages` so their stages register."""
-    import kg2instruction.stages as package
+def find_stage(name: str) -> type[Stage] | None:
+    """The stage registered as `name`, importing `kg2instruction.stages.<name>` on first use.
 
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{package.__name__}.{info.name}")
+    Built-in stages live in a module named after them, so a run imports only the stages it
+    lists: a broken or heavy stage module never affects pipelines that do not use it."""
+    if name not in _STAGES and _NAME.match(name) and name in builtin_stage_modules():
+        importlib.import_module(f"{BUILTIN_PACKAGE}.{name}")
+    return _STAGES.get(name)
 
 
-def load_plugins(modules: list[str], source: str) -> None:
-    """Import the pipeline's `plugins:` modules; a bad name is a config error, not a traceback."""
+def builtin_stage_modules() -> list[str]:
+    """Names of the modules in `kg2instruction.stages` (not imported)."""
+    package = importlib.import_module(BUILTIN_PACKAGE)
+    return sorted(m.name for m in pkgutil.iter_modules(package.__path__)
+                  if not m.name.startswith("_"))
+
+
+def known_stage_names() -> list[str]:
+    return sorted(set(_STAGES) | set(builtin_stage_modules()))
+
+
+def load_plugins(modules: list[str], source: str, project_dir: Path) -> None:
+    """Import the pipeline's `plugins:` modules, searched after the installed packages and then
+    in the project directory; a bad name is a config error, not a traceback."""
+    if modules and str(project_dir) not in sys.path:
+        sys.path.append(str(project_dir))
     for module in modules:
         if not _MODULE.match(module):
             raise ConfigError(f"plugin {module!r} is not a dotted module name", path=source,

@@ -6,6 +6,7 @@ happen here, every executor produces the same bytes.
 """
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,26 +27,31 @@ ID_COLUMNS = ("triple_id", "mention_id", "paragraph_id")
 
 OnShard = Callable[[ShardOutcome], None]
 
-# Set-up stages per worker process, so `setup()` (model loading) runs once per process.
-_PREPARED: dict[str, tuple[Stage, StageContext]] = {}
+# Set-up stages per worker process, so `setup()` (model loading) runs once per process. Keyed by
+# fingerprint and output dir: two pipelines in one process may share a fingerprint, not a cache.
+_PREPARED: dict[tuple[str, Path], Stage] = {}
 
 
-def prepare_stage(spec: StageSpec) -> tuple[Stage, StageContext]:
-    """Instantiate and set up the stage once per process and fingerprint."""
-    if spec.fingerprint not in _PREPARED:
+def base_context(spec: StageSpec) -> StageContext:
+    return StageContext(stage=spec.stage, shard_id=None, lang=None, languages=spec.languages,
+                        seed=derived_seed(spec.seed, spec.stage, ""), theme=spec.theme,
+                        artifacts=spec.artifacts, base_dir=spec.base_dir)
+
+
+def prepare_stage(spec: StageSpec) -> Stage:
+    """Instantiate and set up the stage once per process, fingerprint and output dir."""
+    key = (spec.fingerprint, spec.out_dir)
+    if key not in _PREPARED:
         cls = resolve_stage_ref(spec.stage_ref)
         stage = cls(cls.Config.model_validate(spec.config))
-        ctx = StageContext(stage=spec.stage, shard_id=None, lang=None, languages=spec.languages,
-                           seed=derived_seed(spec.seed, spec.stage, ""), theme=spec.theme,
-                           artifacts=spec.artifacts, base_dir=spec.base_dir)
-        stage.setup(ctx)
-        _PREPARED[spec.fingerprint] = (stage, ctx)
-    return _PREPARED[spec.fingerprint]
+        stage.setup(base_context(spec))
+        _PREPARED[key] = stage
+    return _PREPARED[key]
 
 
 def run_shard(spec: StageSpec, unit: Unit, on_shard: OnShard | None = None) -> list[ShardOutcome]:
     """Run one unit of work and publish its shards; returns what was produced or found done."""
-    stage, ctx = prepare_stage(spec)
+    stage, ctx = prepare_stage(spec), base_context(spec)
     store = ShardStore(spec.out_dir.parent, spec.fingerprint)
     if isinstance(unit, MapUnit):
         outcomes = [_run_map(stage, ctx, spec, store, unit)]
@@ -170,8 +176,6 @@ def sort_rows(table: pa.Table, key: tuple[str, ...], stage: str) -> pa.Table:
 
 
 def _remove_tree(path: Path) -> None:
-    import shutil
-
     if path.exists():
         shutil.rmtree(path)
 

@@ -23,7 +23,7 @@ from kg2instruction.core.fingerprint import stage_fingerprint, theme_subset
 from kg2instruction.core.manifest import (RunManifest, StageReport, manifest_path,
                                           summarize_shards)
 from kg2instruction.core.progress import RunProgress
-from kg2instruction.core.registry import load_builtin_stages, load_plugins, stage_ref
+from kg2instruction.core.registry import load_plugins, stage_ref
 from kg2instruction.core.shard_store import ARTIFACT, ShardStore
 from kg2instruction.core.stage import ArtifactStage
 from kg2instruction.core.theme_ref import ThemeRef, load_theme_ref
@@ -56,8 +56,7 @@ def plan_run(pipeline_file: str | Path, theme: str, *, until: str | None = None,
              force: Sequence[str] = ()) -> RunPlan:
     """Validate pipeline, stages, theme and inputs; compute every fingerprint. Writes nothing."""
     pipeline = load_pipeline(pipeline_file)
-    load_builtin_stages()
-    load_plugins(pipeline.config.plugins, str(pipeline.file))
+    load_plugins(pipeline.config.plugins, str(pipeline.file), pipeline.base_dir)
     dag = build_dag(pipeline)
     for option, names in (("--until", [until] if until else []), ("--force", list(force))):
         for name in names:
@@ -162,7 +161,7 @@ class Runner:
         shard_langs = store.completed_shards()
         computed: list[str] = []
         if shard_langs is None:
-            units, expected = self._units(node, spec, store)
+            units, expected = self._units(node, store)
             bar = self.progress.stage(node.name, None if expected is None else len(expected),
                                       store.done_shards())
             outcomes: dict[str, ShardOutcome] = {}
@@ -200,7 +199,7 @@ class Runner:
                           for kind in node.cls.sources},
             reduce_rows_per_shard=pipeline.config.reduce_rows_per_shard)
 
-    def _units(self, node: StageNode, spec: StageSpec,
+    def _units(self, node: StageNode,
                store: ShardStore) -> tuple[list[Unit], dict[str, str | None] | None]:
         """Units still to run, and the shards the stage will have (None: known only after)."""
         kind = node.cls.kind

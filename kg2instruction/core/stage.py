@@ -95,7 +95,8 @@ class Stage:
       theme_fields  top-level theme fields the stage reads (hashed into the fingerprint);
                     `None` = the whole theme, `()` = the stage does not depend on the theme.
       sources       pipeline source kinds whose files the stage reads (their ids are fingerprinted).
-      key           output sort columns: rows are written in this order whatever the executor.
+      key           output sort columns: rows are written in this order whatever the executor
+                    (default: the first of triple_id, mention_id, paragraph_id in the output).
       seeded        the stage uses `ctx.seed`, so the run seed is part of its fingerprint.
       file_fields   config fields naming project files the stage reads itself (a type table, a
                     label overlay): their paths are confined to the project and their content

@@ -27,7 +27,13 @@ class ThemeRef:
 
 
 def available_themes(themes_dir: Path) -> list[str]:
-    return sorted(p.stem for p in themes_dir.glob("*.yaml")) if themes_dir.is_dir() else []
+    if not themes_dir.is_dir():
+        return []
+    try:   # the theme module knows which YAML files there are not themes
+        from kg2instruction.config.theme import available_themes as listed
+    except ImportError:
+        return sorted(p.stem for p in themes_dir.glob("*.yaml"))
+    return listed(themes_dir)
 
 
 def theme_path(name: str, themes_dir: Path) -> Path:

@@ -23,18 +23,18 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 
 import duckdb
-import orjson
 import pyarrow as pa
 
 from kg2instruction.atomic import atomic_path
-from kg2instruction.errors import InputError
 from kg2instruction.kg.build_config import BuildResources, KGBuildConfig
 from kg2instruction.kg.dump_identity import dump_identity
 from kg2instruction.kg.entity_rows import STAGED_SCHEMAS, EntityFlattener
+from kg2instruction.kg.parallel_flatten import ParallelFlattener, flatten_entities
 from kg2instruction.kg.property_datatypes import read_datatypes_csv
 from kg2instruction.kg.stage_writer import StageWriter
 from kg2instruction.kg.store_access import read_meta  # noqa: F401  (re-exported)
-from kg2instruction.sources.wikidata_dump import BadLine, BadLineLog, WikidataDumpReader
+from kg2instruction.sources.wikidata_dump import (BadLine, BadLineLog, WikidataDumpReader,
+                                                  parse_line_batch)
 
 SCHEMA_VERSION = 1
 # Tables copied from staging as they are (DISTINCT, sorted by all columns).
@@ -146,32 +146,65 @@ def _create_schema(con: duckdb.DuckDBPyConnection, config: KGBuildConfig) -> Non
 
 # -- the scan -------------------------------------------------------------------------------------
 
+@dataclass
+class _ScanTotals:
+    """What the scan saw besides rows: merged over batches in file order."""
+
+    entities: int = 0
+    skipped_entities: int = 0
+    snak_datatypes: dict[str, str] = field(default_factory=dict)
+
+
 def _ingest(con: duckdb.DuckDBPyConnection, dump: Path, config: KGBuildConfig,
             resources: BuildResources, bad_lines: BadLineLog,
             csv_datatypes: dict[str, str]) -> dict[str, int]:
     reader = WikidataDumpReader(dump, bad_lines, threads=resources.decompress_threads)
-    flattener = EntityFlattener(config)
-    pending = 0
     with _progress(resources) as bar, StageWriter(con) as writer:
-        for entity in reader:
-            try:
-                flattener.add(entity)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                bad_lines.record(reader.position.lines,
-                                 f"malformed entity {entity.get('id')!r}: "
-                                 f"{exc.__class__.__name__} {exc}", orjson.dumps(entity))
-                continue
-            pending += 1
-            if pending >= resources.batch_entities:
-                writer.submit(flattener.take_tables())
-                bar.update(pending)
-                bar.set_postfix_str(f"{reader.position.bytes_read / 1e6:,.0f} MB", refresh=False)
-                pending = 0
-        writer.submit(flattener.take_tables())
-        bar.update(pending)
-        writer.submit({"properties": _datatype_rows(flattener.snak_datatypes, csv_datatypes)})
-    return {"lines": reader.position.lines, "entities_read": reader.position.entities,
-            "skipped_entities": sum(flattener.skipped_kinds.values())}
+        workers = resources.workers(dump.stat().st_size)
+        if workers > 1 and not reader.is_entity_document():
+            totals = _scan_parallel(reader, config, resources, workers, writer, bar)
+        else:
+            totals = _scan_serial(reader, config, resources, writer, bar)
+        writer.submit({"properties": _datatype_rows(totals.snak_datatypes, csv_datatypes)})
+    return {"lines": reader.position.lines, "entities_read": totals.entities,
+            "skipped_entities": totals.skipped_entities}
+
+
+def _scan_serial(reader: WikidataDumpReader, config: KGBuildConfig, resources: BuildResources,
+                 writer: StageWriter, bar) -> _ScanTotals:
+    flattener = EntityFlattener(config)
+    totals = _ScanTotals()
+    if reader.is_entity_document():
+        parts: Iterator[Iterator[tuple[int, dict]]] = iter([reader.numbered()])
+    else:
+        parts = (parse_line_batch(batch, reader.bad_lines)
+                 for batch in reader.line_batches(resources.batch_bytes))
+    for numbered in parts:
+        added = flatten_entities(flattener, numbered, reader.bad_lines)
+        totals.entities += added
+        bar.update(added)
+        if flattener.pending_rows() >= resources.batch_rows:
+            writer.submit(flattener.take_tables())
+    writer.submit(flattener.take_tables())
+    totals.skipped_entities = sum(flattener.skipped_kinds.values())
+    totals.snak_datatypes = flattener.snak_datatypes
+    return totals
+
+
+def _scan_parallel(reader: WikidataDumpReader, config: KGBuildConfig, resources: BuildResources,
+                   workers: int, writer: StageWriter, bar) -> _ScanTotals:
+    totals = _ScanTotals()
+    with ParallelFlattener(config, workers, str(reader.path)) as pool:
+        for result in pool.map(reader.line_batches(resources.batch_bytes)):
+            for bad in result.bad_lines:
+                reader.bad_lines.add(bad)
+            writer.submit(result.tables)
+            totals.entities += result.entities
+            totals.skipped_entities += sum(result.skipped_kinds.values())
+            for pid, datatype in result.snak_datatypes.items():
+                totals.snak_datatypes.setdefault(pid, datatype)
+            bar.update(result.entities)
+    return totals
 
 
 def _datatype_rows(snak_datatypes: dict[str, str], csv_datatypes: dict[str, str]) -> pa.Table:

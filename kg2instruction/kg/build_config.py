@@ -6,6 +6,8 @@ speed and memory, and two builds that differ only there must give identical stor
 """
 from __future__ import annotations
 
+import os
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # Wikidata's Chinese variants, most generic first, simplified before traditional: a page in
@@ -54,13 +56,29 @@ class KGBuildConfig(BaseModel):
         return mapping
 
 
+PARALLEL_MIN_BYTES = 64 << 20
+
+
 class BuildResources(BaseModel):
     """Execution knobs: never change the content of the store."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    batch_entities: int = Field(20_000, ge=1, description="entities per Arrow batch")
+    batch_rows: int = Field(200_000, ge=1, description="rows (all tables) per Arrow batch: bounds "
+                                                       "the scan's memory whatever the entity size")
+    batch_bytes: int = Field(4 << 20, ge=1, description="raw dump bytes per parse work unit")
+    parse_workers: int | None = Field(None, ge=1, description="processes parsing JSON lines "
+                                                            "(None: auto, see workers())")
     decompress_threads: int | None = Field(None, ge=1, description="bzip2 threads (None: auto)")
     duckdb_threads: int | None = Field(None, ge=1)
-    memory_limit: str = Field("1GB", description="DuckDB memory limit (sorting spills beyond it)")
+    memory_limit: str = Field("128MB", description="DuckDB memory limit: the final sorts spill to "
+                                                   "disk beyond it, so peak memory stays flat as the "
+                                                   "dump grows; raise it for speed on a full dump")
     progress: bool | None = Field(None, description="progress bar: None = only on a terminal")
+
+    def workers(self, input_bytes: int) -> int:
+        """Parse processes to use: the configured number; else one per CPU for a dump file of at
+        least PARALLEL_MIN_BYTES, and in-process below (spawning workers costs seconds)."""
+        if self.parse_workers:
+            return self.parse_workers
+        return max(1, os.cpu_count() or 1) if input_bytes >= PARALLEL_MIN_BYTES else 1

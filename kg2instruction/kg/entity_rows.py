@@ -78,6 +78,9 @@ class _Columns:
             for column in cols.values():
                 del column[n_rows:]
 
+    def n_rows(self) -> int:
+        return sum(map(len, self._first_columns))
+
     def take(self) -> dict[str, pa.Table]:
         tables = {table: pa.table(cols, schema=STAGED_SCHEMAS[table])
                   for table, cols in self.data.items() if next(iter(cols.values()))}
@@ -121,6 +124,10 @@ class EntityFlattener:
             raise
         self.rows_flattened += 1
         return True
+
+    def pending_rows(self) -> int:
+        """Rows buffered since the last `take_tables()`, over all tables."""
+        return self._cols.n_rows()
 
     def take_tables(self) -> dict[str, pa.Table]:
         return self._cols.take()

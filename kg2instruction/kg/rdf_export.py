@@ -45,7 +45,7 @@ class ExportSummary:
 
     out: Path
     rdf_format: RdfFormat
-    triples: int = 0
+    triples: int = 0  # written; a triple repeated in two batches (a shared value node) counts twice
     rows: dict[str, int] = field(default_factory=dict)
     skipped_rows: int = 0
     skipped_examples: list[str] = field(default_factory=list)

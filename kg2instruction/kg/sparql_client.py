@@ -26,8 +26,7 @@ import socket
 import threading
 import time
 import urllib.error
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -155,9 +154,13 @@ class ResponseCache:
             entry = orjson.loads(path.read_bytes())
         except (FileNotFoundError, orjson.JSONDecodeError):
             return None  # a missing or unreadable entry is simply fetched again
-        if entry.get("endpoint") != endpoint or entry.get("query") != query:
+        if not isinstance(entry, dict) or entry.get("endpoint") != endpoint \
+                or entry.get("query") != query:
             return None
-        return entry.get("response")
+        response = entry.get("response")
+        if not isinstance(response, dict) or not _has_bindings(response):
+            return None
+        return response
 
     def put(self, endpoint: str, query: str, response: dict[str, Any]) -> None:
         entry = {"endpoint": endpoint, "query": query,
@@ -166,29 +169,34 @@ class ResponseCache:
         atomic_write_bytes(self.path_for(endpoint, query), orjson.dumps(entry))
 
 
-_ENDPOINT_LOCKS: dict[str, threading.Lock] = {}
-_ENDPOINT_LOCKS_GUARD = threading.Lock()
+@dataclass
+class _EndpointGate:
+    """Shared by every client of one endpoint in this process: queries never overlap, and the
+    minimum interval holds across clients."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    last_request_at: float | None = None
 
 
-def _endpoint_lock(endpoint: str) -> threading.Lock:
-    """One lock per endpoint shared by every client in the process: queries never overlap."""
-    with _ENDPOINT_LOCKS_GUARD:
-        return _ENDPOINT_LOCKS.setdefault(endpoint, threading.Lock())
+_GATES: dict[str, _EndpointGate] = {}
+_GATES_GUARD = threading.Lock()
+
+
+def _gate_for(endpoint: str) -> _EndpointGate:
+    with _GATES_GUARD:
+        return _GATES.setdefault(endpoint, _EndpointGate())
 
 
 class SparqlClient:
     """Runs SELECT queries against one endpoint: sequential, retried, validated, cached."""
 
-    def __init__(self, settings: SparqlSettings, *,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, settings: SparqlSettings) -> None:
         self.settings = settings
         self.stats = ClientStats()
         self._cache = (None if settings.cache_dir is None
                        else ResponseCache(settings.cache_dir, settings.cache_ttl_seconds))
-        self._lock = _endpoint_lock(settings.endpoint)
+        self._gate = _gate_for(settings.endpoint)
         self._jitter = random.Random(settings.seed)
-        self._sleep = sleep
-        self._last_request_at: float | None = None
 
     @property
     def endpoint(self) -> str:
@@ -198,7 +206,7 @@ class SparqlClient:
         """Result rows of a SELECT query (from the cache when this exact query was answered before)."""
         response = self._cached(query)
         if response is None:
-            with self._lock:
+            with self._gate.lock:
                 response = self._cached(query)  # another thread may have fetched it meanwhile
                 if response is None:
                     response = self._fetch_with_retries(query)
@@ -244,15 +252,16 @@ class SparqlClient:
         self._pause(delay)
 
     def _keep_min_interval(self) -> None:
-        if self._last_request_at is not None and self.settings.min_interval > 0:
-            remaining = self.settings.min_interval - (time.monotonic() - self._last_request_at)
+        last = self._gate.last_request_at
+        if last is not None and self.settings.min_interval > 0:
+            remaining = self.settings.min_interval - (time.monotonic() - last)
             if remaining > 0:
                 self._pause(remaining)
-        self._last_request_at = time.monotonic()
+        self._gate.last_request_at = time.monotonic()
 
     def _pause(self, seconds: float) -> None:
         self.stats.waited_seconds += seconds
-        self._sleep(seconds)
+        time.sleep(seconds)
 
     def _attempt(self, query: str) -> dict[str, Any]:
         """One HTTP round trip; any failure is classified into a `_FailedAttempt`."""
@@ -288,13 +297,17 @@ def _parse_result_body(body: bytes, status: int = 200) -> dict[str, Any]:
     except orjson.JSONDecodeError:
         raise _FailedAttempt(f"HTTP {status} with an error body", _excerpt(body),
                              retryable=True) from None
-    results = document.get("results") if isinstance(document, dict) else None
-    bindings = results.get("bindings") if isinstance(results, dict) else None
-    if not isinstance(document, dict) or "head" not in document or not isinstance(bindings, list):
+    if not isinstance(document, dict) or not _has_bindings(document):
         raise _FailedAttempt(f"HTTP {status} with an error body",
                              "JSON without head/results.bindings: " + _excerpt(body),
                              retryable=True)
     return document
+
+
+def _has_bindings(document: dict[str, Any]) -> bool:
+    results = document.get("results")
+    return "head" in document and isinstance(results, dict) \
+        and isinstance(results.get("bindings"), list)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

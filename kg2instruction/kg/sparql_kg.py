@@ -17,7 +17,8 @@ Oxigraph and compare). How each answer is made, and where the two may legitimate
   (Chinese text with no Han characters also in English, as `DuckDBKG` does), and the matches are
   kept only if `normalize_name` agrees. So every SparqlKG candidate is a DuckDBKG candidate; an
   entity is missed only when its label's casing is none of the variants (e.g. "McDonald" looked up
-  as "mcdonald") or its traditional-script label differs from OpenCC's conversion.
+  as "mcdonald") or its Chinese label is in a script variant that OpenCC's conversion of the
+  name does not produce.
 - time and quantity values are returned in canonical form (`wikidata_rdf.canonical_time`,
   `canonical_amount`): stores rewrite typed literals ("0.890" comes back as "0.89"), so the dump's
   exact lexical form cannot be recovered; compare with `DuckDBKG` after the same canonicalisation.
@@ -28,9 +29,11 @@ Oxigraph and compare). How each answer is made, and where the two may legitimate
 """
 from __future__ import annotations
 
+import functools
+import logging
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from kg2instruction.kg import sparql_queries as q
@@ -42,7 +45,9 @@ from kg2instruction.kg.protocol import (Candidate, Claim, Neighbour, QuantityVal
 from kg2instruction.kg.sparql_client import Binding, SparqlClient, settings_from_options
 from kg2instruction.kg.wikidata_rdf import (RANK_BY_IRI, SKOS, canonical_amount, entity_id_of,
                                             site_iri, site_language, time_from_rdf, unit_from_rdf)
-from kg2instruction.text.normalize import normalize_name
+from kg2instruction.text.normalize import normalize_name, to_simplified
+
+_log = logging.getLogger(__name__)
 
 ENGLISH = "en"
 # The same chains the DuckDB build resolves labels with (en: en, mul; zh: zh, zh-hans, ... zh-mo).
@@ -59,10 +64,11 @@ def _has_han(text: str) -> bool:
                "\uf900" <= ch <= "\ufaff" for ch in text)
 
 
-def _to_traditional(text: str) -> str:
+@functools.lru_cache(maxsize=1)
+def _s2t():  # loading OpenCC's dictionaries takes ~0.3 s: once per process
     import opencc  # opencc-python-reimplemented
 
-    return opencc.OpenCC("s2t").convert(text)
+    return opencc.OpenCC("s2t")
 
 
 def surface_variants(name: str, lang: str) -> list[str]:
@@ -76,7 +82,7 @@ def surface_variants(name: str, lang: str) -> list[str]:
                 " ".join(word[:1].upper() + word[1:] for word in words),
                 " ".join(word[:1].upper() + word[1:].lower() for word in words)]
     if lang.startswith("zh") and _has_han(base):
-        variants.append(_to_traditional(base))
+        variants += [to_simplified(base), _s2t().convert(base)]
     if name != base:
         variants.append(name)
     return _distinct(variants)
@@ -89,7 +95,8 @@ class SparqlKG:
                  fallback_chains: Mapping[str, Sequence[str]] | None = None,
                  client: SparqlClient | None = None, **client_options: Any) -> None:
         """`client_options` are `SparqlSettings` fields: user_agent, cache_dir, timeout,
-        max_retries, min_interval, backoff_base, backoff_max, max_retry_after, seed, ..."""
+        max_retries, min_interval, backoff_base, backoff_max, max_retry_after, seed, ...
+        (or pass a ready `client`, whose endpoint then wins)."""
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self.client = client or SparqlClient(settings_from_options(endpoint, **client_options))
@@ -110,7 +117,9 @@ class SparqlKG:
     def _chain(self, lang: str) -> tuple[str, ...]:
         return tuple(self.fallback_chains.get(lang, (lang,)))
 
-    def _select_batched(self, items: Sequence[Any], build: Any) -> list[Binding]:
+    def _select_batched(self, items: Sequence[Any],
+                        build: Callable[[Sequence[Any]], str]) -> list[Binding]:
+        """Rows of one query per chunk of `batch_size` items (VALUES blocks stay small)."""
         rows: list[Binding] = []
         for chunk in q.chunked(items, self.batch_size):
             rows.extend(self.client.select(build(chunk)))
@@ -238,7 +247,11 @@ class SparqlKG:
             if not (entity and pid and calendar and rank in _BEST_FIRST):
                 continue
             precision = int(row["precision"]["value"])
-            time = time_from_rdf(row["time"]["value"], precision, calendar)
+            try:
+                time = time_from_rdf(row["time"]["value"], precision, calendar)
+            except ValueError as exc:  # WDQS writes some unrepresentable dates as plain strings
+                _log.warning("skipping time value of %s %s: %s", entity, pid, exc)
+                continue
             key = (entity, pid, time, precision, calendar)
             if key not in best or _BEST_FIRST[rank] < _BEST_FIRST[best[key]]:
                 best[key] = rank
@@ -251,8 +264,12 @@ class SparqlKG:
             rank = RANK_BY_IRI.get(row["rank"]["value"])
             if not (entity and pid and rank in _BEST_FIRST):
                 continue
-            key = (entity, pid, canonical_amount(row["amount"]["value"]),
-                   unit_from_rdf(row["unit"]["value"]))
+            try:
+                amount = canonical_amount(row["amount"]["value"])
+            except ValueError as exc:
+                _log.warning("skipping quantity value of %s %s: %s", entity, pid, exc)
+                continue
+            key = (entity, pid, amount, unit_from_rdf(row["unit"]["value"]))
             if key not in best or _BEST_FIRST[rank] < _BEST_FIRST[best[key]]:
                 best[key] = rank
         return sorted(QuantityValue(*key, rank) for key, rank in best.items())  # type: ignore[arg-type]

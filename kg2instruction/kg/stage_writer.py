@@ -18,7 +18,7 @@ _DONE = None
 class StageWriter:
     """Owns `con` until `close()`: the caller must not use the connection in between."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, max_pending: int = 2) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, max_pending: int = 1) -> None:
         self._con = con
         self._queue: queue.Queue[dict[str, pa.Table] | None] = queue.Queue(maxsize=max_pending)
         self._error: BaseException | None = None

@@ -8,6 +8,7 @@ configuration can keep one and drop the other exactly as for spaCy's labels.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -18,7 +19,8 @@ DEFAULT_ENTITY_TAGS = ("PER", "LOC", "ORG", "TIME", "nz", "nw")
 _NUMERAL_TAG = "m"
 _MEASURE_WORD_TAG = "q"
 _BARE_NUMBER = re.compile(r"^[0-9０-９.,，．]+$")
-_NUMBER_WITH_UNIT = re.compile(r"^[0-9０-９][0-9０-９.,，．]*\D+$")
+_NUMBER_WITH_UNIT = re.compile(r"^[0-9０-９][0-9０-９.,，．]*[^\W\d_]+$")
+_TRAILING_PUNCTUATION = "。，、；：！？.,;:!?）)"
 
 
 class LacNer:
@@ -37,24 +39,25 @@ class LacNer:
         return [self._spans(words) for words in self._lac.run(list(texts))]
 
     def _spans(self, words: list[tuple[str, str]]) -> list[NerSpan]:
+        starts = list(itertools.accumulate((len(w) for w, _ in words), initial=0))
         spans: list[NerSpan] = []
-        offset = 0
-        i = 0
-        while i < len(words):
-            word, tag = words[i]
-            start, end = offset, offset + len(word)
+        merged_next = False
+        for i, (word, tag) in enumerate(words):
+            if merged_next:
+                merged_next = False
+                continue
+            start = starts[i]
             if tag == _NUMERAL_TAG:
-                label = _numeral_label(word)
-                nxt = words[i + 1] if i + 1 < len(words) else None
-                if label and nxt is not None and nxt[1] == _MEASURE_WORD_TAG and _BARE_NUMBER.match(word):
-                    label, end = "QUANTITY", end + len(nxt[0])
-                    i += 1
+                number = word.rstrip(_TRAILING_PUNCTUATION)   # LAC may glue a full stop: "120。"
+                label = _numeral_label(number) if number else None
+                end = start + len(number)
+                following = words[i + 1] if i + 1 < len(words) else None
+                if label == "CARDINAL" and number == word and following and following[1] == _MEASURE_WORD_TAG:
+                    label, end, merged_next = "QUANTITY", end + len(following[0]), True
                 if label:
                     spans.append(NerSpan(start, end, label))
             elif tag in self._entity_tags:
-                spans.append(NerSpan(start, end, tag))
-            offset = end
-            i += 1
+                spans.append(NerSpan(start, start + len(word), tag))
         return spans
 
 

@@ -7,6 +7,7 @@ directly in the config as "package.module:Factory".
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -48,11 +49,17 @@ def registered_ner_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def create_ner(spec: NerSpec) -> NerModel:
-    """Instantiate the model a spec names; unknown names and bad options are config errors."""
+def create_ner(spec: NerSpec, batch_size: int | None = None) -> NerModel:
+    """Instantiate the model a spec names; unknown names and bad options are config errors.
+
+    `batch_size` is an execution knob kept out of `spec` (so tuning it never changes a
+    fingerprint); it reaches only factories that take a `batch_size` argument."""
     factory = _resolve(spec.name)
+    options = dict(spec.options)
+    if batch_size is not None and _accepts(factory, "batch_size"):
+        options["batch_size"] = batch_size
     try:
-        model = factory(**spec.options)
+        model = factory(**options)
     except TypeError as exc:
         raise ConfigError(f"bad options for NER model {spec.name!r}: {exc}", key="ner.options") from exc
     if not isinstance(model, NerModel):
@@ -60,9 +67,16 @@ def create_ner(spec: NerSpec) -> NerModel:
     return model
 
 
-def create_ners(specs: Mapping[str, NerSpec]) -> dict[str, NerModel]:
+def create_ners(specs: Mapping[str, NerSpec], batch_size: int | None = None) -> dict[str, NerModel]:
     """One model per language."""
-    return {lang: create_ner(spec) for lang, spec in specs.items()}
+    return {lang: create_ner(spec, batch_size) for lang, spec in specs.items()}
+
+
+def _accepts(factory: NerFactory, parameter: str) -> bool:
+    try:
+        return parameter in inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _resolve(name: str) -> NerFactory:

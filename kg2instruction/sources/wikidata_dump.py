@@ -54,14 +54,18 @@ class BadLineLog:
     kept: list[BadLine] = field(default_factory=list)
 
     def record(self, line: int, reason: str, raw: bytes) -> None:
-        self.count += 1
         excerpt = raw[:EXCERPT_CHARS * 4].decode("utf-8", errors="replace")[:EXCERPT_CHARS]
+        self.add(BadLine(line, reason, excerpt))
+
+    def add(self, bad: BadLine) -> None:
+        """Count a bad line found elsewhere (e.g. by a worker process) and apply the limit."""
+        self.count += 1
         if len(self.kept) < self.keep_first:
-            self.kept.append(BadLine(line, reason, excerpt))
+            self.kept.append(bad)
         if self.count > self.max_bad_lines:
-            raise InputError(self.source, f"{reason} (bad line {self.count}; the limit "
+            raise InputError(self.source, f"{bad.reason} (bad line {self.count}; the limit "
                                           f"max_bad_lines={self.max_bad_lines} was exceeded)",
-                             line=line)
+                             line=bad.line)
 
 
 @dataclass
@@ -99,11 +103,32 @@ def _parse_line(raw: bytes) -> tuple[dict | None, str | None]:
     return obj, None
 
 
+@dataclass(frozen=True)
+class LineBatch:
+    """Consecutive raw dump lines starting at 1-based line `first_line` (a unit of parallel work)."""
+
+    first_line: int
+    lines: list[bytes]
+
+
+def parse_line_batch(batch: LineBatch, bad_lines: BadLineLog) -> Iterator[tuple[int, dict]]:
+    """(line number, entity) for each entity line of the batch; other lines go to `bad_lines`."""
+    line_no = batch.first_line
+    for raw in batch.lines:
+        entity, reason = _parse_line(raw)
+        if reason is not None:
+            bad_lines.record(line_no, reason, raw)
+        elif entity is not None:
+            yield line_no, entity
+        line_no += 1
+
+
 class WikidataDumpReader:
     """Iterate the entity dicts of one dump file, in file order.
 
     Bad lines go to `bad_lines` (see `BadLineLog`); `position` tracks lines and bytes read.
-    `threads` is passed to `open_binary` (parallel bzip2 decoding).
+    `threads` is passed to `open_binary` (parallel bzip2 decoding). `line_batches()` hands out raw
+    lines for parsing elsewhere (worker processes); `numbered()` and iteration parse here.
     """
 
     def __init__(self, path: str | Path, bad_lines: BadLineLog | None = None,
@@ -114,45 +139,47 @@ class WikidataDumpReader:
         self.position = DumpPosition()
 
     def __iter__(self) -> Iterator[dict]:
-        with open_binary(self.path, threads=self.threads) as fh:
-            first = self._first_content_line(fh)
-            if first is None:
-                return
-            line_no, raw = first
-            if _opens_entity_document(raw):
-                yield from self._entity_document(raw + fh.read(MAX_ENTITY_DOCUMENT_BYTES + 1))
-                return
-            yield from self._lines(fh, line_no, raw)
-
-    def _first_content_line(self, fh) -> tuple[int, bytes] | None:
-        for raw in fh:
-            self.position.lines += 1
-            self.position.bytes_read += len(raw)
-            if raw.strip(_BLANK):
-                return self.position.lines, raw
-        return None
-
-    def _lines(self, fh, first_line_no: int, first_raw: bytes) -> Iterator[dict]:
-        position = self.position
-        entity = self._checked(first_line_no, first_raw)
-        if entity is not None:
-            position.entities += 1
+        for _, entity in self.numbered():
             yield entity
-        line_no = first_line_no
-        for raw in fh:
-            line_no += 1
-            position.lines = line_no
-            position.bytes_read += len(raw)
-            entity = self._checked(line_no, raw)
-            if entity is not None:
-                position.entities += 1
-                yield entity
 
-    def _checked(self, line_no: int, raw: bytes) -> dict | None:
-        entity, reason = _parse_line(raw)
-        if reason is not None:
-            self.bad_lines.record(line_no, reason, raw)
-        return entity
+    def is_entity_document(self) -> bool:
+        """True for a Special:EntityData document, which is parsed whole instead of by line."""
+        with open_binary(self.path, threads=1) as fh:
+            for raw in fh:
+                if raw.strip(_BLANK):
+                    return _opens_entity_document(raw)
+        return False
+
+    def numbered(self) -> Iterator[tuple[int, dict]]:
+        """(line number, entity) in file order; an entity document's entities all get line 1."""
+        if self.is_entity_document():
+            with open_binary(self.path, threads=1) as fh:
+                for entity in self._entity_document(fh.read(MAX_ENTITY_DOCUMENT_BYTES + 1)):
+                    yield 1, entity
+            return
+        for batch in self.line_batches():
+            for numbered in parse_line_batch(batch, self.bad_lines):
+                self.position.entities += 1
+                yield numbered
+
+    def line_batches(self, max_bytes: int = 1 << 20) -> Iterator[LineBatch]:
+        """Raw lines in batches of about `max_bytes` (not for entity documents)."""
+        position = self.position
+        with open_binary(self.path, threads=self.threads) as fh:
+            lines: list[bytes] = []
+            size = 0
+            for raw in fh:
+                lines.append(raw)
+                size += len(raw)
+                if size >= max_bytes:
+                    yield LineBatch(position.lines + 1, lines)
+                    position.lines += len(lines)
+                    position.bytes_read += size
+                    lines, size = [], 0
+            if lines:
+                yield LineBatch(position.lines + 1, lines)
+                position.lines += len(lines)
+                position.bytes_read += size
 
     def _entity_document(self, data: bytes) -> Iterator[dict]:
         """A whole-file `{"entities": {...}}` document (Special:EntityData)."""
@@ -172,6 +199,7 @@ class WikidataDumpReader:
             raise InputError(self.path, 'JSON document without an "entities" object; expected a '
                                         'Wikidata JSON dump or a Special:EntityData document', line=1)
         self.position.bytes_read += len(data)
+        self.position.lines = data.count(b"\n") + (not data.endswith(b"\n"))
         for key, entity in entities.items():
             if not _is_entity(entity):
                 self.bad_lines.record(1, f"entities[{key!r}] is not an entity object",

@@ -47,7 +47,7 @@ _NOT_NUM_R = r"(?![\w%‰])(?![.,]\d)"
 
 _ERA_WORD = r"(?P<era>b\.c\.e\.|b\.c\.|bce|bc|a\.d\.|ad|ce)(?![a-z])"
 _CENTURY_WORDS = "|".join(ORDINAL_WORDS_EN[::-1])
-_EN_PATTERNS: list[tuple[re.Pattern[str], int]] = [(re.compile(pattern), precision) for pattern, precision in [
+_EN_SOURCES: list[tuple[str, int]] = [
     (_NOT_NUM_L + r"(?P<year>\d{4})-(?P<month>[01]\d)-(?P<day>[0-3]\d)" + _NOT_NUM_R, DAY),
     (_NOT_NUM_L + _DAY + r"\s" + _MONTH + r",?\s" + _YEAR + _ERA + _NOT_NUM_R, DAY),
     (r"(?<![\w])" + _MONTH + r"\s" + _DAY + r",?\s" + _YEAR + _ERA + _NOT_NUM_R, DAY),
@@ -59,7 +59,8 @@ _EN_PATTERNS: list[tuple[re.Pattern[str], int]] = [(re.compile(pattern), precisi
     (r"(?<![\w])(?P<century_word>" + _CENTURY_WORDS + r")[\s-]century" + _ERA + r"(?![\w])",
      CENTURY),
     (_NOT_NUM_L + r"(?P<year>1\d{3}|20\d{2})" + _NOT_NUM_R, YEAR),
-]]
+]
+_EN_PATTERNS = [(re.compile(pattern), precision) for pattern, precision in _EN_SOURCES]
 
 _ZH_YEAR = r"(?P<era>公元前|公元|前)?(?P<year>\d{1,4})年"
 _ZH_PATTERNS: list[tuple[re.Pattern[str], int]] = [

@@ -140,7 +140,7 @@ def _day_forms_zh(t: WikiTime) -> list[str]:
 
 
 def _month_forms_zh(t: WikiTime) -> list[str]:
-    return [f"{y}{t.month}月" for y in _years_zh(t)] + [f"{y}{t.month:02d}月" for y in _years_zh(t)]
+    return [f"{y}{month}月" for y in _years_zh(t) for month in (t.month, f"{t.month:02d}")]
 
 
 def _year_forms_zh(t: WikiTime) -> list[str]:

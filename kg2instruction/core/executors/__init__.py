@@ -1,6 +1,9 @@
 """Executors: where units of work run. Both call `run_shard`, so both write the same bytes."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 from kg2instruction.core.executors.base import Executor, StageJob
 from kg2instruction.core.executors.local import LocalExecutor
 
@@ -8,11 +11,12 @@ __all__ = ["Executor", "StageJob", "LocalExecutor", "make_executor"]
 
 
 def make_executor(kind: str, *, workers: int = 1, ray_address: str | None = None,
-                  actors: dict[str, int] | None = None) -> Executor:
+                  actors: dict[str, int] | None = None,
+                  import_paths: Sequence[Path] = ()) -> Executor:
     if kind == "local":
         return LocalExecutor(workers=workers)
     if kind == "ray":
         from kg2instruction.core.executors.ray_executor import RayExecutor
 
-        return RayExecutor(address=ray_address, actors=actors or {})
+        return RayExecutor(address=ray_address, actors=actors or {}, import_paths=import_paths)
     raise ValueError(f"unknown executor {kind!r} (expected local or ray)")

@@ -24,12 +24,11 @@ class LocalExecutor:
         self._pool: ProcessPoolExecutor | None = None
 
     def run(self, job: StageJob, on_shard: OnShard, poll: Callable[[], None]) -> None:
-        parallel = [u for u in job.units if isinstance(u, MapUnit)] if self.workers > 1 else []
-        for unit in job.units:
-            if not parallel or not isinstance(unit, MapUnit):
-                run_shard(job.spec, unit, on_shard)
-        if parallel:
-            self._run_pool(job, parallel, on_shard, poll)
+        shards = [u for u in job.units if isinstance(u, MapUnit)] if self.workers > 1 else []
+        for unit in (u for u in job.units if not shards or not isinstance(u, MapUnit)):
+            run_shard(job.spec, unit, on_shard)
+        if shards:
+            self._run_pool(job, shards, on_shard, poll)
 
     def _run_pool(self, job: StageJob, units: list[MapUnit], on_shard: OnShard,
                   poll: Callable[[], None]) -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import ray
@@ -44,12 +45,20 @@ def _run_task(spec: StageSpec, unit: Unit) -> list[ShardOutcome]:
 class RayExecutor:
     name = "ray"
 
-    def __init__(self, address: str | None = None, actors: dict[str, int] | None = None) -> None:
+    def __init__(self, address: str | None = None, actors: dict[str, int] | None = None,
+                 import_paths: Sequence[Path] = ()) -> None:
+        """`import_paths`: directories workers must import from (the project's `plugins:`); on a
+        cluster they must exist at the same path on every node, like the cache."""
         self.actors = actors or {}
         self._started = False
         if not ray.is_initialized():
             address = address or os.environ.get("RAY_ADDRESS")
+            python_path = [str(p) for p in import_paths]
+            if os.environ.get("PYTHONPATH"):
+                python_path.append(os.environ["PYTHONPATH"])
             options: dict[str, Any] = {"address": address, "logging_level": logging.WARNING}
+            if python_path:
+                options["runtime_env"] = {"env_vars": {"PYTHONPATH": os.pathsep.join(python_path)}}
             if address is None:
                 options["include_dashboard"] = False
             ray.init(**options)

@@ -74,11 +74,29 @@ def test_implicit_subject_only_when_enabled(sample_duckdb_kg) -> None:
             "served as Archbishop of Genoa.")
     p = paragraph("p", text, title="Tommaso Pio Boggiani", page_qid="Q1235003")
     mentions = [mention("p", text, "Archbishop", "Q49476")]
-    assert run(sample_duckdb_kg, [p], mentions)[0] == []
-    (t,) = run(sample_duckdb_kg, [p], mentions, implicit_subject=True)[0]
+    assert run(sample_duckdb_kg, [p], mentions)[0] == []            # default: grounded only
+    (t,) = run(sample_duckdb_kg, [p], mentions, page_subject="implicit")[0]
     assert (t["head_qid"], t["pid"], t["tail_qid"], t["rule"]) == ("Q1235003", "P39", "Q49476",
                                                                   "implicit_subject")
     assert t["head_start"] is None and t["head"] == "Tommaso Pio Boggiani"
+
+
+def test_unlinked_mention_like_the_title_grounds_the_page_subject(sample_duckdb_kg) -> None:
+    # real T-REx sentence on the page "Davey Graham" (Q1173430): the text writes "Davy Graham",
+    # which no label of the sample KG lists, so NER finds it and disambiguation cannot link it
+    text = ('In his Allmusic review, critic Thom Jurek stated that few are aware of the genius '
+            'of guitarist Davy Graham.')
+    p = paragraph("p", text, title="Davey Graham", page_qid="Q1173430")
+    mentions = [mention("p", text, "Thom Jurek", None, source="ner"),
+                mention("p", text, "guitar", "Q6607", source="neighbour"),
+                mention("p", text, "Davy Graham", None, source="ner")]
+    (t,) = run(sample_duckdb_kg, [p], mentions)[0]
+    assert (t["head"], t["pid"], t["tail"], t["rule"]) == ("Davy Graham", "P1303", "guitar",
+                                                            "subject_grounded")
+    assert text[t["head_start"]:t["head_end"]] == "Davy Graham" and t["head_qid"] == "Q1173430"
+    assert run(sample_duckdb_kg, [p], mentions, page_subject="linked")[0] == []
+    unrelated = [m for m in mentions if m["surface"] != "Davy Graham"]
+    assert run(sample_duckdb_kg, [p], unrelated)[0] == []           # "Thom Jurek" is not him
 
 
 def test_value_claims_of_q42_found_at_their_precision(build_tiny_kg, q42_entity) -> None:

@@ -11,7 +11,7 @@ import pytest
 from kg2instruction.errors import InputError
 from kg2instruction.kg.build import build_kg, content_digest
 from kg2instruction.kg.store_access import read_meta
-from kg2instruction.kg.build_config import KGBuildConfig
+from kg2instruction.kg.build_config import BuildResources, KGBuildConfig
 from kg2instruction.kg.duckdb_kg import DuckDBKG
 
 from .conftest import QUIET, entity_lines
@@ -201,3 +201,19 @@ def test_malformed_entity_leaves_no_partial_rows(head50_path: Path, write_dump, 
                           ("entities", "id"), ("sitelinks", "id")):
         assert query(out, f"SELECT count(*) FROM {table} WHERE {column} = 'Q22001'") == [(0,)]
     assert query(out, "SELECT count(*) FROM claims WHERE head = 'Q22'")[0][0] > 0
+
+
+def test_parallel_parse_gives_the_serial_store(head50_path: Path, write_dump, tmp_path) -> None:
+    lines = entity_lines(head50_path)
+    lines.insert(7, b"garbage")
+    lines.insert(30, b'{"type":"item","id":"Q5","claims":{"P31":[{"rank":"normal"}]}}')
+    dump = write_dump(lines)
+    config = KGBuildConfig(max_bad_lines=5)
+    serial = build_kg(dump, tmp_path / "serial.duckdb", config,
+                      BuildResources(progress=False, parse_workers=1, batch_bytes=200_000))
+    parallel = build_kg(dump, tmp_path / "parallel.duckdb", config,
+                        BuildResources(progress=False, parse_workers=2, batch_bytes=200_000))
+    assert read_meta(tmp_path / "serial.duckdb")["content_digest"] == \
+        read_meta(tmp_path / "parallel.duckdb")["content_digest"]
+    assert serial.counts == parallel.counts and serial.bad_lines == parallel.bad_lines
+    assert [b.line for b in parallel.bad_lines] == [9, 32]

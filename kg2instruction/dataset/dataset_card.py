@@ -1,0 +1,83 @@
+"""The dataset card (README.md of an exported dataset): what is in it, where it came from, licences.
+
+Rendered from the same summary that `dataset_info.json` holds, so the card can never disagree with
+the machine-readable numbers.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+LICENCES = (
+    "- **Text** (paragraphs, entity mentions): Wikipedia, licensed "
+    "[CC BY-SA 4.0](https://creativecommons.org/licenses/by-sa/4.0/) (older revisions CC BY-SA "
+    "3.0); attribution to the Wikipedia contributors, via the page titles and revision ids in "
+    "`provenance.parquet`. Derived instruction data must be shared alike.\n"
+    "- **Facts** (relations, entity types, labels): Wikidata, "
+    "[CC0 1.0](https://creativecommons.org/publicdomain/zero/1.0/).\n")
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _split_counts(counts: Mapping[str, int], parts: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    return [tuple(key.split("/")) + (n,) for key, n in counts.items()
+            if len(key.split("/")) == len(parts)]
+
+
+def _source_rows(sources: list[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+    rows = []
+    for s in sources:
+        ident = s.get("file") or {}
+        rows.append((s.get("kind", ""), s.get("lang") or "", ident.get("name", s.get("name", "")),
+                     ident.get("size", ""), str(ident.get("head_sha1", ""))[:12],
+                     str(ident.get("tail_sha1", ""))[:12]))
+    return rows
+
+
+def render_card(summary: Mapping[str, Any]) -> str:
+    """Markdown of the card for an export summary (see `export.export_dataset`)."""
+    parts = [
+        f"# KG2Instruction dataset: theme `{summary['theme']}`, version `{summary['version']}`\n",
+        "Theme-centric information-extraction instructions built from Wikipedia paragraphs "
+        "distantly supervised by Wikidata (the InstructIE method), by the KG2Instruction "
+        f"pipeline `{summary['pipeline']}` (seed {summary['seed']}).\n",
+        "## Files\n",
+        "- `records/<split>.jsonl|.parquet`: InstructIE records `{id, cate, text, relation, "
+        "entity, lang}`\n"
+        "- `instructie/`: one instruction per record and task from a pool of phrasings x 4 output "
+        "formats (json, tuple, natural, colon), candidate labels in random order, some in the "
+        "W/ NAN variant\n"
+        "- `iepile/`: IEPile style, `{instruction, schema, input}` with schema batches and hard "
+        "negatives, JSON output\n"
+        "- `alpaca/`: `{instruction, input, output}` from the InstructIE style\n"
+        "- `provenance.parquet`: QIDs, P-id and direction, rule, offsets and NLI score of every "
+        "triple\n\n"
+        "Load with `datasets.load_dataset(\"json\", data_files={\"train\": "
+        "\"iepile/train.jsonl\"})` (or `\"parquet\"` with the `.parquet` files). Splits are by "
+        f"page (no page in two splits); splits present: {', '.join(summary['splits']) or 'none'}."
+        "\n",
+        "## Records per split and language\n",
+        _table(("split", "lang", "records"), _split_counts(summary["records"], ("s", "l"))),
+        "## Records per theme\n",
+        _table(("theme", "records"), list(summary["records_per_theme"].items())),
+        "## Instructions per style, split, task and language\n",
+        _table(("style", "split", "task", "lang", "instructions"),
+               [(style,) + row for style, counts in summary["instructions"].items()
+                for row in _split_counts(counts, ("s", "t", "l"))]),
+        "## Relation labels (facts per language)\n",
+        _table(("lang", "relation", "facts"),
+               [(lang, rel, n) for lang, counts in summary["relations"].items()
+                for rel, n in counts.items()]),
+        "## Entity types (NER)\n",
+        _table(("entity type", "entities"), list(summary["entity_types"].items())),
+        "## Sources and dump ids\n",
+        _table(("kind", "lang", "file", "bytes", "head sha1", "tail sha1"),
+               _source_rows(list(summary["sources"]))),
+        "## Licences\n",
+        LICENCES,
+    ]
+    return "\n".join(parts)

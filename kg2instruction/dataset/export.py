@@ -1,0 +1,166 @@
+"""Publish a run's records and instructions as a versioned dataset folder.
+
+Layout (every data file in JSONL and in Parquet, same rows; a split with no rows has no file)::
+
+    <out_root>/
+      LATEST                         name of the newest version (written last)
+      <version>/                     e.g. person-3f9a1c2b7d0e (theme + instruction-stage fingerprint)
+        README.md                    dataset card: counts per theme/relation/language/split,
+                                     sources and dump ids, licences
+        dataset_info.json            the same numbers, machine-readable
+        records/<split>.jsonl        InstructIE records {id, cate, text, relation, entity, lang}
+        provenance.parquet           one row per triple occurrence: record id, QIDs, P-id,
+                                     direction, rule, offsets, NLI score, page, revision, dump
+        instructie/<split>.jsonl     {"id", "instruction", "output", "cate", "lang", "task", "label"}
+                                     phrasing pool x 4 output formats; RE and NER
+        iepile/<split>.jsonl         same fields; instruction = JSON {instruction, schema, input},
+                                     output = JSON {label: [{subject, object}]}; ids <record>#<k>
+        alpaca/<split>.jsonl         {"instruction", "input", "output"} (from the InstructIE style)
+
+`label` is a JSON string (list of {head, relation, tail} or {entity, entity_type}) so that every
+file has one flat schema: `datasets.load_dataset("json", data_files=...)` and
+`load_dataset("parquet", ...)` both read it. NER instruction ids end in `/ner` (see
+`instructions.instruction_table`). Splits are by page: no page has paragraphs in two splits.
+
+Publication is atomic: everything is written into a hidden temporary folder next to the final one,
+which is renamed into place only when complete, and LATEST is updated after that; a crash leaves
+the previous versions untouched. The version name is derived from the instruction stage's
+fingerprint, so exporting the same run twice is a no-op.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from kg2instruction.atomic import atomic_write_text
+from kg2instruction.dataset.dataset_card import render_card
+from kg2instruction.instructions.alpaca import to_alpaca
+from kg2instruction.instructions.instruction_table import EXPORTED_FIELDS, exported
+from kg2instruction.instructions.records import PROVENANCE, RECORDS, to_instructie
+
+LATEST = "LATEST"
+STYLES = ("instructie", "iepile")
+INSTRUCTION_FILE = pa.schema([(name, pa.string()) for name in EXPORTED_FIELDS])
+ALPACA_FILE = pa.schema([(name, pa.string()) for name in ("instruction", "input", "output")])
+RECORD_FILE = pa.schema([
+    ("id", pa.string()), ("cate", pa.string()), ("text", pa.string()),
+    RECORDS.field("relation"), RECORDS.field("entity"), ("lang", pa.string())])
+PROVENANCE_FILE = pa.schema([("record_id", pa.string()), ("paragraph_id", pa.string()),
+                             ("page_id", pa.string()), ("title", pa.string()),
+                             ("rev_id", pa.int64()), ("source", pa.string()),
+                             ("lang", pa.string()), ("theme", pa.string())]
+                            + list(PROVENANCE))
+
+
+@dataclass(frozen=True)
+class ExportInfo:
+    """What the dataset card says about where the data came from."""
+
+    pipeline: str
+    theme: str
+    version: str
+    seed: int
+    sources: Sequence[Mapping[str, Any]] = ()          # {kind, lang, name, file: dump identity}
+    fingerprints: Mapping[str, str] = field(default_factory=dict)   # stage -> fingerprint
+
+
+def export_dataset(records: pa.Table, instructions: pa.Table, out_root: str | Path,
+                   info: ExportInfo) -> Path:
+    """Write the dataset folder `<out_root>/<info.version>` (unless it exists) and return it."""
+    out_root = Path(out_root)
+    final = out_root / info.version
+    if final.is_dir():
+        return final
+    out_root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{info.version}.", suffix=".tmp", dir=out_root))
+    try:
+        counts = _write_folder(tmp, records.to_pylist(), instructions.to_pylist())
+        summary = {"pipeline": info.pipeline, "theme": info.theme, "version": info.version,
+                   "seed": info.seed, "sources": list(info.sources),
+                   "fingerprints": dict(info.fingerprints), **counts}
+        (tmp / "dataset_info.json").write_text(
+            json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+        (tmp / "README.md").write_text(render_card(summary), encoding="utf-8")
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    atomic_write_text(out_root / LATEST, info.version + "\n")
+    return final
+
+
+def latest_version(out_root: str | Path) -> Path | None:
+    """The folder LATEST names, or None before the first export."""
+    marker = Path(out_root) / LATEST
+    if not marker.is_file():
+        return None
+    return Path(out_root) / marker.read_text(encoding="utf-8").strip()
+
+
+def _write_folder(folder: Path, records: list[dict[str, Any]],
+                  instructions: list[dict[str, Any]]) -> dict[str, Any]:
+    by_split = _group(records, "split")
+    for split, rows in by_split.items():
+        _write_both(folder / "records" / split, [to_instructie(r) for r in rows], RECORD_FILE)
+    _write_parquet(folder / "provenance.parquet", [
+        {"record_id": r["record_id"], "paragraph_id": r["paragraph_id"], "page_id": r["page_id"],
+         "title": r["title"], "rev_id": r["rev_id"], "source": r["source"], "lang": r["lang"],
+         "theme": r["theme"], **p} for r in records for p in r["provenance"]], PROVENANCE_FILE)
+    instruction_counts: dict[str, dict[str, int]] = {}
+    for style in STYLES:
+        mine = [row for row in instructions if row["style"] == style]
+        for split, rows in _group(mine, "split").items():
+            _write_both(folder / style / split, [exported(r) for r in rows], INSTRUCTION_FILE)
+            if style == "instructie":
+                _write_both(folder / "alpaca" / split, [to_alpaca(r) for r in rows], ALPACA_FILE)
+        instruction_counts[style] = _count(mine, lambda r: f"{r['split']}/{r['task']}/{r['lang']}")
+    return {"splits": sorted(by_split),
+            "records": _count(records, lambda r: f"{r['split']}/{r['lang']}"),
+            "records_per_theme": _count(records, lambda r: r["theme"]),
+            "relations": _relation_counts(records),
+            "entity_types": _count((e for r in records for e in r["entity"]),
+                                   lambda e: e["entity_type"]),
+            "instructions": instruction_counts,
+            "formats": _count(instructions, lambda r: f"{r['style']}/{r['format']}")}
+
+
+def _relation_counts(records: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in records:
+        for rel in r["relation"]:
+            counts[r["lang"]][rel["relation"]] += 1
+    return {lang: dict(c.most_common()) for lang, c in sorted(counts.items())}
+
+
+def _group(rows: Iterable[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[row[key]].append(row)
+    return dict(sorted(groups.items()))
+
+
+def _count(rows: Iterable[Any], key: Callable[[Any], str]) -> dict[str, int]:
+    return dict(sorted(Counter(key(r) for r in rows).items()))
+
+
+def _write_both(stem: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> None:
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    with open(stem.with_suffix(".jsonl"), "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    _write_parquet(stem.with_suffix(".parquet"), rows, schema)
+
+
+def _write_parquet(path: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> None:
+    table = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
+    pq.write_table(table, path, compression="zstd")

@@ -1,0 +1,131 @@
+"""A client for OpenAI-compatible completion endpoints (vLLM, llama.cpp server, TGI, OpenAI).
+
+Large models are served elsewhere; prediction only needs "prompt in, text out". `/v1/completions`
+takes a batch of prompts in one request (vLLM batches them on the server); `/v1/chat/completions`
+takes one prompt per request as a user message. Transient failures (connection errors, timeouts,
+429 and 5xx) are retried with exponential back-off, honouring `Retry-After`; other HTTP errors fail
+at once with the server's message, because retrying a bad request cannot help.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import requests
+
+from kg2instruction.errors import RemoteError
+from kg2instruction.evaluate.generation import GenerationSettings
+
+RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+USER_AGENT = "kg2instruction-predict/1.0"
+
+
+class EndpointApi(str, Enum):
+    COMPLETIONS = "completions"
+    CHAT = "chat"
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 5
+    backoff_seconds: float = 1.0
+    max_backoff_seconds: float = 30.0
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+
+    def delay(self, attempt: int, retry_after: str | None) -> float:
+        if retry_after:
+            try:
+                return min(float(retry_after), self.max_backoff_seconds)
+            except ValueError:
+                pass
+        return min(self.backoff_seconds * 2 ** attempt, self.max_backoff_seconds)
+
+
+class OpenAICompatibleGenerator:
+    """`Generator` over HTTP; `base_url` may end in `/v1` or not."""
+
+    def __init__(self, base_url: str, model: str, settings: GenerationSettings, *,
+                 api: EndpointApi = EndpointApi.COMPLETIONS, api_key: str | None = None,
+                 timeout: float = 300.0, retry: RetryPolicy | None = None,
+                 session: requests.Session | None = None) -> None:
+        root = base_url.rstrip("/")
+        self.base = root[:-3] if root.endswith("/v1") else root
+        self.model = model
+        self.settings = settings
+        self.api = api
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
+        if key:
+            self.session.headers["Authorization"] = f"Bearer {key}"
+        self.requests_sent = 0
+
+    def generate(self, prompts: Sequence[str]) -> list[str]:
+        if self.api is EndpointApi.COMPLETIONS:
+            return self._complete(list(prompts))
+        return [self._chat(prompt) for prompt in prompts]
+
+    def _sampling(self) -> dict[str, Any]:
+        return {"model": self.model, "max_tokens": self.settings.max_new_tokens,
+                "temperature": self.settings.temperature}
+
+    def _complete(self, prompts: list[str]) -> list[str]:
+        body = self._post("/v1/completions", {**self._sampling(), "prompt": prompts})
+        choices = _choices(body, "/v1/completions")
+        texts: list[str | None] = [None] * len(prompts)
+        for position, choice in enumerate(choices):
+            index = choice.get("index", position)
+            if not isinstance(index, int) or not 0 <= index < len(prompts) \
+                    or not isinstance(choice.get("text"), str):
+                raise RemoteError(f"{self.base}/v1/completions: malformed choice {choice!r}")
+            texts[index] = choice["text"]
+        missing = [i for i, t in enumerate(texts) if t is None]
+        if missing:
+            raise RemoteError(f"{self.base}/v1/completions: no completion for prompt(s) {missing}")
+        return [t.strip() for t in texts if t is not None]
+
+    def _chat(self, prompt: str) -> str:
+        body = self._post("/v1/chat/completions",
+                          {**self._sampling(), "messages": [{"role": "user", "content": prompt}]})
+        choices = _choices(body, "/v1/chat/completions")
+        content = choices[0].get("message", {}).get("content") if choices else None
+        if not isinstance(content, str):
+            raise RemoteError(f"{self.base}/v1/chat/completions: no message content in {body!r}"[:500])
+        return content.strip()
+
+    def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        url = self.base + path
+        problem = ""
+        for attempt in range(self.retry.attempts):
+            self.requests_sent += 1
+            retry_after = None
+            try:
+                response = self.session.post(url, json=payload, timeout=self.timeout)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                problem = f"{type(exc).__name__}: {exc}"
+            else:
+                if response.status_code == 200:
+                    try:
+                        return response.json()
+                    except ValueError:
+                        raise RemoteError(f"{url}: answer is not JSON: {response.text[:200]!r}") from None
+                problem = f"HTTP {response.status_code}: {response.text[:200]}"
+                if response.status_code not in RETRY_STATUS:
+                    raise RemoteError(f"{url}: {problem}")
+                retry_after = response.headers.get("Retry-After")
+            if attempt + 1 < self.retry.attempts:
+                self.retry.sleep(self.retry.delay(attempt, retry_after))
+        raise RemoteError(f"{url}: failed after {self.retry.attempts} attempts ({problem})")
+
+
+def _choices(body: Any, path: str) -> list[dict[str, Any]]:
+    choices = body.get("choices") if isinstance(body, dict) else None
+    if not isinstance(choices, list) or not all(isinstance(c, dict) for c in choices):
+        raise RemoteError(f"{path}: expected a 'choices' list in the answer, got {str(body)[:200]!r}")
+    return choices

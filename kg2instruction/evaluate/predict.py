@@ -1,0 +1,113 @@
+"""`predict_file`: run a model over a test split and write ``{id, output}`` lines, resumably.
+
+Predictions are appended and flushed batch by batch, so a crash or a kill loses at most the batch in
+flight; a rerun reads the ids already in the output and only predicts the rest (a torn last line
+left by a kill is cut off first). The output is what `kg2i eval --pred` reads.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg2instruction.errors import InputError
+from kg2instruction.evaluate.generation import Generator
+from kg2instruction.evaluate.prompts import ShotPool, build_prompt
+from kg2instruction.train.data import InstructionExample, load_examples
+from kg2instruction.train.template import PromptTemplate
+
+
+@dataclass(frozen=True)
+class PredictionJob:
+    """What to predict and how to prompt; `limit` stops after that many new predictions."""
+
+    data: Path
+    out: Path
+    template: PromptTemplate
+    split: str = "test"
+    shots: int = 0
+    dev: Path | None = None
+    seed: int = 13
+    batch_size: int = 8
+    limit: int | None = None
+    only_themes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PredictionSummary:
+    total: int
+    already_done: int
+    written: int
+
+
+def predict_file(job: PredictionJob, generator: Generator,
+                 log: Callable[[str], None] = print) -> PredictionSummary:
+    """Predict every example of the job's split that the output file does not hold yet."""
+    examples = load_examples(job.data, job.split, require_output=False, require_id=True,
+                             only_themes=job.only_themes)
+    pool = _shot_pool(job)
+    done = read_done_ids(job.out)
+    todo = [e for e in examples if e.id not in done]
+    if job.limit is not None:
+        todo = todo[:job.limit]
+    log(f"{len(examples)} examples, {len(done)} already predicted, {len(todo)} to do now")
+    job.out.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with open(job.out, "a", encoding="utf-8") as fh:
+        for start in range(0, len(todo), job.batch_size):
+            batch = todo[start:start + job.batch_size]
+            prompts = [build_prompt(job.template, e, pool.shots_for(e) if pool else ())
+                       for e in batch]
+            outputs = generator.generate(prompts)
+            if len(outputs) != len(batch):
+                raise RuntimeError(f"generator returned {len(outputs)} outputs for {len(batch)} prompts")
+            _append(fh, batch, outputs)
+            written += len(batch)
+            log(f"predicted {written}/{len(todo)}")
+    return PredictionSummary(len(examples), len(done), written)
+
+
+def _shot_pool(job: PredictionJob) -> ShotPool | None:
+    if job.shots == 0:
+        return None
+    source = job.dev if job.dev is not None else job.data
+    dev = load_examples(source, "dev", require_output=True)
+    if not dev:
+        raise InputError(source, f"{job.shots}-shot prompts need dev examples with outputs")
+    return ShotPool(dev, job.shots, job.seed)
+
+
+def _append(fh, batch: Iterable[InstructionExample], outputs: Iterable[str]) -> None:
+    for example, output in zip(batch, outputs, strict=True):
+        fh.write(json.dumps({"id": example.id, "output": output, "cate": example.theme,
+                             "lang": example.lang}, ensure_ascii=False) + "\n")
+    fh.flush()
+    os.fsync(fh.fileno())
+
+
+def read_done_ids(path: Path) -> set[str]:
+    """Ids already predicted in `path`; a torn last line (from a kill) is removed from the file."""
+    if not path.exists():
+        return set()
+    _drop_torn_tail(path)
+    done: set[str] = set()
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                done.add(str(json.loads(line)["id"]))
+            except (ValueError, KeyError, TypeError):
+                raise InputError(path, "existing prediction line is not {id, output} JSON; "
+                                       "remove the file or pick another --out", line=number) from None
+    return done
+
+
+def _drop_torn_tail(path: Path) -> None:
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        cut = data.rfind(b"\n") + 1
+        with open(path, "r+b") as fh:
+            fh.truncate(cut)

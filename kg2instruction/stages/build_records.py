@@ -1,0 +1,76 @@
+"""Stage: the InstructIE record (+ provenance) of every sampled paragraph, in its own language.
+
+A reduce stage because the sample, the triples and the paragraphs are sharded differently; it only
+joins and renames (labels and types to the paragraph's language, see `instructions.records`).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kg2instruction.config.entity_types import load_entity_types
+from kg2instruction.core import ReduceStage, StageConfig, StageContext, register_stage
+from kg2instruction.instructions.records import LabelBook, build_record, records_table
+from kg2instruction.stages.sample_paragraphs import TRIPLES_STAGE
+
+LANGUAGES = ("en", "zh")
+
+
+class BuildRecordsConfig(StageConfig):
+    entity_types_file: str = "themes/entity_types.yaml"
+
+
+@register_stage
+class BuildRecords(ReduceStage):
+    """SAMPLE + TRIPLES + PARAGRAPHS -> RECORDS."""
+
+    name = "build_records"
+    version = "1"
+    Config = BuildRecordsConfig
+    requires = ("sample_paragraphs", TRIPLES_STAGE, "read_wikipedia")
+    theme_fields = None      # labels in both languages, theme name, entity types
+    key = ("record_id",)
+    file_fields = ("entity_types_file",)
+    config: BuildRecordsConfig
+
+    def setup(self, ctx: StageContext) -> None:
+        entity_types = load_entity_types(ctx.path(self.config.entity_types_file))
+        self._books = {lang: LabelBook.of(ctx.theme, entity_types, lang) for lang in LANGUAGES}
+
+    def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
+        sample = {r["paragraph_id"]: r for r in inputs["sample_paragraphs"].to_pylist()}
+        wanted = pa.array(sorted(sample), pa.string())
+        paragraphs = inputs["read_wikipedia"]
+        paragraphs = paragraphs.filter(pc.is_in(paragraphs["paragraph_id"], value_set=wanted))
+        triples = inputs[TRIPLES_STAGE]
+        triples = triples.filter(pc.is_in(triples["paragraph_id"], value_set=wanted))
+        by_paragraph = defaultdict(list)
+        for t in triples.to_pylist():
+            if t["relation"] is not None:
+                by_paragraph[t["paragraph_id"]].append(t)
+        rows = []
+        for paragraph in paragraphs.to_pylist():
+            book = self._books.get(_language(paragraph["lang"]))
+            if book is None:
+                ctx.count("dropped", reason="unsupported_language")
+                continue
+            mine = by_paragraph.get(paragraph["paragraph_id"], [])
+            unknown = [t for t in mine if t["relation"] not in book.relations]
+            if unknown:
+                ctx.count("triples_skipped", n=len(unknown), reason="label_not_in_theme")
+                mine = [t for t in mine if t["relation"] in book.relations]
+            chosen = sample[paragraph["paragraph_id"]]
+            rows.append(build_record(paragraph, mine, book, page_key=chosen["page_key"],
+                                     split=chosen["split"]))
+            ctx.count("records", reason=book.lang)
+        ctx.count("dropped", n=len(sample) - len(paragraphs), reason="paragraph_missing")
+        return records_table(rows)
+
+
+def _language(lang: str | None) -> str | None:
+    if not lang:
+        return None
+    return "zh" if lang.startswith("zh") else lang

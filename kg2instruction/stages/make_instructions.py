@@ -1,0 +1,81 @@
+"""Stage: InstructIE-style and IEPile-style instructions (relations and NER) from the records.
+
+Everything the instructions depend on is in the config or the theme, so it is fingerprinted: the
+phrasing pools may be given inline (validated with the pipeline file, before any work), and the
+hard-negative dictionary is either an analyst's YAML (`hard_negatives_file`, its content hashed)
+or built here from label similarity and the co-occurrence of labels in these records.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pyarrow as pa
+import pydantic
+
+from kg2instruction.config.entity_types import load_entity_types
+from kg2instruction.core import ReduceStage, StageConfig, StageContext, register_stage
+from kg2instruction.instructions.formats import OutputFormat
+from kg2instruction.instructions.hard_negatives import build_hard_negatives, load_hard_negatives
+from kg2instruction.instructions.iepile_style import IEPileStyle, iepile_instructions
+from kg2instruction.instructions.instructie_style import InstructIEStyle, instructie_instructions
+from kg2instruction.instructions.instruction_table import instructions_table
+from kg2instruction.instructions.phrasings import DEFAULT_PHRASINGS, PhrasingPools
+from kg2instruction.instructions.records import LabelBook
+from kg2instruction.stages.build_records import LANGUAGES
+
+
+class MakeInstructionsConfig(StageConfig):
+    formats: list[OutputFormat] = pydantic.Field(default_factory=lambda: list(OutputFormat),
+                                                 min_length=1)
+    nan_rate: float = pydantic.Field(0.5, ge=0.0, le=1.0,
+                                     description="share of InstructIE instructions W/ NAN")
+    phrasings: PhrasingPools = DEFAULT_PHRASINGS
+    relation_split_num: int = pydantic.Field(4, ge=1)
+    entity_split_num: int = pydantic.Field(6, ge=1)
+    random_negatives: int = pydantic.Field(2, ge=0)
+    hard_negatives_file: str | None = None
+    hard_negative_top_k: int = pydantic.Field(3, ge=1)
+    seed: int = 13
+    entity_types_file: str = "themes/entity_types.yaml"
+
+
+@register_stage
+class MakeInstructions(ReduceStage):
+    """RECORDS -> INSTRUCTIONS (both styles, both tasks)."""
+
+    name = "make_instructions"
+    version = "1"
+    Config = MakeInstructionsConfig
+    requires = ("build_records",)
+    theme_fields = None
+    key = ("style", "id")
+    file_fields = ("hard_negatives_file", "entity_types_file")
+    config: MakeInstructionsConfig
+
+    def setup(self, ctx: StageContext) -> None:
+        entity_types = load_entity_types(ctx.path(self.config.entity_types_file))
+        self._books = {lang: LabelBook.of(ctx.theme, entity_types, lang) for lang in LANGUAGES}
+        cfg = self.config
+        self._instructie = InstructIEStyle(formats=tuple(cfg.formats), nan_rate=cfg.nan_rate,
+                                           phrasings=cfg.phrasings, seed=cfg.seed)
+        self._iepile = IEPileStyle(relation_split_num=cfg.relation_split_num,
+                                   entity_split_num=cfg.entity_split_num,
+                                   random_negatives=cfg.random_negatives, seed=cfg.seed)
+        self._fixed_negatives = (None if cfg.hard_negatives_file is None else
+                                 load_hard_negatives(ctx.path(cfg.hard_negatives_file), ctx.theme))
+
+    def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
+        records = inputs["build_records"].to_pylist()
+        dictionary = self._fixed_negatives or build_hard_negatives(
+            ctx.theme, ([p["relation_en"] for p in r["provenance"]] for r in records),
+            top_k=self.config.hard_negative_top_k)
+        hard = {lang: dictionary.translated(book.relations) for lang, book in self._books.items()}
+        rows = []
+        for record in records:
+            book = self._books[record["lang"]]
+            made = (instructie_instructions(record, book, self._instructie)
+                    + iepile_instructions(record, book, hard[record["lang"]], self._iepile))
+            for row in made:
+                ctx.count("instructions", reason=f"{row['style']}_{row['task']}_{row['lang']}")
+            rows.extend(made)
+        return instructions_table(rows)

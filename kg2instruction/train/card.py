@@ -1,0 +1,61 @@
+"""The adapter card: what an adapter was trained on and how, next to its weights.
+
+An adapter without its provenance cannot be compared or reproduced; the card records the data
+fingerprint (sha256 of the training files), the full config, the base model, the themes left out,
+training metrics and the loss curve, as `adapter_card.json` (for tools) and `README.md` (for people).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kg2instruction.atomic import atomic_write_text
+
+CARD_FILE = "adapter_card.json"
+
+
+@dataclass
+class AdapterCard:
+    base_model: str
+    base_model_location: str
+    gguf_file: str | None
+    seq2seq: bool
+    quantization: str
+    data_files: list[str]
+    data_fingerprint: str
+    excluded_themes: list[str]
+    config: dict[str, Any]
+    metrics: dict[str, Any]
+    loss_curve: list[dict[str, float]] = field(default_factory=list)
+
+    def to_markdown(self) -> str:
+        first = self.loss_curve[0]["loss"] if self.loss_curve else None
+        last = self.loss_curve[-1]["loss"] if self.loss_curve else None
+        lines = [
+            "# LoRA adapter (KG2Instruction)", "",
+            f"- base model: `{self.base_model}`"
+            + (f" (GGUF `{self.gguf_file}`)" if self.gguf_file else ""),
+            f"- quantization while training: {self.quantization}",
+            f"- training data: {', '.join(f'`{f}`' for f in self.data_files)}",
+            f"- data fingerprint (sha256): `{self.data_fingerprint}`",
+            f"- themes left out: {', '.join(self.excluded_themes) or 'none'}",
+            f"- loss: first step {first}, last step {last}", "",
+            "## Metrics", "", "```json", json.dumps(self.metrics, indent=2, ensure_ascii=False), "```",
+            "", "## Config", "", "```json", json.dumps(self.config, indent=2, ensure_ascii=False),
+            "```", "",
+        ]
+        return "\n".join(lines)
+
+
+def write_card(directory: Path, card: AdapterCard) -> None:
+    atomic_write_text(directory / "README.md", card.to_markdown())
+    atomic_write_text(directory / CARD_FILE, json.dumps(asdict(card), indent=2, ensure_ascii=False))
+
+
+def read_card(directory: Path) -> AdapterCard | None:
+    path = Path(directory) / CARD_FILE
+    if not path.is_file():
+        return None
+    return AdapterCard(**json.loads(path.read_text(encoding="utf-8")))

@@ -1,0 +1,129 @@
+"""`train_adapter`: instruction data + base model + config -> a LoRA adapter with its card.
+
+One code path for both hardware settings; the only switch is the resolved `quantization` (NF4 base
+weights for QLoRA on CUDA, full-precision on the CPU). Output folder layout::
+
+    <out>/adapter_config.json, adapter_model.safetensors   the adapter (peft format)
+    <out>/adapter_card.json, README.md                      provenance and metrics (written last)
+    <out>/checkpoints/checkpoint-<step>/                    resumable state
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from kg2instruction.errors import InputError
+from kg2instruction.train.card import AdapterCard, write_card
+from kg2instruction.train.config import Quantization, TrainConfig
+from kg2instruction.train.data import fingerprint_files, load_examples, split_files
+from kg2instruction.train.encoding import encode_all
+from kg2instruction.train.kbit import prepare_for_training
+from kg2instruction.train.loop import LoopSetup, run_loop
+from kg2instruction.train.models import (
+    ModelSource,
+    is_seq2seq,
+    load_model,
+    load_tokenizer,
+    resolve_model,
+    resolve_quantization,
+)
+from kg2instruction.train.template import get_template
+
+CHECKPOINTS = "checkpoints"
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    out: Path
+    card: AdapterCard
+
+
+def attach_lora(model, config: TrainConfig, *, seq2seq: bool):
+    """Wrap the prepared base model with a fresh LoRA adapter (only its weights train)."""
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    lora = LoraConfig(r=config.lora.r, lora_alpha=config.lora.alpha,
+                      lora_dropout=config.lora.dropout, target_modules=config.lora.target_modules,
+                      task_type=TaskType.SEQ_2_SEQ_LM if seq2seq else TaskType.CAUSAL_LM)
+    try:
+        return get_peft_model(model, lora)
+    except ValueError as exc:  # peft: target modules not found in the base model
+        raise InputError("lora.target_modules", str(exc)) from None
+
+
+def train_adapter(data: str | Path, model: str, config: TrainConfig, out: str | Path, *,
+                  gguf_file: str | None = None, resume: bool = False,
+                  exclude_themes: Iterable[str] = (),
+                  log: Callable[[str], None] = print) -> TrainResult:
+    """Train a LoRA adapter on the train split of `data`; see the module doc for the output."""
+    out = Path(out)
+    excluded = sorted(set(exclude_themes))
+    _check_out(out, resume)
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    files = split_files(data, "train")
+    examples = load_examples(data, "train", require_output=True, exclude_themes=excluded)
+    if not examples:
+        raise InputError(data, "no training examples left"
+                               + (f" after excluding themes {excluded}" if excluded else ""))
+    source = resolve_model(model, gguf_file)
+    quantization = resolve_quantization(config.quantization)
+    seq2seq = is_seq2seq(source)
+    tokenizer = load_tokenizer(source)
+    encoded, stats = encode_all(tokenizer, get_template(config.template), examples,
+                                config.cutoff_len, seq2seq=seq2seq)
+    if not encoded:
+        raise InputError(data, f"every prompt is longer than cutoff_len={config.cutoff_len} "
+                               f"tokens (first: {stats.dropped[0]})")
+    log(f"{len(encoded)} examples ({stats.truncated} truncated, {len(stats.dropped)} dropped); "
+        f"quantization={quantization.value}")
+    base = prepare_for_training(load_model(source, quantization, seq2seq=seq2seq),
+                                gradient_checkpointing=quantization is Quantization.NF4)
+    peft_model = attach_lora(base, config, seq2seq=seq2seq)
+    setup = LoopSetup(config, tokenizer.pad_token_id, seq2seq, out / CHECKPOINTS, resume)
+    progress = run_loop(peft_model, encoded, setup, log)
+    card = _card(source, seq2seq, quantization, files, excluded, config, progress, stats)
+    _publish_adapter(peft_model, tokenizer, out, card)
+    return TrainResult(out, card)
+
+
+def _check_out(out: Path, resume: bool) -> None:
+    """Refuse to overwrite earlier training unless asked to continue it."""
+    if resume or not (out / CHECKPOINTS).exists():
+        return
+    raise InputError(out, "already holds training checkpoints; pass --resume to continue, or "
+                          "choose another output folder")
+
+
+def _card(source: ModelSource, seq2seq: bool, quantization: Quantization, files: list[Path],
+          excluded: list[str], config: TrainConfig, progress, stats) -> AdapterCard:
+    losses = [entry["loss"] for entry in progress.loss_log]
+    metrics = {
+        "steps": progress.step, "examples": stats.kept, "examples_truncated": stats.truncated,
+        "examples_dropped": len(stats.dropped),
+        "loss_first": losses[0] if losses else None, "loss_last": losses[-1] if losses else None,
+        "seconds_per_step": round(progress.seconds / progress.step, 3) if progress.step else None,
+    }
+    return AdapterCard(source.name, source.location, source.gguf_file, seq2seq,
+                       quantization.value, [str(f) for f in files], fingerprint_files(files),
+                       excluded, config.model_dump(mode="json"), metrics, progress.loss_log)
+
+
+def _publish_adapter(model, tokenizer, out: Path, card: AdapterCard) -> None:
+    """Save weights to a temporary folder, move them into `out`, then write the card last."""
+    tmp = out / f".adapter.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    for item in tmp.iterdir():
+        target = out / item.name
+        if target.is_dir():
+            shutil.rmtree(target)
+        os.replace(item, target)
+    tmp.rmdir()
+    write_card(out, card)
