@@ -20,7 +20,8 @@ import pyarrow as pa
 from kg2instruction.annotate.disambiguate import LinkConfig, link_entities
 from kg2instruction.annotate.match import MatchConfig, match_relations, paragraphs_with_anchors
 from kg2instruction.annotate.mentions import MentionConfig, annotate_mentions, run_ner
-from kg2instruction.annotate.schema_constraint import SchemaConfig, apply_schema
+from kg2instruction.annotate.schema_constraint import (SchemaConfig, alias_qids, apply_schema,
+                                                       entity_names)
 from kg2instruction.annotate.theme_router import RoutedPage, make_classifier, route_pages
 from kg2instruction.annotate.types import TypeResolver
 from kg2instruction.config.entity_types import load_entity_types
@@ -129,13 +130,14 @@ class AnnotationChain:
         unseen = sorted({t[f"{e}_qid"] for t in candidates for e in ("head", "tail")
                          if t[f"{e}_qid"] and t[f"{e}_qid"] not in categories_of})
         categories_of.update(resolver.reached(unseen))
+        names_of = entity_names(self.kg, alias_qids(linked_rows), sorted({r["lang"] for r in rows}))
         kept: list[dict[str, Any]] = []
         funnel: Counter[str] = Counter()
         for theme_name in sorted({t for t in theme_of.values() if t}):
             ids = {p for p, t in theme_of.items() if t == theme_name}
             triples, part = apply_schema([c for c in candidates if c["paragraph_id"] in ids],
                                          [m for m in linked_rows if m["paragraph_id"] in ids],
-                                         self.themes[theme_name], categories_of,
+                                         self.themes[theme_name], categories_of, names_of,
                                          self.schema_config)
             kept += triples
             funnel.update(part)

@@ -12,6 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+# mkstemp creates files 0600; published outputs get the usual permissions (0666 minus umask).
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+_FILE_MODE = 0o666 & ~_UMASK
+
 
 @contextlib.contextmanager
 def atomic_path(final: str | Path, *, sync_dir: bool = True) -> Iterator[Path]:
@@ -27,6 +32,7 @@ def atomic_path(final: str | Path, *, sync_dir: bool = True) -> Iterator[Path]:
     try:
         yield tmp
         if tmp.is_file():
+            os.chmod(tmp, _FILE_MODE)
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
         os.replace(tmp, final)

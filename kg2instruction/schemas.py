@@ -94,7 +94,7 @@ TRIPLES = pa.schema([
 PARAGRAPH_THEMES = pa.schema([
     ("paragraph_id", pa.string()),
     ("page_id", pa.string()),
-    ("page_qid", pa.string()),
+    ("page_qid", pa.string()),       # the page entity routing used (given, or from the title)
     ("theme", pa.string()),
     ("routed_by", pa.string()),      # class | category | classifier | unrouted
 ])

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pyarrow as pa
 import pydantic
 
-from kg2instruction.core import MapStage, StageConfig, StageContext, register_stage
+from kg2instruction.core import MapStage, Resources, StageConfig, StageContext, register_stage
 
 
 class NgramConfig(StageConfig):
@@ -38,3 +38,14 @@ class NgramProfile(MapStage):
                     for t in table["text"].to_pylist()]
         return pa.table({"paragraph_id": table["paragraph_id"],
                          "distinct": [p[0] for p in profiles], "top": [p[1] for p in profiles]})
+
+
+@register_stage
+class NgramProfileOneAtATime(NgramProfile):
+    """The same work, but each shard claims 2 CPUs: on a 2-CPU Ray, shards run one at a time.
+
+    Comparing it with `bench_ngrams` in one Ray session measures the speed-up of 2 workers over 1
+    under the same background load (no second Ray start between the two timings)."""
+
+    name = "bench_ngrams_serial"
+    resources = Resources(cpus=2)

@@ -31,7 +31,8 @@ from typing import Any, Literal
 
 import pydantic
 
-from kg2instruction.annotate.page_subject import ground_subject, strip_disambiguator
+from kg2instruction.annotate.page_subject import (ground_subject, strip_disambiguator,
+                                                  subjects_from_mentions)
 from kg2instruction.kg.protocol import Claim, KnowledgeGraph, QuantityValue, TimeValue
 from kg2instruction.values.quantity_forms import (QuantityForm, UnitNames, load_unit_table,
                                                   render_quantity, unit_names, unit_qid)
@@ -141,7 +142,10 @@ class MatchCounts:
 def paragraphs_with_anchors(paragraphs: Iterable[Mapping[str, Any]],
                             mentions: Iterable[Mapping[str, Any]]) -> list[Paragraph]:
     """Join PARAGRAPHS rows with their LINKED_MENTIONS rows (entity mentions; value mentions are
-    found again by rendering claims)."""
+    found again by rendering claims). A page without `page_qid` gets the entity its title's
+    mentions were linked to (`subjects_from_mentions`)."""
+    paragraphs, mentions = list(paragraphs), list(mentions)
+    subjects = subjects_from_mentions(paragraphs, mentions)
     linked: dict[str, list[Anchor]] = {}
     unlinked: dict[str, list[Anchor]] = {}
     for row in mentions:
@@ -155,8 +159,8 @@ def paragraphs_with_anchors(paragraphs: Iterable[Mapping[str, Any]],
     result = []
     for row in paragraphs:
         pid = row["paragraph_id"]
-        result.append(Paragraph(pid, row["lang"], row["title"] or "", row.get("page_qid"),
-                                row["text"], _in_text_order(linked.get(pid, ())),
+        page_qid = row.get("page_qid") or subjects.get(row.get("page_id") or "")
+        result.append(Paragraph(pid, row["lang"], row["title"] or "", page_qid, row["text"], _in_text_order(linked.get(pid, ())),
                                 _in_text_order(unlinked.get(pid, ()))))
     return result
 

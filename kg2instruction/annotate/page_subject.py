@@ -1,7 +1,12 @@
-"""Where a paragraph writes its page's own entity when no mention of it was linked.
+"""The page's own entity: which QID it is, and where a paragraph writes it when unlinked.
 
-Encyclopedia text names its subject in ways no label lists: "Davy Graham" on the page "Davey
-Graham", "Dudley Coutts Stuart" on "Lord Dudley Stuart", "keystones" on "Keystone", "CXAM" on
+Which QID: the paragraph's `page_qid` when the source gives it (a JSONL corpus, sitelinks);
+otherwise, for matching, the entity disambiguation chose for the mentions of the page title (the
+bold subject and its repeats), so matching agrees with linking; and for theme routing, which runs
+before linking, the title's sitelink or its best label candidate (the same lookup linking uses).
+
+Where written: encyclopedia text names its subject in ways no label lists: "Davy Graham" on the
+page "Davey Graham", "Dudley Coutts Stuart" on "Lord Dudley Stuart", "keystones" on "Keystone", "CXAM" on
 "CXAM radar". The mention stage finds such spans (NER) but cannot link them: they match no label.
 Matching may still treat one as the page entity, because it only ever uses it for a fact the KG
 states between the page entity and another entity *linked in the same paragraph*: an unlinked
@@ -10,8 +15,13 @@ mention that shares a content word with the page title is grounded to the page e
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import Protocol
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from kg2instruction.annotate.link_targets import target_candidates
+from kg2instruction.kg.protocol import KnowledgeGraph, qid_number
+from kg2instruction.text.normalize import normalize_name
 
 _PARENTHETICAL = re.compile(r"\s*\([^)]*\)\s*$")
 _WORD = re.compile(r"\w+")
@@ -64,3 +74,41 @@ def strip_disambiguator(title: str) -> str:
     """'Blog 27 (band)' -> 'Blog 27' (for display where the title stands in for the subject)."""
     return _PARENTHETICAL.sub("", title)
 
+
+def subjects_from_mentions(paragraphs: Iterable[Mapping[str, Any]],
+                           mentions: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """page_id -> QID for pages without `page_qid`: the QID most often given to mentions whose
+    link target is the page title (ties: lower QID)."""
+    page_of: dict[str, tuple[str, str, str]] = {}   # paragraph -> (page, lang, title key)
+    for row in paragraphs:
+        if not row.get("page_qid"):
+            page_of[row["paragraph_id"]] = (row["page_id"], row["lang"],
+                                            normalize_name(row["title"] or "", row["lang"]))
+    votes: dict[str, Counter[str]] = {}
+    for m in mentions:
+        page = page_of.get(m["paragraph_id"])
+        if page is None or not m["qid"] or not m["link_target"]:
+            continue
+        if normalize_name(m["link_target"], page[1]) == page[2]:
+            votes.setdefault(page[0], Counter())[m["qid"]] += 1
+    return {page: min(c, key=lambda q: (-c[q], qid_number(q))) for page, c in votes.items()}
+
+
+def subjects_from_titles(titles: Iterable[tuple[str, str]], kg: KnowledgeGraph
+                         ) -> dict[tuple[str, str], str]:
+    """(lang, title) -> QID: the sitelink of the title on `<lang>wiki`, else its best-ranked
+    label candidate (own label first, then most claims). Titles with neither are absent."""
+    by_lang: dict[str, list[str]] = {}
+    for lang, title in titles:
+        by_lang.setdefault(lang, []).append(title)
+    found: dict[tuple[str, str], str] = {}
+    for lang, names in sorted(by_lang.items()):
+        names = sorted(set(names))
+        linked = kg.sitelinks(names, f"{lang.split('-')[0]}wiki")
+        rest = [t for t in names if t not in linked]
+        ranked = target_candidates(rest, kg, lang) if rest else {}
+        for title in names:
+            qid = linked.get(title) or next((c.qid for c in ranked.get(title, ())), None)
+            if qid:
+                found[(lang, title)] = qid
+    return found

@@ -12,8 +12,8 @@ so the run manifest shows where facts leave the funnel.
 - Types: an entity may reach several categories (a university is an organization and a
   building). The triple fits when *some* category of the head and *some* of the tail are allowed;
   the reported type is the first fitting category in the configured priority order.
-- Refinement: alias mentions of one entity become `alternative name` triples (when the theme has
-  that relation); "located in" chains are reduced to the most specific place mentioned (the
+- Refinement: mentions of one entity written as two of its KG names (label/aliases) become
+  `alternative name` triples (when the theme has that relation); "located in" chains are reduced to the most specific place mentioned (the
   transitive reduction of the matched containment edges of a paragraph); when two P-ids give the
   same labelled triple (father P22 and child P40 reversed both give `parent`), one is kept.
 """
@@ -21,15 +21,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pydantic
 
 from kg2instruction.config.entity_types import FALLBACK_CATEGORY
 from kg2instruction.config.theme import Relation, Theme
+from kg2instruction.kg.protocol import KnowledgeGraph
 from kg2instruction.text.normalize import normalize_name
 
 VALUE_RULES = frozenset({"time_value", "quantity_value"})
+_NAME_PUNCTUATION = " .,;:!?\"'()[]“”‘’「」《》（），。；：！？"
 
 
 class SchemaConfig(pydantic.BaseModel):
@@ -123,35 +126,85 @@ def label_and_constrain(candidates: Iterable[Mapping[str, Any]], theme: Theme,
     return kept
 
 
-def alias_triples(mentions: Iterable[Mapping[str, Any]], theme: Theme,
-                  categories_of: Mapping[str, Sequence[str]], config: SchemaConfig,
-                  funnel: Counter[str]) -> list[dict[str, Any]]:
-    """`alternative name` triples between differently written mentions of one entity in a
-    paragraph ("Mao Zedong" ... "Mao Tse-tung"): the first mention is the head, the first
-    mention of each other spelling a tail."""
-    if config.alias_relation is None or not theme.has_relation(config.alias_relation):
-        return []
-    relation = theme.relation(config.alias_relation)
+@dataclass(frozen=True)
+class EntityNames:
+    """Name keys (`name_key`) of one entity in the KG: its labels, and labels plus aliases."""
+
+    labels: frozenset[str]
+    names: frozenset[str]
+
+
+def name_key(surface: str) -> str:
+    """Comparable form of a name: `normalize_name` without surrounding punctuation. Simplified
+    folding is a no-op outside Han text, so one key serves English and Chinese alike."""
+    return normalize_name(surface.strip(_NAME_PUNCTUATION), "zh")
+
+
+def _alias_groups(mentions: Iterable[Mapping[str, Any]]
+                  ) -> dict[tuple[str, str], list[Mapping[str, Any]]]:
+    """(paragraph, QID) -> its entity mentions, in text order, where they are written at least
+    two different ways."""
     groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for mention in mentions:
         if mention["qid"] is not None and mention["source"] not in ("time", "quantity"):
             groups.setdefault((mention["paragraph_id"], mention["qid"]), []).append(mention)
+    return {key: sorted(group, key=lambda m: (m["start"], m["end"]))
+            for key, group in sorted(groups.items())
+            if len({name_key(m["surface"]) for m in group}) > 1}
+
+
+def alias_qids(mentions: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Entities whose KG names the alias rule needs (see `entity_names`)."""
+    return sorted({qid for _, qid in _alias_groups(mentions)})
+
+
+def entity_names(kg: KnowledgeGraph, qids: Sequence[str], langs: Iterable[str]
+                 ) -> dict[str, EntityNames]:
+    """Labels and aliases of `qids` in every language of the run, as name keys."""
+    labels: dict[str, set[str]] = {q: set() for q in qids}
+    names: dict[str, set[str]] = {q: set() for q in qids}
+    for lang in sorted(set(langs)):
+        for qid, label in kg.labels(list(qids), lang).items():
+            labels[qid].add(name_key(label))
+            names[qid].add(name_key(label))
+        for qid, aliases in kg.aliases(list(qids), lang).items():
+            names[qid].update(name_key(a) for a in aliases)
+    return {q: EntityNames(frozenset(labels[q]), frozenset(names[q])) for q in qids}
+
+
+def alias_triples(mentions: Iterable[Mapping[str, Any]], theme: Theme,
+                  categories_of: Mapping[str, Sequence[str]],
+                  names_of: Mapping[str, EntityNames], config: SchemaConfig,
+                  funnel: Counter[str]) -> list[dict[str, Any]]:
+    """`alternative name` triples between differently written mentions of one entity in a
+    paragraph ("Eric Blair" ... "George Orwell").
+
+    Only names the KG knows for the entity (label or alias) count: a link's anchor text can be
+    anything ("Universals and particulars" linking to a section of "Aristotle"), and a title
+    or a surname alone ("President Lincoln", "Einstein") is a way of referring, not a name. The
+    head is the mention written as the entity's label when there is one, else the first known
+    name; each other known spelling (first mention of it) is a tail."""
+    if config.alias_relation is None or not theme.has_relation(config.alias_relation):
+        return []
+    relation = theme.relation(config.alias_relation)
     triples: list[dict[str, Any]] = []
-    for (paragraph_id, qid), group in sorted(groups.items()):
-        group = sorted(group, key=lambda m: (m["start"], m["end"]))
-        head = group[0]
-        lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in head["surface"]) else "en"
-        seen = {normalize_name(head["surface"], lang)}
-        for tail in group[1:]:
-            name = normalize_name(tail["surface"], lang)
-            if name in seen:
+    for (paragraph_id, qid), group in _alias_groups(mentions).items():
+        known = names_of.get(qid)
+        named = [m for m in group if known and name_key(m["surface"]) in known.names]
+        if len({name_key(m["surface"]) for m in named}) < 2:
+            funnel["dropped.alias_not_a_kg_name"] += 1
+            continue
+        head = next((m for m in named if name_key(m["surface"]) in known.labels), named[0])
+        cats = list(categories_of.get(qid) or [FALLBACK_CATEGORY])
+        fit = _fit(relation, cats, cats)
+        if fit is None:
+            funnel["dropped.type_mismatch"] += 1
+            continue
+        seen = {name_key(head["surface"])}
+        for tail in named:
+            if name_key(tail["surface"]) in seen:
                 continue
-            seen.add(name)
-            cats = list(categories_of.get(qid) or [FALLBACK_CATEGORY])
-            fit = _fit(relation, cats, cats)
-            if fit is None:
-                funnel["dropped.type_mismatch"] += 1
-                continue
+            seen.add(name_key(tail["surface"]))
             triple = {
                 "paragraph_id": paragraph_id,
                 "head": head["surface"], "head_start": head["start"], "head_end": head["end"],
@@ -225,13 +278,15 @@ def deduplicate(triples: Iterable[dict[str, Any]], funnel: Counter[str]) -> list
 
 def apply_schema(candidates: Iterable[Mapping[str, Any]], mentions: Sequence[Mapping[str, Any]],
                  theme: Theme, categories_of: Mapping[str, Sequence[str]],
-                 config: SchemaConfig) -> tuple[list[dict[str, Any]], Counter[str]]:
+                 names_of: Mapping[str, EntityNames], config: SchemaConfig
+                 ) -> tuple[list[dict[str, Any]], Counter[str]]:
     """The whole step: label + constrain, alias rule, chain reduction, dedup; with its funnel.
 
-    `categories_of` maps each QID to the categories it reaches, in priority order."""
+    `categories_of` maps each QID to the categories it reaches, in priority order; `names_of`
+    gives the KG names of the entities in `alias_qids(mentions)`."""
     funnel: Counter[str] = Counter()
     triples = label_and_constrain(candidates, theme, categories_of, config, funnel)
-    triples += alias_triples(mentions, theme, categories_of, config, funnel)
+    triples += alias_triples(mentions, theme, categories_of, names_of, config, funnel)
     triples = reduce_containment_chains(triples, config, funnel)
     triples = deduplicate(triples, funnel)
     funnel["kept"] = len(triples)

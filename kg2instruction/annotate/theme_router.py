@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from kg2instruction.annotate.page_subject import subjects_from_titles
 from kg2instruction.annotate.types import TypeResolver
 from kg2instruction.config.routing import Routing
 from kg2instruction.config.theme import Theme
@@ -119,6 +120,7 @@ class RoutedPage:
     page_key: str
     theme: str | None
     routed_by: str      # class | category | classifier | unrouted
+    subject: str | None = None   # the page entity routing used (page_qid or from the title)
 
 
 def direct_instances(kg: KnowledgeGraph, qids: Sequence[str], classes: Iterable[str]
@@ -134,12 +136,17 @@ def direct_instances(kg: KnowledgeGraph, qids: Sequence[str], classes: Iterable[
 def route_pages(paragraphs: Iterable[Mapping[str, Any]], kg: KnowledgeGraph,
                 resolver: TypeResolver, routing: Routing,
                 classifier: ThemeClassifier | None) -> dict[str, RoutedPage]:
-    """Theme per page (keyed by `page_id`) for a batch of PARAGRAPHS rows."""
+    """Theme per page (keyed by `page_id`) for a batch of PARAGRAPHS rows. A page without
+    `page_qid` is routed by its title's entity (`subjects_from_titles`)."""
     pages: dict[str, dict[str, Any]] = {}
     for row in paragraphs:
         page = pages.setdefault(row["page_id"], {"qid": row.get("page_qid"), "lang": row["lang"],
-                                                 "texts": []})
+                                                 "title": row.get("title"), "texts": []})
         page["texts"].append(row["text"])
+    untitled = {(p["lang"], p["title"]) for p in pages.values() if not p["qid"] and p["title"]}
+    by_title = subjects_from_titles(untitled, kg) if untitled else {}
+    for page in pages.values():
+        page["qid"] = page["qid"] or by_title.get((page["lang"], page["title"]))
     subjects = sorted({p["qid"] for p in pages.values() if p["qid"]})
     categories = resolver.categories(subjects) if subjects else {}
     classes = direct_instances(kg, subjects, routing.by_class)
@@ -151,16 +158,17 @@ def route_pages(paragraphs: Iterable[Mapping[str, Any]], kg: KnowledgeGraph,
             by_class = next((routing.by_class[c] for c in classes.get(qid, ())
                              if c in routing.by_class), None)
             if by_class is not None:
-                routed[key] = RoutedPage(key, by_class, "class")
+                routed[key] = RoutedPage(key, by_class, "class", qid)
                 continue
             theme = routing.theme_for(categories.get(qid, "other"))
             if theme is not None:
-                routed[key] = RoutedPage(key, theme, "category")
+                routed[key] = RoutedPage(key, theme, "category", qid)
                 continue
         unrouted.setdefault(page["lang"], []).append(key)
     for lang, keys in sorted(unrouted.items()):
         guesses = (classifier.classify(["\n".join(pages[k]["texts"]) for k in keys], lang)
                    if classifier is not None else [None] * len(keys))
         for key, guess in zip(keys, guesses):
-            routed[key] = RoutedPage(key, guess, "classifier" if guess else "unrouted")
+            routed[key] = RoutedPage(key, guess, "classifier" if guess else "unrouted",
+                                     pages[key]["qid"])
     return routed

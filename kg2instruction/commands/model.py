@@ -52,8 +52,10 @@ def _split_themes(value: str) -> list[str]:
 def _register_train(app: typer.Typer) -> None:
     @app.command("train")
     def train_command(
-        data: Path = typer.Option(..., "--data", help="Dataset folder (its train split is used) "
-                                  "or a JSONL/Parquet file of instruction records."),
+        data: list[Path] = typer.Option(..., "--data", help="Dataset folder (its train split is "
+                                        "used) or JSONL/Parquet file of instruction records; "
+                                        "repeat to train on several (e.g. instructie/ and "
+                                        "iepile/ of an exported dataset)."),
         model: str = typer.Option("smollm2-135m", "--model", help="Packaged model name, local "
                                   "path (folder or .gguf file) or hub id."),
         gguf_file: str | None = typer.Option(None, "--gguf-file",

@@ -1,6 +1,86 @@
-"""`kg2i` commands: nli (to be filled by its owner)."""
+"""`kg2i nli ...`: train our offline relation verifier and evaluate NLI models on held-out
+relation-verification pairs."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
 import typer
+
+nli_app = typer.Typer(no_args_is_help=True, add_completion=False,
+                      help="Train and evaluate the NLI relation verifier.")
+
+
+def _load_config(path: Path | None):
+    from kg2instruction.config.yaml_loader import load_yaml, validate
+    from kg2instruction.nli.verifier.config import TrainConfig
+
+    return TrainConfig() if path is None else validate(TrainConfig, load_yaml(path))
+
+
+@nli_app.command("train")
+def train(
+    out: Path = typer.Option(Path("cache/nli-train/en"), "--out",
+                             help="run directory (verifier/, general-nli-only/, report)"),
+    config_file: Path | None = typer.Option(None, "--config",
+                                            help="YAML TrainConfig (default: the shipped recipe)"),
+    base_dir: Path = typer.Option(Path("."), "--base-dir",
+                                  help="project root the data paths are relative to"),
+    install: bool = typer.Option(False, "--install",
+                                 help="copy the verifier into kg2instruction/nli/models/"),
+) -> None:
+    """Fine-tune the verifier (seeded; progress bar per phase)."""
+    from tqdm import tqdm
+
+    from kg2instruction.nli.verifier.bundled import ENGLISH_VERIFIER, MODELS_DIR
+    from kg2instruction.nli.verifier.card import write_card
+    from kg2instruction.nli.verifier.train import VERIFIER_DIR, train_verifier
+
+    config = _load_config(config_file)
+    bars: dict[str, tqdm] = {}
+
+    def progress(phase: str, step: int, steps: int, loss: float) -> None:
+        bar = bars.setdefault(phase, tqdm(total=steps, desc=f"nli train: {phase}", unit="step"))
+        bar.update(1)
+        bar.set_postfix(loss=f"{loss:.3f}")
+
+    train_verifier(config, out, base_dir, progress)
+    for bar in bars.values():
+        bar.close()
+    report = json.loads((out / "training_report.json").read_text())
+    write_card(out / VERIFIER_DIR, config, report, None)
+    typer.echo(f"trained: {out / VERIFIER_DIR} ({report['seconds']} s)")
+    if install:
+        target = MODELS_DIR / ENGLISH_VERIFIER
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(out / VERIFIER_DIR, target)
+        typer.echo(f"installed: {target}")
+
+
+@nli_app.command("eval")
+def evaluate(
+    model: str = typer.Option(..., "--model", help="hub name, local path or bundled:<name>"),
+    pairs: int = typer.Option(2000, "--pairs", min=2, help="held-out pairs, half positive"),
+    threshold: float = typer.Option(0.5, "--threshold", min=0.0, max=1.0),
+    config_file: Path | None = typer.Option(None, "--config", help="YAML TrainConfig"),
+    base_dir: Path = typer.Option(Path("."), "--base-dir"),
+) -> None:
+    """AUC and accuracy of an NLI model on held-out relation-verification pairs (JSON)."""
+    from kg2instruction.nli.hf_scorer import HfNliScorer, HfScorerSettings
+    from kg2instruction.nli.verifier.bundled import resolve_model
+    from kg2instruction.nli.verifier.evaluate import evaluate_scorer
+    from kg2instruction.nli.verifier.relation_pairs import balanced_sample
+    from kg2instruction.nli.verifier.training_data import relation_data
+
+    config = _load_config(config_file)
+    data = relation_data(config, base_dir)
+    examples = balanced_sample(data.held_out, pairs, config.seed)
+    scorer = HfNliScorer(resolve_model(model), HfScorerSettings(max_length=config.max_length))
+    typer.echo(json.dumps(evaluate_scorer(examples, data.bank, scorer, threshold), indent=2))
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the root app."""
+    app.add_typer(nli_app, name="nli")

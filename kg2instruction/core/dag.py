@@ -7,7 +7,6 @@ file, line and key; nothing is read or written until the whole graph is valid.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from kg2instruction.config.pipeline import Pipeline
 from kg2instruction.config.yaml_loader import validate
@@ -136,7 +135,3 @@ def _find_cycle(pending: dict[str, set[str]]) -> list[str]:
         current = sorted(pending[current])[0]
     return path[path.index(current):]
 
-
-def describe(dag: Dag) -> list[dict[str, Any]]:
-    return [{"stage": n, "kind": dag[n].cls.kind, "requires": list(dag[n].cls.requires)}
-            for n in dag.order]

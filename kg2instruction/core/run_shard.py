@@ -20,7 +20,7 @@ from kg2instruction.core.fingerprint import derived_seed
 from kg2instruction.core.registry import resolve_stage_ref
 from kg2instruction.core.shard_store import ARTIFACT, ShardStats, ShardStore
 from kg2instruction.core.stage import ArtifactStage, MapStage, ReduceStage, SourceStage, Stage
-from kg2instruction.core.work import MapUnit, ShardOutcome, SourceUnit, StageSpec, Unit, WholeUnit
+from kg2instruction.core.work import MapUnit, ShardOutcome, SourceUnit, StageSpec, Unit
 
 # Columns that identify rows, most specific first: the default output order.
 ID_COLUMNS = ("triple_id", "mention_id", "paragraph_id")
@@ -115,8 +115,7 @@ def _run_reduce(stage: ReduceStage, base: StageContext, spec: StageSpec,
                 store: ShardStore) -> list[ShardOutcome]:
     started = time.perf_counter()
     ctx = base.for_shard(None, None, derived_seed(spec.seed, spec.stage, "*"))
-    inputs = {name: pa.concat_tables([ShardStore.read_parquet(up.dir, s) for s in up.shards],
-                                     promote_options="default")
+    inputs = {name: _concat([ShardStore.read_parquet(up.dir, s) for s in up.shards])
               for name, up in spec.inputs.items()}
     table = _checked_output(stage, stage.process(inputs, ctx))
     size = spec.reduce_rows_per_shard
@@ -154,6 +153,11 @@ def _run_artifact(stage: Stage, base: StageContext, spec: StageSpec,
     store.write_shard(None, ShardStats(shard_id=ARTIFACT, lang=None, counters=counters,
                                        seconds=round(time.perf_counter() - started, 6)))
     return ShardOutcome(ARTIFACT, None, computed=True)
+
+
+def _concat(tables: list[pa.Table]) -> pa.Table:
+    """All shards of an upstream in shard order (an upstream without shards gives no columns)."""
+    return pa.concat_tables(tables, promote_options="default") if tables else pa.table({})
 
 
 def _checked_output(stage: Stage, table: object) -> pa.Table:

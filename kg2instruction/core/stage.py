@@ -1,7 +1,7 @@
 """The stage contract: what a pipeline step declares and the one method it implements.
 
-A stage is a small class. It never opens files: the framework reads its input shards, hands it
-Arrow tables, and writes what it returns (atomically, with stats and a done marker). That is what
+A stage is a small class whose `process` never opens files: the framework reads its input shards,
+hands it Arrow tables, and writes what it returns (atomically, with stats and a done marker). That is what
 makes a stage testable on a hand-built table, cacheable by fingerprint and runnable unchanged on
 the local or the Ray executor. Four kinds cover the pipeline:
 

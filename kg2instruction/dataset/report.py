@@ -88,12 +88,12 @@ def collect(run: RunOutputs, triples_stage: str | None = None) -> RunStats:
         labels = run.table(SAMPLE_STAGE, ["labels"])["labels"].to_pylist()
         stats.combinations_after = Counter(tuple(sorted(x)) for x in labels if x)
     if run.has(RECORDS_STAGE):
-        records = run.table(RECORDS_STAGE, ["provenance", "entity", "relation"]).to_pylist()
+        records = run.table(RECORDS_STAGE, ["provenance", "entity_category"]).to_pylist()
         stats.relations_after = Counter(
             p["relation_en"] for r in records
             for p in {(x["head"], x["relation_en"], x["tail"]): x
                       for x in r["provenance"]}.values())
-        stats.entity_types = Counter(e["entity_type"] for r in records for e in r["entity"])
+        stats.entity_types = Counter(c for r in records for c in r["entity_category"])
     stats.records_per_theme = {
         m.theme: m.stages[RECORDS_STAGE].funnel.kept
         for m in run.all_manifests or (manifest,) if RECORDS_STAGE in m.stages}
@@ -121,7 +121,7 @@ def plot_funnel(ax: Axes, stats: RunStats) -> None:
     ax.barh(names, dropped, left=kept, label="dropped", alpha=0.6)
     ax.set_xscale("symlog")
     ax.set_title(f"Funnel of every stage ({stats.status})")
-    ax.legend(loc="lower right")
+    ax.legend(loc="best")
 
 
 def plot_relations(ax: Axes, stats: RunStats) -> None:
@@ -133,8 +133,8 @@ def plot_relations(ax: Axes, stats: RunStats) -> None:
     ax.barh([p - 0.2 for p in positions], [stats.relations_after[k] for k in labels], 0.4,
             label="after sampling (distinct facts)")
     ax.set_yticks(list(positions), labels)
-    ax.set_title("Relation labels")
-    ax.legend(loc="lower right")
+    ax.set_title("Relation labels (English names, all languages)")
+    ax.legend(loc="best")
 
 
 def plot_combinations(ax: Axes, stats: RunStats) -> None:
@@ -167,7 +167,7 @@ def plot_nli(ax: Axes, stats: RunStats) -> None:
 
 
 def plot_entity_types(ax: Axes, stats: RunStats) -> None:
-    _barh(ax, stats.entity_types, "Entity types in the records", "no entities")
+    _barh(ax, stats.entity_types, "Entity types (categories) in the records", "no entities")
 
 
 def plot_themes(ax: Axes, stats: RunStats) -> None:

@@ -52,6 +52,7 @@ RECORDS = pa.schema([
     ("text", pa.string()),
     ("relation", pa.list_(RELATION)),
     ("entity", pa.list_(ENTITY)),
+    ("entity_category", pa.list_(pa.string())),  # category id of each `entity`, same order
     ("provenance", pa.list_(PROVENANCE)),
 ])
 
@@ -125,7 +126,7 @@ def build_record(paragraph: Mapping[str, Any], triples: Sequence[Mapping[str, An
             if category in book.entity_categories:
                 entities.setdefault((t[end], category), {
                     "entity": t[end], "entity_type": book.category(category),
-                    "_start": _int(t.get(f"{end}_start"))})
+                    "category": category, "_start": _int(t.get(f"{end}_start"))})
         provenance.append({
             "triple_id": t.get("triple_id"), "relation_en": label_en,
             **{k: t.get(k) for k in ("head", "head_start", "head_end", "head_qid", "tail",
@@ -142,6 +143,7 @@ def build_record(paragraph: Mapping[str, Any], triples: Sequence[Mapping[str, An
         "relation": list(relations.values()),
         "entity": [{"entity": e["entity"], "entity_type": e["entity_type"]}
                    for e in ordered_entities],
+        "entity_category": [e["category"] for e in ordered_entities],
         "provenance": provenance,
     }
 
@@ -182,4 +184,5 @@ def from_instructie(obj: Mapping[str, Any], *, lang: str, theme: str, split: str
     return {"record_id": rid, "paragraph_id": rid, "page_id": rid, "page_key": page_key or rid,
             "split": split, "lang": lang, "theme": theme, "cate": str(obj.get("cate", theme)),
             "title": None, "rev_id": None, "source": None, "text": str(obj["text"]),
-            "relation": relation, "entity": entity, "provenance": []}
+            "relation": relation, "entity": entity,
+            "entity_category": [e["entity_type"] for e in entity], "provenance": []}

@@ -4,9 +4,9 @@ Why: any SPARQL store (Oxigraph, Blazegraph, QLever, Jena) can then serve the KG
 `SparqlKG` backend can be checked against `DuckDBKG` on identical data, and users can query a
 pipeline's KG with the WDQS queries they already know.
 
-The store is streamed table by table in row batches (never loaded whole); each batch of triples is
-serialised with rdflib (which does the escaping), and the file appears under its final name only
-once complete (`atomic_open`). N-Triples is the format for large KGs (line-oriented, no prefix
+The store is streamed table by table in row batches (never loaded whole); triples are serialised
+with rdflib (which does the escaping), and the file appears under its final name only once
+complete (`atomic_open`). N-Triples is the format for large KGs (line-oriented, no prefix
 state); Turtle is more readable and is written batch by batch (each batch repeats the @prefix
 lines, which Turtle allows). `entities` restricts the export to a set of entities: their terms,
 statements (as subject) and sitelinks, plus every property declaration.
@@ -24,6 +24,7 @@ from typing import Any, BinaryIO, Literal as TypingLiteral
 import duckdb
 import pyarrow as pa
 from rdflib import Graph, Namespace
+from rdflib.plugins.serializers.nt import NTSerializer
 
 from kg2instruction.atomic import atomic_open
 from kg2instruction.errors import InputError
@@ -31,8 +32,8 @@ from kg2instruction.kg import rdf_triples as rt
 from kg2instruction.kg.wikidata_rdf import PREFIXES, is_entity_id
 
 RdfFormat = TypingLiteral["nt", "ttl"]
+_FORMATS: tuple[RdfFormat, ...] = ("nt", "ttl")
 _SUFFIX_FORMATS: dict[str, RdfFormat] = {".nt": "nt", ".ttl": "ttl"}
-_RDFLIB_FORMATS = {"nt": "nt11", "ttl": "turtle"}
 _FETCH_ROWS = 10_000
 _SUBSET_TABLE = "export_subset"
 
@@ -45,7 +46,7 @@ class ExportSummary:
 
     out: Path
     rdf_format: RdfFormat
-    triples: int = 0  # written; a triple repeated in two batches (a shared value node) counts twice
+    triples: int = 0  # written (N-Triples: a value node shared by two statements counts twice)
     rows: dict[str, int] = field(default_factory=dict)
     skipped_rows: int = 0
     skipped_examples: list[str] = field(default_factory=list)
@@ -55,7 +56,7 @@ class ExportSummary:
 def resolve_format(out: str | Path, rdf_format: str | None = None) -> RdfFormat:
     """The explicit format, else the one the file suffix names (.nt or .ttl)."""
     if rdf_format is not None:
-        if rdf_format not in _RDFLIB_FORMATS:
+        if rdf_format not in _FORMATS:
             raise InputError(out, f"unknown RDF format {rdf_format!r}: expected 'nt' or 'ttl'")
         return rdf_format  # type: ignore[return-value]
     suffix = Path(out).suffix.lower()
@@ -95,9 +96,12 @@ def export_rdf(kg_path: str | Path, out: str | Path, *, rdf_format: str | None =
     started = time.perf_counter()
     with _read_only(kg_path) as con, atomic_open(out, "wb") as fh, _quiet_rdflib():
         subset = _register_subset(con, entities)
-        writer = _BatchWriter(fh, fmt, batch_triples)
+        writer = _WRITERS[fmt](fh, batch_triples)
         for source, sql, mapper in _sources(subset):
-            summary.rows[source] = _stream(con, sql, mapper, writer, summary)
+            try:
+                summary.rows[source] = _stream(con, sql, mapper, writer, summary)
+            except duckdb.Error as exc:  # a store of another schema version, or not a KG at all
+                raise InputError(kg_path, f"cannot export table {source}: {exc}") from None
         writer.flush()
         summary.triples = writer.written
     summary.seconds = time.perf_counter() - started
@@ -180,7 +184,7 @@ def _sources(subset: bool) -> Sequence[tuple[str, str, RowMapper]]:
 
 
 def _stream(con: duckdb.DuckDBPyConnection, sql: str, mapper: RowMapper,
-            writer: _BatchWriter, summary: ExportSummary) -> int:
+            writer: _Writer, summary: ExportSummary) -> int:
     cursor = con.execute(sql)
     rows = 0
     while batch := cursor.fetchmany(_FETCH_ROWS):
@@ -201,17 +205,44 @@ def _record_skip(summary: ExportSummary, row: tuple[Any, ...], exc: ValueError) 
         summary.skipped_examples.append(f"{row!r}: {exc}")
 
 
-class _BatchWriter:
-    """Collects triples into an rdflib Graph and serialises it every `batch_triples` triples."""
+class _NTriplesWriter:
+    """Streams triples as N-Triples lines through rdflib's N-Triples serializer.
 
-    def __init__(self, fh: BinaryIO, rdf_format: RdfFormat, batch_triples: int) -> None:
+    The serializer only iterates what it is given, so it is handed each batch as a list: that is
+    rdflib's escaping without the cost of indexing every triple in a Graph (about 8x faster).
+    Triples are not deduplicated (a value node shared by two statements is written twice);
+    every RDF store deduplicates on load.
+    """
+
+    def __init__(self, fh: BinaryIO, batch_triples: int) -> None:
         self._fh = fh
-        self._format = _RDFLIB_FORMATS[rdf_format]
+        self._batch_triples = max(1, batch_triples)
+        self._batch: list[rt.Triple] = []
+        self.written = 0
+
+    def add(self, triples: list[rt.Triple]) -> None:
+        self._batch.extend(triples)
+        if len(self._batch) >= self._batch_triples:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._batch:
+            NTSerializer(self._batch).serialize(self._fh)  # type: ignore[arg-type]
+            self.written += len(self._batch)
+            self._batch = []
+
+
+class _TurtleWriter:
+    """Collects triples into an rdflib Graph and serialises it as Turtle every `batch_triples`."""
+
+    def __init__(self, fh: BinaryIO, batch_triples: int) -> None:
+        self._fh = fh
         self._batch_triples = max(1, batch_triples)
         self._graph = self._new_graph()
         self.written = 0
 
-    def _new_graph(self) -> Graph:
+    @staticmethod
+    def _new_graph() -> Graph:
         graph = Graph()
         for prefix, namespace in PREFIXES.items():
             graph.bind(prefix, Namespace(namespace), override=True, replace=True)
@@ -226,5 +257,10 @@ class _BatchWriter:
     def flush(self) -> None:
         if len(self._graph):
             self.written += len(self._graph)
-            self._fh.write(self._graph.serialize(format=self._format, encoding="utf-8"))
+            self._fh.write(self._graph.serialize(format="turtle", encoding="utf-8"))
             self._graph = self._new_graph()
+
+
+_Writer = _NTriplesWriter | _TurtleWriter
+_WRITERS: dict[str, type[_NTriplesWriter] | type[_TurtleWriter]] = {
+    "nt": _NTriplesWriter, "ttl": _TurtleWriter}

@@ -23,7 +23,7 @@ T = TypeVar("T")
 
 PREFIX_BLOCK = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
 
-_LANG_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+_LANG_TAG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b",
             "\f": "\\f"}
 _ESCAPE_PATTERN = re.compile(r'[\\"\n\r\t\b\f]')
@@ -42,7 +42,7 @@ def string_literal(text: str, lang: str | None = None) -> str:
 
 
 def lang_tag(lang: str) -> str:
-    if not _LANG_TAG.match(lang):
+    if not _LANG_TAG.fullmatch(lang):
         raise ValueError(f"not a language tag: {lang!r}")
     return lang
 

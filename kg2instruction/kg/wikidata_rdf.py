@@ -58,9 +58,9 @@ PROPERTY_TYPES = {"wikibase-item": "WikibaseItem", "wikibase-property": "Wikibas
                   "wikibase-lexeme": "WikibaseLexeme", "wikibase-form": "WikibaseForm",
                   "wikibase-sense": "WikibaseSense", "entity-schema": "EntitySchema"}
 
-_TIME = re.compile(r"^([+-])(\d{1,16})-(\d{2})-(\d{2})(T.*)$")
-_RDF_TIME = re.compile(r"^(-?)(\d{4,16})-(\d{2})-(\d{2})(T.*)$")
-_ENTITY_ID = re.compile(r"^[QP][1-9][0-9]*$")
+_TIME = re.compile(r"([+-])(\d{1,16})-(\d{2})-(\d{2})(T.*)")
+_RDF_TIME = re.compile(r"(-?)(\d{4,16})-(\d{2})-(\d{2})(T.*)")
+_ENTITY_ID = re.compile(r"[QP][1-9][0-9]*")
 
 
 def entity_iri(entity_id: str) -> str:
@@ -72,11 +72,11 @@ def entity_id_of(iri: str) -> str | None:
     if not iri.startswith(WD):
         return None
     local = iri[len(WD):]
-    return local if _ENTITY_ID.match(local) else None
+    return local if _ENTITY_ID.fullmatch(local) else None
 
 
 def is_entity_id(value: str) -> bool:
-    return bool(_ENTITY_ID.match(value))
+    return bool(_ENTITY_ID.fullmatch(value))
 
 
 def property_type_iri(datatype: str) -> str:
@@ -90,11 +90,11 @@ def property_type_iri(datatype: str) -> str:
 #       schema:isPartOf <https://en.wikipedia.org/> ; schema:name "Douglas Adams"@en .
 _SITE_LANGUAGE_EXCEPTIONS = {"simple": "en", "be_x_old": "be-tarask", "zh_min_nan": "nan",
                              "zh_yue": "yue", "zh_classical": "lzh"}
-_WIKI = re.compile(r"^([a-z][a-z0-9_]*)wiki$")
+_WIKI = re.compile(r"([a-z][a-z0-9_]*)wiki")
 
 
 def _wiki_code(wiki: str) -> str:
-    match = _WIKI.match(wiki)
+    match = _WIKI.fullmatch(wiki)
     if not match or wiki in ("commonswiki", "wikidatawiki", "specieswiki", "metawiki"):
         raise ValueError(f"not a Wikipedia site id: {wiki!r} (expected e.g. 'enwiki', 'zhwiki')")
     return match.group(1)
@@ -132,7 +132,7 @@ def time_to_rdf(time: str, precision: int, calendar: str) -> str:
 
 def time_from_rdf(lexical: str, precision: int, calendar: str) -> str:
     """xsd:dateTime lexical form from an endpoint -> `canonical_time` of the dump value."""
-    match = _RDF_TIME.match(lexical)
+    match = _RDF_TIME.fullmatch(lexical)
     if not match:
         raise ValueError(f"not an xsd:dateTime: {lexical!r}")
     neg, year_text, month_text, day_text, rest = match.groups()
@@ -160,7 +160,7 @@ def canonical_time(time: str, precision: int) -> str:
 
 
 def _split_time(time: str) -> tuple[str, int, int, int, str]:
-    match = _TIME.match(time)
+    match = _TIME.fullmatch(time)
     if not match:
         raise ValueError(f"not a Wikidata time string: {time!r} (expected e.g. +2009-12-04T00:00:00Z)")
     sign, year, month, day, rest = match.groups()

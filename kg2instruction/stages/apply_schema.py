@@ -8,7 +8,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pydantic
 
-from kg2instruction.annotate.schema_constraint import SchemaConfig, apply_schema
+from kg2instruction.annotate.schema_constraint import (SchemaConfig, alias_qids, apply_schema,
+                                                       entity_names)
 from kg2instruction.annotate.types import TypeResolver
 from kg2instruction.config.entity_types import load_entity_types
 from kg2instruction.core import MapStage, StageConfig, StageContext, register_stage
@@ -57,8 +58,9 @@ class ApplySchema(MapStage):
                          if t[f"{end}_qid"] and t[f"{end}_qid"] not in categories_of})
         if unseen:   # implicit subjects have no mention row to carry their types
             categories_of.update(TypeResolver(ctx.kg, self._entity_types).reached(unseen))
+        names_of = entity_names(ctx.kg, alias_qids(mention_rows), ctx.languages)
         triples, funnel = apply_schema(candidate_rows, mention_rows, theme, categories_of,
-                                       self.config)
+                                       names_of, self.config)
         for name, n in sorted(funnel.items()):
             ctx.count(name, n=n)
         return triples_table(triples)

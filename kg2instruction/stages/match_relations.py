@@ -34,7 +34,7 @@ class MatchRelations(MapStage):
 
     def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
         paragraphs = inputs["read_wikipedia"].select(
-            ["paragraph_id", "lang", "title", "page_qid", "text"]).to_pylist()
+            ["paragraph_id", "page_id", "lang", "title", "page_qid", "text"]).to_pylist()
         mentions = inputs["type_entities"].to_pylist()
         batch = paragraphs_with_anchors(paragraphs, mentions)
         triples, counts = match_relations(batch, ctx.kg, self.config)

@@ -48,14 +48,14 @@ class RouteThemes(MapStage):
 
     def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
         rows = inputs["read_wikipedia"].select(
-            ["paragraph_id", "page_id", "page_qid", "lang", "text"]).to_pylist()
+            ["paragraph_id", "page_id", "page_qid", "lang", "title", "text"]).to_pylist()
         resolver = TypeResolver(ctx.kg, self._entity_types)
         pages = route_pages(rows, ctx.kg, resolver, self._routing, self._classifier)
         out = []
         for row in rows:
             page = pages[row["page_id"]]
             out.append({"paragraph_id": row["paragraph_id"], "page_id": row["page_id"],
-                        "page_qid": row["page_qid"], "theme": page.theme,
+                        "page_qid": page.subject, "theme": page.theme,
                         "routed_by": page.routed_by})
             ctx.count("paragraphs", reason=page.theme or "unrouted")
         return pa.Table.from_pylist(out, schema=PARAGRAPH_THEMES)

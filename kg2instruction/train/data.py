@@ -10,7 +10,8 @@ Parquet row:
 ``output`` is required for training and optional for prediction (test files may carry only a gold
 ``label``). A path may be a file or a dataset folder; in a folder the split's files are found by
 name (``<split>.jsonl``, ``<split>.jsonl.gz``, ``<split>.parquet``, also in sub-folders such as one
-per theme). Bad records are rejected with the file and line (or Parquet row) that holds them, since
+per theme; one format only, JSONL first, as an export writes the same rows in both). Several paths
+can be given, e.g. the ``instructie/`` and ``iepile/`` folders of an exported dataset version. Bad records are rejected with the file and line (or Parquet row) that holds them, since
 a silently skipped record would change what the model learns.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,21 +61,33 @@ def split_files(path: str | Path, split: str) -> list[Path]:
         direct = path / pattern
         if direct.is_file():
             return [direct]
-    found = sorted(p for s in SPLIT_SUFFIXES for p in path.rglob(f"{split}{s}") if p.is_file())
-    if not found:
-        raise InputError(path, f"no '{split}' split found (expected files named "
-                               f"{', '.join(split + s for s in SPLIT_SUFFIXES)})")
-    return found
+    for suffix in SPLIT_SUFFIXES:
+        found = sorted(p for p in path.rglob(f"{split}{suffix}") if p.is_file())
+        if found:
+            return found
+    raise InputError(path, f"no '{split}' split found (expected files named "
+                           f"{', '.join(split + s for s in SPLIT_SUFFIXES)})")
 
 
-def load_examples(path: str | Path, split: str = "train", *, require_output: bool,
+DataPaths = str | Path | Sequence[str | Path]
+
+
+def dataset_files(paths: DataPaths, split: str) -> list[Path]:
+    """The files of `split` under each of `paths`, in the order given."""
+    many = [paths] if isinstance(paths, str | Path) else list(paths)
+    if not many:
+        raise ValueError("no dataset path given")
+    return [file for path in many for file in split_files(path, split)]
+
+
+def load_examples(paths: DataPaths, split: str = "train", *, require_output: bool,
                   require_id: bool = False, exclude_themes: Iterable[str] = (),
                   only_themes: Iterable[str] = ()) -> list[InstructionExample]:
-    """All examples of `split` under `path`, minus excluded themes (or only the listed ones)."""
+    """All examples of `split` under `paths`, minus excluded themes (or only the listed ones)."""
     excluded = {theme_key(t) for t in exclude_themes}
     only = {theme_key(t) for t in only_themes}
     examples = []
-    for file in split_files(path, split):
+    for file in dataset_files(paths, split):
         for example in read_examples(file, require_output=require_output, require_id=require_id):
             key = theme_key(example.theme) if example.theme else None
             if key in excluded or (only and key not in only):

@@ -44,6 +44,7 @@ def prepare_for_training(model: torch.nn.Module, *, gradient_checkpointing: bool
         from peft import prepare_model_for_kbit_training
 
         model = prepare_model_for_kbit_training(
-            model, use_gradient_checkpointing=gradient_checkpointing)
+            model, use_gradient_checkpointing=gradient_checkpointing,
+            gradient_checkpointing_kwargs={"use_reentrant": False})
     model.train()
     return model

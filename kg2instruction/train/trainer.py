@@ -20,7 +20,7 @@ import torch
 from kg2instruction.errors import InputError
 from kg2instruction.train.card import AdapterCard, write_card
 from kg2instruction.train.config import Quantization, TrainConfig
-from kg2instruction.train.data import fingerprint_files, load_examples, split_files
+from kg2instruction.train.data import DataPaths, dataset_files, fingerprint_files, load_examples
 from kg2instruction.train.encoding import encode_all
 from kg2instruction.train.kbit import prepare_for_training
 from kg2instruction.train.loop import LoopSetup, run_loop
@@ -56,20 +56,20 @@ def attach_lora(model, config: TrainConfig, *, seq2seq: bool):
         raise InputError("lora.target_modules", str(exc)) from None
 
 
-def train_adapter(data: str | Path, model: str, config: TrainConfig, out: str | Path, *,
+def train_adapter(data: DataPaths, model: str, config: TrainConfig, out: str | Path, *,
                   gguf_file: str | None = None, resume: bool = False,
                   exclude_themes: Iterable[str] = (),
                   log: Callable[[str], None] = print) -> TrainResult:
-    """Train a LoRA adapter on the train split of `data`; see the module doc for the output."""
+    """Train a LoRA adapter on the train split of `data` (one or more files or dataset folders)."""
     out = Path(out)
     excluded = sorted(set(exclude_themes))
     _check_out(out, resume)
     if config.threads:
         torch.set_num_threads(config.threads)
-    files = split_files(data, "train")
+    files = dataset_files(data, "train")
     examples = load_examples(data, "train", require_output=True, exclude_themes=excluded)
     if not examples:
-        raise InputError(data, "no training examples left"
+        raise InputError(", ".join(map(str, files)), "no training examples left"
                                + (f" after excluding themes {excluded}" if excluded else ""))
     source = resolve_model(model, gguf_file)
     quantization = resolve_quantization(config.quantization)
@@ -78,12 +78,13 @@ def train_adapter(data: str | Path, model: str, config: TrainConfig, out: str | 
     encoded, stats = encode_all(tokenizer, get_template(config.template), examples,
                                 config.cutoff_len, seq2seq=seq2seq)
     if not encoded:
-        raise InputError(data, f"every prompt is longer than cutoff_len={config.cutoff_len} "
+        raise InputError(", ".join(map(str, files)), f"every prompt is longer than cutoff_len={config.cutoff_len} "
                                f"tokens (first: {stats.dropped[0]})")
     log(f"{len(encoded)} examples ({stats.truncated} truncated, {len(stats.dropped)} dropped); "
         f"quantization={quantization.value}")
     base = prepare_for_training(load_model(source, quantization, seq2seq=seq2seq),
                                 gradient_checkpointing=quantization is Quantization.NF4)
+    torch.manual_seed(config.seed)  # LoRA's A matrices are random: same seed, same adapter
     peft_model = attach_lora(base, config, seq2seq=seq2seq)
     setup = LoopSetup(config, tokenizer.pad_token_id, seq2seq, out / CHECKPOINTS, resume)
     progress = run_loop(peft_model, encoded, setup, log)

@@ -30,12 +30,12 @@ class TrainConfig(BaseModel):
     seed: int = 13
     held_out_fraction: float = Field(0.1, gt=0, lt=1, description="share of pages held out")
     negatives_per_positive: int = Field(1, ge=1)
-    general_phase: PhaseConfig = PhaseConfig(steps=100, learning_rate=6e-5, general_fraction=1.0)
-    relation_phase: PhaseConfig = PhaseConfig(steps=350, learning_rate=6e-5,
+    general_phase: PhaseConfig = PhaseConfig(steps=40, learning_rate=8e-5, general_fraction=1.0)
+    relation_phase: PhaseConfig = PhaseConfig(steps=170, learning_rate=8e-5,
                                               general_fraction=0.2)
     batch_size: int = Field(16, ge=1)
     max_length: int = Field(64, ge=16, description="tokens per pair; premise truncated first")
-    frozen_layers: int = Field(3, ge=0, description="lowest encoder layers kept frozen, with the "
+    frozen_layers: int = Field(4, ge=0, description="lowest encoder layers kept frozen, with the "
                                "embeddings: on a shared CPU most of the step time is the "
                                "optimizer update of the 30k x 384 embedding matrix")
     warmup_fraction: float = Field(0.06, ge=0, lt=1)

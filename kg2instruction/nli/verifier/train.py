@@ -117,7 +117,7 @@ def run_phase(model, tokenizer, batches: Iterator[list[LabelledPair]], phase: Ph
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
-        losses.append(round(float(loss), 4))
+        losses.append(round(loss.item(), 4))
         if progress is not None:
             progress(name, step, phase.steps, float(loss))
     model.eval()

@@ -134,3 +134,18 @@ def test_coarsest_precision_is_configurable(build_tiny_kg, q42_entity) -> None:
     mentions = [mention("p", text, "Douglas Adams", "Q42")]
     assert {t["tail"] for t in run(kg, [paragraph("p", text)], mentions)[0]} == {"1952"}
     assert run(kg, [paragraph("p", text)], mentions, coarsest_time_precision=11)[0] == []
+
+
+def test_page_without_qid_takes_the_entity_its_title_mentions_were_linked_to(sample_duckdb_kg
+                                                                             ) -> None:
+    # a dump page has no page_qid: the subject is what linking chose for the title's mentions
+    text = "Davy Graham played the guitar; Davey Graham was admired."
+    p = paragraph("en:9:0", text, title="Davey Graham")
+    subject = mention("en:9:0", text, "Davey Graham", "Q1173430", source="subject")
+    subject["link_target"] = "Davey Graham"
+    mentions = [mention("en:9:0", text, "Davy Graham", None, source="ner"),
+                mention("en:9:0", text, "guitar", "Q6607", source="neighbour"), subject]
+    (t,) = run(sample_duckdb_kg, [p], mentions)[0]
+    assert (t["head"], t["head_qid"], t["rule"]) == ("Davey Graham", "Q1173430", "kg_pair")
+    (anchored,) = paragraphs_with_anchors([p], mentions)
+    assert anchored.page_qid == "Q1173430"

@@ -5,7 +5,8 @@ from collections import Counter
 
 import pytest
 
-from kg2instruction.annotate.schema_constraint import (SchemaConfig, apply_schema,
+from kg2instruction.annotate.schema_constraint import (EntityNames, SchemaConfig, alias_qids,
+                                                       apply_schema, entity_names,
                                                        reduce_containment_chains)
 from kg2instruction.config.theme import Theme
 
@@ -72,7 +73,7 @@ def test_keep_and_drop_with_counted_reasons(theme: Theme) -> None:
         candidate(text, "Douglas Adams", "Q42", "P9999", "London", "Q84"),                # unknown
         candidate(text, "Douglas Adams", "Q42", "P19", "UN", "Q1065"),                    # types
     ]
-    triples, funnel = apply_schema(cands, [], theme, TYPES, SchemaConfig())
+    triples, funnel = apply_schema(cands, [], theme, TYPES, {}, SchemaConfig())
     kept = {(t["relation"], t["tail"], t["head_type"], t["tail_type"]) for t in triples}
     assert kept == {("place of birth", "Cambridge", "human", "geographic_region"),
                     ("date of birth", "11 March 1952", "human", "time")}
@@ -88,7 +89,7 @@ def test_reversed_pid_turns_the_triple_round(theme: Theme) -> None:
     text = "George Washington had no children; Ann was his child in this made-up sentence."
     # KG: (Washington, P40 child, Ann) -> theme: Ann --parent--> Washington
     cand = candidate(text, "George Washington", "Q23", "P40", "Ann", "Q191")
-    (t,) = apply_schema([cand], [], theme, TYPES, SchemaConfig())[0]
+    (t,) = apply_schema([cand], [], theme, TYPES, {}, SchemaConfig())[0]
     assert (t["head"], t["relation"], t["tail"], t["direction"]) == (
         "Ann", "parent", "George Washington", "reverse")
     assert text[t["head_start"]:t["head_end"]] == "Ann"
@@ -98,7 +99,7 @@ def test_reversed_pid_turns_the_triple_round(theme: Theme) -> None:
 def test_one_pid_feeds_several_labels(theme: Theme) -> None:
     text = "Douglas Adams worked for the UN."
     cand = candidate(text, "Douglas Adams", "Q42", "P108", "UN", "Q1065")
-    triples, _ = apply_schema([cand], [], theme, TYPES, SchemaConfig())
+    triples, _ = apply_schema([cand], [], theme, TYPES, {}, SchemaConfig())
     assert {t["relation"] for t in triples} == {"member of", "employer"}
     assert len({t["triple_id"] for t in triples}) == 2
 
@@ -106,7 +107,7 @@ def test_one_pid_feeds_several_labels(theme: Theme) -> None:
 def test_any_category_of_a_multi_typed_entity_may_fit(theme: Theme) -> None:
     text = "Douglas Adams was a member of Hamas."   # Q7186 typed human AND organization here
     cand = candidate(text, "Douglas Adams", "Q42", "P463", "Hamas", "Q7186")
-    (t,) = apply_schema([cand], [], theme, TYPES, SchemaConfig())[0]
+    (t,) = apply_schema([cand], [], theme, TYPES, {}, SchemaConfig())[0]
     assert t["tail_type"] == "organization"
 
 
@@ -114,7 +115,7 @@ def test_same_labelled_triple_from_two_pids_is_kept_once(theme: Theme) -> None:
     text = "Ann is the daughter of George Washington."
     father = candidate(text, "Ann", "Q191", "P22", "George Washington", "Q23")
     child = candidate(text, "George Washington", "Q23", "P40", "Ann", "Q191")
-    triples, funnel = apply_schema([child, father], [], theme, TYPES, SchemaConfig())
+    triples, funnel = apply_schema([child, father], [], theme, TYPES, {}, SchemaConfig())
     assert [(t["pid"], t["relation"]) for t in triples] == [("P22", "parent")]
     assert funnel["dropped.duplicate_label"] == 1
 
@@ -126,7 +127,7 @@ def test_reversed_value_claims_are_dropped() -> None:
     text = "Douglas Adams, 11 March 1952."
     cand = candidate(text, "Douglas Adams", "Q42", "P569", None, None, "1952-03-11",
                      "11 March 1952", rule="time_value")
-    triples, funnel = apply_schema([cand], [], odd, TYPES, SchemaConfig())
+    triples, funnel = apply_schema([cand], [], odd, TYPES, {}, SchemaConfig())
     assert triples == [] and funnel["dropped.reversed_value"] == 1
 
 
@@ -135,36 +136,50 @@ def test_implicit_subject_dropped_unless_configured(theme: Theme) -> None:
     cand = candidate(text, "Cambridge", "Q350", "P19", "Cambridge", "Q350")
     cand.update(head="Douglas Adams", head_qid="Q42", head_start=None, head_end=None,
                 head_mention_id=None, rule="implicit_subject")
-    assert apply_schema([cand], [], theme, TYPES, SchemaConfig())[1]["dropped.implicit_subject"] == 1
-    (t,) = apply_schema([cand], [], theme, TYPES, SchemaConfig(keep_implicit_subject=True))[0]
+    assert apply_schema([cand], [], theme, TYPES, {}, SchemaConfig())[1]["dropped.implicit_subject"] == 1
+    (t,) = apply_schema([cand], [], theme, TYPES, {}, SchemaConfig(keep_implicit_subject=True))[0]
     assert t["head_start"] is None and "implicit|P19" in t["triple_id"]
 
 
-def test_alias_mentions_become_alternative_name(theme: Theme) -> None:
-    text = "Douglas Noel Adams, known as Douglas Adams or DNA; douglas adams wrote."
-    mentions = [mention("p", text, "Douglas Noel Adams", "Q42", source="subject"),
+def test_alias_mentions_become_alternative_name(theme: Theme, build_tiny_kg, q42_entity,
+                                               head_entities) -> None:
+    kg = build_tiny_kg([q42_entity, head_entities["Q185"]])   # real lines: names as in the dump
+    text = ("Lawrence Mark Sanger, better known as Larry Sanger, met Douglas Noel Adams (Douglas "
+            "Adams, or DNA); Sanger admired douglas adams.")
+    mentions = [mention("p", text, "Lawrence Mark Sanger", "Q185", source="subject"),
+                mention("p", text, "Larry Sanger", "Q185", source="repeat"),
+                mention("p", text, "Douglas Noel Adams", "Q42", source="link"),
                 mention("p", text, "Douglas Adams", "Q42", source="repeat"),
-                mention("p", text, "DNA", "Q42", source="repeat"),
-                mention("p", text, "douglas adams", "Q42", source="repeat"),     # same name
-                mention("p", text, "wrote", None, source="ner")]
-    triples, funnel = apply_schema([], mentions, theme, TYPES, SchemaConfig())
+                mention("p", text, "DNA", "Q42", source="repeat"),           # not a KG name
+                mention("p", text, "Sanger", "Q185", source="repeat"),       # surname only
+                mention("p", text, "douglas adams", "Q42", source="repeat"),  # same name again
+                mention("p", text, "admired", None, source="ner")]
+    assert alias_qids(mentions) == ["Q185", "Q42"]
+    names = entity_names(kg, alias_qids(mentions), ["en", "zh"])
+    triples, funnel = apply_schema([], mentions, theme, TYPES | {"Q185": ["human"]}, names,
+                                   SchemaConfig())
     assert [(t["head"], t["relation"], t["tail"], t["rule"]) for t in triples] == [
-        ("Douglas Noel Adams", "alternative name", "Douglas Adams", "alias"),
-        ("Douglas Noel Adams", "alternative name", "DNA", "alias")]
+        ("Larry Sanger", "alternative name", "Lawrence Mark Sanger", "alias"),   # label is head
+        ("Douglas Adams", "alternative name", "Douglas Noel Adams", "alias")]
     assert funnel["added.alias"] == 2
-    assert all(t["head_qid"] == t["tail_qid"] == "Q42" for t in triples)
+    assert [t["head_qid"] for t in triples] == [t["tail_qid"] for t in triples] == ["Q185", "Q42"]
 
 
-def test_alias_rule_needs_the_relation_in_the_theme() -> None:
+def test_alias_rule_needs_kg_names_and_the_relation_in_the_theme(theme: Theme) -> None:
     bare = Theme.model_validate({
         "theme": "bare", "name": {"en": "Bare", "zh": "空"},
         "relations": [relation("place of birth", "出生地点", pids=["P19"])]})
     text = "Douglas Noel Adams, or Douglas Adams."
     mentions = [mention("p", text, "Douglas Noel Adams", "Q42"),
                 mention("p", text, "Douglas Adams", "Q42")]
-    assert apply_schema([], mentions, bare, TYPES, SchemaConfig())[0] == []
-    assert apply_schema([], mentions, Theme.model_validate(bare.model_dump()), TYPES,
+    names = {"Q42": EntityNames(frozenset({"douglas adams"}),
+                                frozenset({"douglas adams", "douglas noel adams"}))}
+    assert len(apply_schema([], mentions, theme, TYPES, names, SchemaConfig())[0]) == 1
+    assert apply_schema([], mentions, bare, TYPES, names, SchemaConfig())[0] == []
+    assert apply_schema([], mentions, theme, TYPES, names,
                         SchemaConfig(alias_relation=None))[0] == []
+    unknown, funnel = apply_schema([], mentions, theme, TYPES, {}, SchemaConfig())
+    assert unknown == [] and funnel["dropped.alias_not_a_kg_name"] == 1
 
 
 def test_located_in_chain_keeps_most_specific_place(theme: Theme) -> None:
@@ -173,7 +188,7 @@ def test_located_in_chain_keeps_most_specific_place(theme: Theme) -> None:
               ("United Kingdom", "Q145")]
     cands = [candidate(text, a, qa, "P131", b, qb)
              for i, (a, qa) in enumerate(places) for b, qb in places[i + 1:]]
-    triples, funnel = apply_schema(cands, [], theme, TYPES, SchemaConfig())
+    triples, funnel = apply_schema(cands, [], theme, TYPES, {}, SchemaConfig())
     assert [(t["head"], t["tail"]) for t in triples if t["relation"] == "located in"] == [
         ("Cambridge", "Cambridgeshire"), ("Cambridgeshire", "England"),
         ("England", "United Kingdom")]

@@ -81,3 +81,12 @@ def test_user_classifier_plugs_in_by_name(themes) -> None:
         "event", "event"]
     with pytest.raises(KeyError, match="keywords"):
         make_classifier("no_such_classifier", themes)
+
+
+def test_page_without_qid_is_routed_by_its_title(routing_kit, themes) -> None:
+    kg, resolver, routing = routing_kit
+    rows = [paragraph("en:7:0", "He led the army.", title="George Washington"),
+            paragraph("en:8:0", "A city on the Spree.", title="Berlin (city)")]
+    routed = route_pages(rows, kg, resolver, routing, None)
+    assert (routed["en:7"].theme, routed["en:7"].subject) == ("person", "Q23")
+    assert (routed["en:8"].theme, routed["en:8"].subject) == ("geographic_location", "Q64")

@@ -20,8 +20,7 @@ from kg2instruction.schemas import PARAGRAPH_THEMES, PARAGRAPHS, TRIPLES
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO / "tests" / "fixtures"
-# Tail categories by label, as the typing stage would give them for these facts.
-TIME_LABELS = {"date of birth", "date of death"}
+# Relations whose tails the theme leaves untyped but which are people.
 PERSON_LABELS = {"parent", "spouse", "sibling"}
 
 
@@ -31,12 +30,15 @@ def _paragraph(pid: str, page: str, lang: str, title: str, qid: str | None, text
             "subject_spans": [], "source": f"{lang}wiki-fixture"}
 
 
-def _triple(pid: str, text: str, head: str, label: str, tail: str, *, pid_: str,
+def _triple(pid: str, text: str, head: str, relation: Any, tail: str, *, pid_: str,
             head_qid: str | None = None, tail_qid: str | None = None) -> dict | None:
     hs, ts = text.find(head), text.find(tail)
     if hs < 0 or ts < 0 or head == tail:
         return None
-    tail_type = "time" if label in TIME_LABELS else "human" if label in PERSON_LABELS else "other"
+    label = relation.label.en
+    # the first category the theme allows for the tail, as the typing stage would find
+    tail_type = (relation.tail_types[0] if relation.tail_types
+                 else "human" if label in PERSON_LABELS else "other")
     return {"triple_id": f"{pid}:{hs}-{hs + len(head)}|{pid_}|forward|{ts}-{ts + len(tail)}",
             "paragraph_id": pid, "head": head, "head_start": hs, "head_end": hs + len(head),
             "head_qid": head_qid, "head_type": "human", "tail": tail, "tail_start": ts,
@@ -61,7 +63,7 @@ def english_rows(theme: Any, limit: int = 400) -> tuple[list[dict], list[dict]]:
                                          obj["text"]))
             for fact in obj["facts"]:
                 for rel in theme.relations_for(fact["relation"], "forward"):
-                    t = _triple(pid, obj["text"], fact["head"], rel.label.en, fact["tail"],
+                    t = _triple(pid, obj["text"], fact["head"], rel, fact["tail"],
                                 pid_=fact["relation"], head_qid=fact["head_qid"],
                                 tail_qid=fact.get("tail_qid"))
                     if t:
@@ -81,8 +83,9 @@ def chinese_rows(theme: Any) -> tuple[list[dict], list[dict]]:
         paragraphs.append(_paragraph(pid, str(obj["id"]), "zh", obj["text"][:8], None,
                                      obj["text"]))
         for fact in obj["relation"]:
-            label_en = theme.relation(fact["relation"]).label.en
-            t = _triple(pid, obj["text"], fact["head"], label_en, fact["tail"], pid_="P0")
+            relation = theme.relation(fact["relation"])
+            t = _triple(pid, obj["text"], fact["head"], relation, fact["tail"],
+                        pid_=relation.all_pids()[0])
             if t:
                 triples.append(t)
     return paragraphs, triples

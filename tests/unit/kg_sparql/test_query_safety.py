@@ -41,13 +41,13 @@ def test_any_string_round_trips_as_one_literal(hostile_endpoint: str, text: str)
     assert [row["x"]["value"] for row in rows] == [text]
 
 
-@pytest.mark.parametrize("bad", ["Q1 } UNION {", "Q", "Q01", "wd:Q1", "Q1>", "L1", "", "q42"])
+@pytest.mark.parametrize("bad", ["Q1 } UNION {", "Q", "Q01", "wd:Q1", "Q1>", "L1", "", "q42", "Q1\n"])
 def test_entity_ids_are_validated(bad: str) -> None:
     with pytest.raises(ValueError, match="entity id"):
         q.labels_query([bad], ["en"])
 
 
-@pytest.mark.parametrize("bad", ['en") || true || ("', "en us", "", "e\nn"])
+@pytest.mark.parametrize("bad", ['en") || true || ("', "en us", "", "e\nn", "en\n"])
 def test_language_tags_are_validated(bad: str) -> None:
     with pytest.raises(ValueError, match="language tag"):
         q.labels_query(["Q1"], [bad])

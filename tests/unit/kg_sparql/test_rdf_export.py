@@ -131,6 +131,11 @@ def test_failed_export_keeps_the_previous_file(tmp_path: Path) -> None:
         export_rdf(not_a_kg, out)
     with pytest.raises(InputError, match="not found"):
         export_rdf(tmp_path / "missing.duckdb", out)
+    other_db = tmp_path / "other.duckdb"
+    with duckdb.connect(str(other_db)) as con:
+        con.execute("CREATE TABLE unrelated (x INTEGER)")
+    with pytest.raises(InputError, match="other.duckdb: cannot export table entities"):
+        export_rdf(other_db, out)
     assert out.read_text() == "previous export\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".kg.nt")] == []
 

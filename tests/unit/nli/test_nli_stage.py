@@ -134,3 +134,13 @@ def test_relation_threshold_override_applies(tiny_nli, person) -> None:
     births = {f"{c[0]}:t{i}" for i, c in enumerate(CANDIDATES) if c[2] == "place of birth"}
     assert births <= set(kept["triple_id"].to_pylist())
     assert "en:1:0:t3" not in set(kept["triple_id"].to_pylist())   # place of death still cut
+
+
+def test_triple_of_a_relation_outside_the_theme_is_a_config_error(person) -> None:
+    from kg2instruction.errors import ConfigError
+    from kg2instruction.nli.triple_scoring import templates_for
+
+    assert templates_for(person, "place of birth", "fr") == \
+        templates_for(person, "place of birth", "en")          # other languages fall back to en
+    with pytest.raises(ConfigError, match="not a relation of theme 'person'"):
+        templates_for(person, "diplomatic relation", "en")

