@@ -43,11 +43,30 @@ test-fast: venv
 bench: venv
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
 
+# train/eval read the newest exported dataset of the theme (`kg2i export --theme $(THEME)` after
+# `make pipeline`): <cache>/<run>/datasets/<theme>/<LATEST>/{instructie,iepile}/; override with
+# DATASET=<version folder>. Defaults: MODEL=smollm2-135m (packaged, offline),
+# TRAIN_CONFIG=pipelines/train/lora_cpu.yaml, ADAPTER=cache/<run>/adapters/<theme>,
+# EVAL_DIR=cache/<run>/eval/<theme>; SHOTS=k for k-shot prompts of the base model.
 train: venv
-	$(BIN)/kg2i train --pipeline $(PIPELINE) --theme $(THEME) $(if $(MODEL),--model $(MODEL))
+	@run=cache/$(basename $(notdir $(PIPELINE))); root=$$run/datasets/$(THEME); \
+	ds="$${DATASET:-$$root/$$(cat $$root/LATEST 2>/dev/null)}"; \
+	test -d "$$ds/iepile" || { echo "no exported dataset at '$$ds' (run 'make pipeline THEME=$(THEME)' and 'kg2i export --theme $(THEME)', or pass DATASET=<version folder>)" >&2; exit 2; }; \
+	set -x; $(BIN)/kg2i train --data "$$ds/instructie" --data "$$ds/iepile" \
+	  --model "$(or $(MODEL),smollm2-135m)" --config "$${TRAIN_CONFIG:-pipelines/train/lora_cpu.yaml}" \
+	  --out "$${ADAPTER:-$$run/adapters/$(THEME)}" --resume
 
 eval: venv
-	$(BIN)/kg2i eval --pipeline $(PIPELINE) --theme $(THEME) $(if $(MODEL),--model $(MODEL))
+	@run=cache/$(basename $(notdir $(PIPELINE))); root=$$run/datasets/$(THEME); \
+	ds="$${DATASET:-$$root/$$(cat $$root/LATEST 2>/dev/null)}"; \
+	test -f "$$ds/iepile/test.jsonl" || { echo "no test split at '$$ds/iepile/test.jsonl' (see 'make train')" >&2; exit 2; }; \
+	adapter="$${ADAPTER:-$$run/adapters/$(THEME)}"; out="$${EVAL_DIR:-$$run/eval/$(THEME)}"; \
+	test -f "$$adapter/adapter_card.json" || { echo "no trained adapter at '$$adapter' (run 'make train THEME=$(THEME)')" >&2; exit 2; }; \
+	mkdir -p "$$out"; rm -f "$$out"/*.preds.jsonl "$$out"/*.preds.jsonl.meta.json; set -e -x; \
+	$(BIN)/kg2i predict --data "$$ds/iepile" --model "$(or $(MODEL),smollm2-135m)" --shots "$${SHOTS:-0}" --threads 2 --out "$$out/base.preds.jsonl"; \
+	$(BIN)/kg2i eval --gold "$$ds/iepile/test.jsonl" --pred "$$out/base.preds.jsonl" --out "$$out/base.metrics.json" | tee "$$out/base.metrics.txt"; \
+	$(BIN)/kg2i predict --data "$$ds/iepile" --model "$(or $(MODEL),smollm2-135m)" --adapter "$$adapter" --threads 2 --out "$$out/tuned.preds.jsonl"; \
+	$(BIN)/kg2i eval --gold "$$ds/iepile/test.jsonl" --pred "$$out/tuned.preds.jsonl" --out "$$out/tuned.metrics.json" | tee "$$out/tuned.metrics.txt"
 
 refresh: venv
 	$(BIN)/kg2i refresh --pipeline $(PIPELINE)

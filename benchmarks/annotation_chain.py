@@ -133,12 +133,15 @@ class AnnotationChain:
         names_of = entity_names(self.kg, alias_qids(linked_rows), sorted({r["lang"] for r in rows}))
         kept: list[dict[str, Any]] = []
         funnel: Counter[str] = Counter()
-        for theme_name in sorted({t for t in theme_of.values() if t}):
-            ids = {p for p, t in theme_of.items() if t == theme_name}
-            triples, part = apply_schema([c for c in candidates if c["paragraph_id"] in ids],
-                                         [m for m in linked_rows if m["paragraph_id"] in ids],
-                                         self.themes[theme_name], categories_of, names_of,
-                                         self.schema_config)
+        by_theme: dict[str | None, tuple[list, list]] = {}
+        for c in candidates:
+            by_theme.setdefault(theme_of[c["paragraph_id"]], ([], []))[0].append(c)
+        for m in linked_rows:
+            by_theme.setdefault(theme_of[m["paragraph_id"]], ([], []))[1].append(m)
+        for theme_name, (theme_candidates, theme_mentions) in sorted(
+                (k, v) for k, v in by_theme.items() if k is not None):
+            triples, part = apply_schema(theme_candidates, theme_mentions, self.themes[theme_name],
+                                         categories_of, names_of, self.schema_config)
             kept += triples
             funnel.update(part)
         funnel["schema.dropped.unrouted"] += sum(1 for c in candidates

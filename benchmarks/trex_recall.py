@@ -19,7 +19,8 @@ What counts:
   scored separately with `implicit` (the schema stage drops span-less triples by default, since
   instruction data needs spans).
 - Extra triples per sentence: candidates (and kept triples) whose claim is not among the
-  sentence's gold facts; many are true facts T-REx did not align, so this is an upper bound on noise.
+  sentence's gold facts; many are true facts T-REx did not align, so this is an upper bound on
+  noise.
 
 Usage: .venv/bin/python benchmarks/trex_recall.py [--sample 5000] [--seed 20240601]
 Writes benchmarks/results/trex_recall.json and .md.
@@ -151,7 +152,7 @@ def evaluate(records: list[dict[str, Any]], chain: AnnotationChain, paragraphs: 
         anchored = paragraphs_with_anchors(batch.to_pylist(), result.linked)
         variant_facts = {name: _facts_by_paragraph(match_relations(anchored, chain.kg, config)[0])
                          for name, config in variants.items()}
-        implicit = variant_facts["implicit"]
+        implicit, linked_only = variant_facts["implicit"], variant_facts["linked"]
         matched = _facts_by_paragraph(result.candidates)
         candidates_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for t in result.candidates:
@@ -179,7 +180,7 @@ def evaluate(records: list[dict[str, Any]], chain: AnnotationChain, paragraphs: 
                 if fact["head"] in text and fact["tail"] in text:
                     hit = key in matched[row["paragraph_id"]]
                     tally.add(fact["relation"], matched=hit,
-                              matched_linked_only=key in variant_facts["linked"][row["paragraph_id"]],
+                              matched_linked_only=key in linked_only[row["paragraph_id"]],
                               matched_implicit=key in implicit[row["paragraph_id"]],
                               schema=key in kept[row["paragraph_id"]])
                     if not hit:
@@ -188,7 +189,8 @@ def evaluate(records: list[dict[str, Any]], chain: AnnotationChain, paragraphs: 
                         theme_name = result.routed[row["page_id"]].theme
                         schema_losses[schema_loss(fact["relation"], theme_name, chain)] += 1
                 elif (fact["tail"] in text and fact["head_qid"] == record.get("page_qid")):
-                    implicit_tally.add(fact["relation"], matched=key in implicit[row["paragraph_id"]])
+                    implicit_tally.add(fact["relation"],
+                                       matched=key in implicit[row["paragraph_id"]])
     n = len(paragraphs)
     return {
         "eligible": tally.summary("matched_linked_only", "matched", "matched_implicit", "schema"),
@@ -204,7 +206,7 @@ def evaluate(records: list[dict[str, Any]], chain: AnnotationChain, paragraphs: 
 
 
 def markdown(report: dict[str, Any]) -> str:
-    e = report["eligible"]
+    e, extra = report["eligible"], report["extra_triples_per_sentence"]
     lines = [
         "# T-REx gold recall (distant supervision, sample KG)", "",
         f"Sample: {report['sentences']} sentences (seed {report['seed']}) of "
@@ -219,9 +221,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"| subject not written (tail in the sentence, head = page entity) | "
         f"{report['implicit_subject']['overall']['gold']} | - | - | "
         f"{report['implicit_subject']['overall']['recall_matched']} | - |", "",
-        f"Extra (non-gold) triples per sentence: {report['extra_triples_per_sentence']['after_matching']}"
-        f" after matching, {report['extra_triples_per_sentence']['after_schema']} after the schema "
-        "constraint.", "",
+        f"Extra (non-gold) triples per sentence: {extra['after_matching']} after matching, "
+        f"{extra['after_schema']} after the schema constraint.", "",
         "Candidate triples by rule (share that is a gold fact of the sentence; T-REx aligns only "
         "some true facts, so this is a lower bound on precision): " + ", ".join(
             f"`{rule}` {c['triples']} ({c['gold_share']})"
@@ -271,8 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     atomic_write_text(args.out.with_suffix(".md"), markdown(report))
     overall = report["eligible"]["overall"]
     print(f"recall after matching {overall['recall_matched']} (linked only "
-          f"{overall['recall_matched_linked_only']}, implicit {overall['recall_matched_implicit']}),"
-          f" after schema "
+          f"{overall['recall_matched_linked_only']}, "
+          f"implicit {overall['recall_matched_implicit']}), after schema "
           f"{overall['recall_schema']} on {overall['gold']} eligible facts; "
           f"extra/sentence {report['extra_triples_per_sentence']}")
     return 0

@@ -10,13 +10,15 @@ Mentions of one link target in a paragraph (the link, its repeats, the bold subj
 together, once. A link is always linked when it has any candidate (the writer asserted an
 entity); any other mention is left unlinked when it has no candidate or only candidates tied at
 score zero: guessing by popularity alone is what the tail-label check exists to avoid. The
-evidence of every choice (score, runner-up, number of candidates, how it was decided) is kept.
+evidence of every choice (score, runner-up, number of candidates, how it was decided) is kept;
+where nothing was chosen (a certain QID, a single candidate) the score stays null, which also
+spares fetching the neighbours of hub entities that need no scoring.
 """
 from __future__ import annotations
 
 import functools
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -25,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kg2instruction.annotate.link_targets import is_own_target, target_candidates, title_variants
 from kg2instruction.annotate.mention import VALUE_SOURCES
+from kg2instruction.annotate.neighbour_cache import neighbour_cache
 from kg2instruction.kg.protocol import Candidate, KnowledgeGraph, qid_number
 from kg2instruction.schemas import LINKED_MENTIONS
 from kg2instruction.text.normalize import normalize_name
@@ -78,8 +81,9 @@ def decide(candidates: Sequence[Candidate], score_of: Mapping[str, int], *, targ
     best = scored[0]
     runner = scored[1] if len(scored) > 1 else None
     if runner is None:
-        how: LinkedBy = "unique"
-    elif best.score > runner.score:
+        return Decision(best.candidate.qid, "unique", n_candidates=n_found)
+    how: LinkedBy
+    if best.score > runner.score:
         how = "overlap"
     elif not is_link and best.score == 0:
         return Decision(None, "unlinked", 0.0, runner.candidate.qid, 0.0, n_found)
@@ -89,9 +93,8 @@ def decide(candidates: Sequence[Candidate], score_of: Mapping[str, int], *, targ
         how = "claims"
     else:
         how = "qid"
-    return Decision(best.candidate.qid, how, float(best.score),
-                    None if runner is None else runner.candidate.qid,
-                    None if runner is None else float(runner.score), n_found)
+    return Decision(best.candidate.qid, how, float(best.score), runner.candidate.qid,
+                    float(runner.score), n_found)
 
 
 def link_entities(mentions: pa.Table, paragraphs: pa.Table, kg: KnowledgeGraph, config: LinkConfig
@@ -133,9 +136,11 @@ def _link_language(rows: list[dict[str, Any]], lang: str, info: Mapping[str, Map
     by_name = kg.candidates(free_names, lang) if free_names else {}
     shortlist = {t: _shortlist(c, config) for t, c in by_target.items()}
     shortlist_by_name = {n: _shortlist(c, config) for n, c in by_name.items()}
-    qids = {c.qid for cs in [*shortlist.values(), *shortlist_by_name.values()] for c in cs}
-    qids |= {r["qid"] for r in rows if r["qid"]}
-    neighbour_names = _neighbour_names(qids, kg, lang)
+    # Neighbours only where a choice depends on them: hub entities ("human", "United States")
+    # have tens of thousands, and certain or single-candidate mentions need no score.
+    qids = {c.qid for cs in [*shortlist.values(), *shortlist_by_name.values()] if len(cs) > 1
+            for c in cs}
+    neighbour_names = neighbour_cache(kg).names(sorted(qids), lang)
 
     decisions: list[Decision] = [Decision(None, "unlinked")] * len(rows)
     paragraphs: dict[str, list[int]] = defaultdict(list)
@@ -150,7 +155,7 @@ def _link_language(rows: list[dict[str, Any]], lang: str, info: Mapping[str, Map
             if row["source"] in VALUE_SOURCES:
                 decisions[k] = Decision(None, "value")
             elif row["qid"] is not None:
-                decisions[k] = _certain(row, page_qid, overlap)
+                decisions[k] = _certain(row, page_qid)
             elif row["link_target"]:
                 target = row["link_target"]
                 if target not in group_decisions:
@@ -177,17 +182,15 @@ def _shortlist(candidates: Sequence[Candidate], config: LinkConfig) -> list[Cand
     return list(candidates[:config.max_candidates])
 
 
-def _certain(row: Mapping[str, Any], page_qid: str | None, overlap: _OverlapScorer) -> Decision:
-    """Mentions whose QID identification already made certain; the score is kept as evidence."""
+def _certain(row: Mapping[str, Any], page_qid: str | None) -> Decision:
+    """Mentions whose QID identification already made certain: nothing to choose, no score."""
     if row["source"] == "neighbour":
         how: LinkedBy = "neighbour"
     elif row["qid"] == page_qid and row["source"] in ("subject", "repeat"):
         how = "page"
     else:
         how = "sitelink"
-    score = overlap.scores([Candidate(row["qid"], row["surface"], "label", 0)],
-                           exclude_target=row["link_target"], exclude_surface=row["surface"])
-    return Decision(row["qid"], how, float(score[row["qid"]]))
+    return Decision(row["qid"], how, n_candidates=1)
 
 
 class _OverlapScorer:
@@ -224,20 +227,6 @@ class _OverlapScorer:
             tails = self._neighbour_names.get(cand.qid, frozenset())
             result[cand.qid] = sum(1 for names in others if not tails.isdisjoint(names))
         return result
-
-
-def _neighbour_names(qids: Collection[str], kg: KnowledgeGraph, lang: str) -> dict[str, frozenset[str]]:
-    """Normalised labels and aliases of every neighbour, per entity (one batched KG call)."""
-    neighbours = kg.neighbours(sorted(qids), lang) if qids else {}
-    result = {}
-    for qid, items in neighbours.items():
-        names: set[str] = set()
-        for nb in items:
-            if nb.label:
-                names.add(_norm(nb.label, lang))
-            names.update(_norm(a, lang) for a in nb.aliases)
-        result[qid] = frozenset(names)
-    return result
 
 
 @functools.lru_cache(maxsize=1 << 18)

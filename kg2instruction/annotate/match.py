@@ -160,7 +160,8 @@ def paragraphs_with_anchors(paragraphs: Iterable[Mapping[str, Any]],
     for row in paragraphs:
         pid = row["paragraph_id"]
         page_qid = row.get("page_qid") or subjects.get(row.get("page_id") or "")
-        result.append(Paragraph(pid, row["lang"], row["title"] or "", page_qid, row["text"], _in_text_order(linked.get(pid, ())),
+        result.append(Paragraph(pid, row["lang"], row["title"] or "", page_qid, row["text"],
+                                _in_text_order(linked.get(pid, ())),
                                 _in_text_order(unlinked.get(pid, ()))))
     return result
 

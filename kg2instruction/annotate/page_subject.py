@@ -6,8 +6,9 @@ bold subject and its repeats), so matching agrees with linking; and for theme ro
 before linking, the title's sitelink or its best label candidate (the same lookup linking uses).
 
 Where written: encyclopedia text names its subject in ways no label lists: "Davy Graham" on the
-page "Davey Graham", "Dudley Coutts Stuart" on "Lord Dudley Stuart", "keystones" on "Keystone", "CXAM" on
-"CXAM radar". The mention stage finds such spans (NER) but cannot link them: they match no label.
+page "Davey Graham", "Dudley Coutts Stuart" on "Lord Dudley Stuart", "keystones" on "Keystone",
+"CXAM" on "CXAM radar". The mention stage finds such spans (NER) but cannot link them: they
+match no label.
 Matching may still treat one as the page entity, because it only ever uses it for a fact the KG
 states between the page entity and another entity *linked in the same paragraph*: an unlinked
 mention that shares a content word with the page title is grounded to the page entity.

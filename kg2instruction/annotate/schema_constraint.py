@@ -13,9 +13,10 @@ so the run manifest shows where facts leave the funnel.
   building). The triple fits when *some* category of the head and *some* of the tail are allowed;
   the reported type is the first fitting category in the configured priority order.
 - Refinement: mentions of one entity written as two of its KG names (label/aliases) become
-  `alternative name` triples (when the theme has that relation); "located in" chains are reduced to the most specific place mentioned (the
-  transitive reduction of the matched containment edges of a paragraph); when two P-ids give the
-  same labelled triple (father P22 and child P40 reversed both give `parent`), one is kept.
+  `alternative name` triples (when the theme has that relation); "located in" chains are
+  reduced to the most specific place mentioned (the transitive reduction of the matched
+  containment edges of a paragraph); when two P-ids give the same labelled triple (father P22
+  and child P40 reversed both give `parent`), one is kept.
 """
 from __future__ import annotations
 

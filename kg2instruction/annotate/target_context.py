@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from kg2instruction.annotate.link_targets import is_own_target, target_candidates, title_variants
 from kg2instruction.annotate.name_index import NameIndex
+from kg2instruction.annotate.neighbour_cache import neighbour_cache
 from kg2instruction.kg.protocol import Candidate, KnowledgeGraph
 
 
@@ -77,7 +78,7 @@ def neighbour_names(entities: Collection[str], kg: KnowledgeGraph, lang: str,
                     index: NameIndex[str]) -> NeighbourNames:
     """Index the labels and aliases of every neighbour of `entities` (one batched KG call)."""
     sources: dict[str, set[str]] = defaultdict(set)
-    neighbours = kg.neighbours(sorted(entities), lang) if entities else {}
+    neighbours = neighbour_cache(kg).neighbours(sorted(entities), lang) if entities else {}
     for entity in sorted(neighbours):
         for nb in neighbours[entity]:
             if nb.qid == entity:

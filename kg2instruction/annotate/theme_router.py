@@ -3,9 +3,10 @@
 The paper makes data theme-centric by page: a page about a person yields Person data. So the
 routing key is the page entity (`page_qid`): its direct P31 classes are checked against the
 routing table's `by_class` rules (lowest QID first when several match), then its category
-(`TypeResolver`, priority order) against `by_category`. Pages without a subject or whose subject routes nowhere go to a `ThemeClassifier`:
-the built-in `KeywordThemeClassifier` scores the page's text against each theme's own vocabulary
-(relation labels and NLI templates, en and zh); a user model plugs in through `register_classifier`.
+(`TypeResolver`, priority order) against `by_category`. Pages without a subject or whose
+subject routes nowhere go to a `ThemeClassifier`: the built-in `KeywordThemeClassifier` scores
+the page's text against each theme's own vocabulary (relation labels and NLI templates, en and
+zh); a user model plugs in through `register_classifier`.
 All paragraphs of a page get one theme: the classifier sees the page's paragraphs together.
 """
 from __future__ import annotations
@@ -87,27 +88,32 @@ class KeywordThemeClassifier:
     def __init__(self, themes: Mapping[str, Theme], min_score: float = 1.0) -> None:
         self._themes = dict(sorted(themes.items()))
         self._min_score = min_score
-        self._weights: dict[str, dict[str, dict[str, float]]] = {}
+        self._index: dict[str, dict[str, list[tuple[str, float]]]] = {}
 
-    def _vocabulary(self, lang: str) -> dict[str, dict[str, float]]:
-        if lang not in self._weights:
+    def _token_index(self, lang: str) -> dict[str, list[tuple[str, float]]]:
+        """token -> [(theme, weight)] over the themes whose vocabulary has it."""
+        if lang not in self._index:
             bags = {name: set(_tokens(_theme_text(theme, lang), lang))
                     for name, theme in self._themes.items()}
             document_frequency = Counter(token for bag in bags.values() for token in bag)
             n = len(bags)
-            self._weights[lang] = {
-                name: {t: math.log(n / document_frequency[t]) for t in bag
-                       if document_frequency[t] < n}
-                for name, bag in bags.items()}
-        return self._weights[lang]
+            index: dict[str, list[tuple[str, float]]] = {}
+            for name, bag in bags.items():
+                for token in sorted(bag):
+                    if document_frequency[token] < n:
+                        weight = math.log(n / document_frequency[token])
+                        index.setdefault(token, []).append((name, weight))
+            self._index[lang] = index
+        return self._index[lang]
 
     def classify(self, texts: Sequence[str], lang: str) -> list[str | None]:
-        vocabulary = self._vocabulary(lang)
+        index = self._token_index(lang)
         results: list[str | None] = []
         for text in texts:
-            counts = Counter(_tokens(text, lang))
-            scores = {name: sum(w * min(counts[t], 3) for t, w in weights.items() if t in counts)
-                      for name, weights in vocabulary.items()}
+            scores: Counter[str] = Counter()
+            for token, n in Counter(_tokens(text, lang)).items():
+                for name, weight in index.get(token, ()):
+                    scores[name] += weight * min(n, 3)
             best = max(sorted(scores), key=lambda name: scores[name], default=None)
             results.append(best if best is not None and scores[best] >= self._min_score else None)
         return results

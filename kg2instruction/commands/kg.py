@@ -36,13 +36,20 @@ def build(
                                             "large dumps)"),
 ) -> None:
     """Ingest a Wikidata dump into a DuckDB KG store and print what was ingested."""
+    from pydantic import ValidationError
+
+    from kg2instruction.errors import ConfigError
     from kg2instruction.kg.build import build_kg
     from kg2instruction.kg.build_config import BuildResources, KGBuildConfig
 
-    config = KGBuildConfig(languages=_split_csv(langs), sitelink_wikis=_split_csv(wikis),
-                           max_bad_lines=max_bad_lines)
-    resources = BuildResources(memory_limit=memory_limit, decompress_threads=threads,
-                               parse_workers=workers)
+    try:
+        config = KGBuildConfig(languages=_split_csv(langs), sitelink_wikis=_split_csv(wikis),
+                               max_bad_lines=max_bad_lines)
+        resources = BuildResources(memory_limit=memory_limit, decompress_threads=threads,
+                                   parse_workers=workers)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(f"{first['msg']}", key=".".join(map(str, first["loc"]))) from None
     summary = build_kg(dump, out, config, resources, datatypes_csv=datatypes_csv)
     for line in summary.lines():
         typer.echo(line)

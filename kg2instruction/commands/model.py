@@ -49,6 +49,16 @@ def _split_themes(value: str) -> list[str]:
     return [t.strip() for t in value.split(",") if t.strip()]
 
 
+def _adapter_identity(adapter: Path | None) -> dict | None:
+    """An adapter is identified by its weights: retraining into the same folder changes it."""
+    if adapter is None:
+        return None
+    from kg2instruction.train.data import fingerprint_files
+
+    weights = sorted(adapter.glob("adapter_model.*"))
+    return {"path": str(adapter), "weights_sha256": fingerprint_files(weights) if weights else None}
+
+
 def _register_train(app: typer.Typer) -> None:
     @app.command("train")
     def train_command(
@@ -131,9 +141,12 @@ def _register_predict(app: typer.Typer) -> None:
             prompt_template = get_template(template)
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--template") from None
+        producer = {"model": model, "gguf_file": gguf_file, "endpoint": endpoint,
+                    "api": api.value if endpoint else None, "max_new_tokens": max_new_tokens,
+                    "adapter": _adapter_identity(adapter)}
         job = PredictionJob(data, out, prompt_template, split=split, shots=shots, dev=dev,
                             seed=seed, batch_size=batch_size, limit=limit,
-                            only_themes=tuple(_split_themes(themes)))
+                            only_themes=tuple(_split_themes(themes)), producer=producer)
         summary = predict_file(job, generator, log=typer.echo)
         typer.echo(f"{summary.written} predictions written to {out} "
                    f"({summary.already_done} were already there)")

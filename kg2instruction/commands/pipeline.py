@@ -75,7 +75,8 @@ def cache_gc(
     pipeline: PipelineOpt = Path("pipelines/sample.yaml"),
     dry_run: Annotated[bool, typer.Option("--dry-run", help="list, do not delete")] = False,
 ) -> None:
-    """Delete stage outputs no latest run manifest of the pipeline references."""
+    """Delete stage outputs no latest run manifest of the pipeline references (and temporary
+    files of killed runs). Do not run it while the pipeline is running."""
     from kg2instruction.config.pipeline import load_pipeline
     from kg2instruction.core.gc import collect_garbage
 
@@ -84,7 +85,7 @@ def cache_gc(
     verb = "would remove" if dry_run else "removed"
     for path in removed:
         typer.echo(f"{verb} {path}")
-    typer.echo(f"{verb} {len(removed)} output director{'y' if len(removed) == 1 else 'ies'}")
+    typer.echo(f"{verb} {len(removed)} unreferenced output{'' if len(removed) == 1 else 's'}")
 
 
 def _print_summary(manifest: RunManifest, run_dir: Path) -> None:

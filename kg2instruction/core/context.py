@@ -5,6 +5,7 @@ writer, and opening a database per shard would dominate small shards.
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 from collections import Counter
@@ -13,6 +14,16 @@ from pathlib import Path
 from typing import Any
 
 _OPEN_ARTIFACTS: dict[Path, Any] = {}
+
+
+@atexit.register
+def close_artifacts() -> None:
+    """Close artifact handles (DuckDB connections) before the interpreter tears down."""
+    while _OPEN_ARTIFACTS:
+        _, handle = _OPEN_ARTIFACTS.popitem()
+        close = getattr(handle, "close", None)
+        if callable(close):
+            close()
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ from kg2instruction.dataset.sampling import combination_entropy
 SAMPLE_STAGE = "sample_paragraphs"
 RECORDS_STAGE = "build_records"
 NLI_COLUMN = "nli_score"
+# Scores of every judged triple, kept and dropped; the sampled triples stage has the kept only.
+SCORING_STAGE = "score_nli"
 TOP_N = 25
 
 
@@ -82,8 +84,11 @@ def collect(run: RunOutputs, triples_stage: str | None = None) -> RunStats:
             per_paragraph.setdefault(pid, set()).add(label)
         stats.relations_before = Counter(labelled["relation"].to_pylist())
         stats.combinations_before = Counter(tuple(sorted(s)) for s in per_paragraph.values())
-        if NLI_COLUMN in triples.column_names:
-            stats.nli_scores = [s for s in triples[NLI_COLUMN].to_pylist() if s is not None]
+    scored_stage = SCORING_STAGE if run.has(SCORING_STAGE) else triples_stage
+    if scored_stage and run.has(scored_stage):
+        scored = run.table(scored_stage)
+        if NLI_COLUMN in scored.column_names:
+            stats.nli_scores = [s for s in scored[NLI_COLUMN].to_pylist() if s is not None]
     if run.has(SAMPLE_STAGE):
         labels = run.table(SAMPLE_STAGE, ["labels"])["labels"].to_pylist()
         stats.combinations_after = Counter(tuple(sorted(x)) for x in labels if x)

@@ -7,7 +7,9 @@ label combination and make a combination less likely to be taken the more often 
 been taken. Here that is: walk the paragraphs in a seeded random order, accept one with probability
 `1 / (1 + taken[combination]) ** decay`, and repeat passes over the not-yet-taken paragraphs until
 the target size is reached or nothing is left. Empty combinations (paragraphs without triples) are
-negatives: they are taken only at `negative_rate`, because a model must also learn to say "none".
+negatives: they are taken only at `negative_rate`, because a model must also learn to say "none";
+the rate is a share of the output, so a theme with fewer positives than the target does not end
+up mostly negative.
 
 Determinism: the input is ordered by paragraph id before shuffling and randomness comes from a
 generator seeded by `seed` alone, so shard order and executor never change the result.
@@ -59,6 +61,9 @@ def label_centric_sample(items: Sequence[SampleItem], config: SamplingConfig) ->
 
     n_negative = min(len(negatives), round(config.negative_rate * config.target_size))
     n_positive = min(len(positives), config.target_size - n_negative)
+    if config.negative_rate < 1.0:   # fewer positives than the target: keep the negative share
+        share = config.negative_rate / (1.0 - config.negative_rate)
+        n_negative = min(n_negative, round(n_positive * share))
     taken_neg = rng.sample(negatives, n_negative) if n_negative else []
 
     taken: Counter[Combination] = Counter()

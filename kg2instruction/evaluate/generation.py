@@ -27,7 +27,7 @@ class GenerationSettings:
 
 
 class TransformersGenerator:
-    """Batched generation with a causal or seq2seq transformers model, optionally with an adapter."""
+    """Batched generation with a causal or seq2seq transformers model (and optional adapter)."""
 
     def __init__(self, model, tokenizer, settings: GenerationSettings, *, seq2seq: bool) -> None:
         self.model = model

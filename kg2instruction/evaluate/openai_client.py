@@ -96,7 +96,8 @@ class OpenAICompatibleGenerator:
         choices = _choices(body, "/v1/chat/completions")
         content = choices[0].get("message", {}).get("content") if choices else None
         if not isinstance(content, str):
-            raise RemoteError(f"{self.base}/v1/chat/completions: no message content in {body!r}"[:500])
+            raise RemoteError(f"{self.base}/v1/chat/completions: no message content in "
+                              f"{str(body)[:200]!r}")
         return content.strip()
 
     def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -114,7 +115,8 @@ class OpenAICompatibleGenerator:
                     try:
                         return response.json()
                     except ValueError:
-                        raise RemoteError(f"{url}: answer is not JSON: {response.text[:200]!r}") from None
+                        raise RemoteError(f"{url}: answer is not JSON: "
+                                          f"{response.text[:200]!r}") from None
                 problem = f"HTTP {response.status_code}: {response.text[:200]}"
                 if response.status_code not in RETRY_STATUS:
                     raise RemoteError(f"{url}: {problem}")
@@ -127,5 +129,6 @@ class OpenAICompatibleGenerator:
 def _choices(body: Any, path: str) -> list[dict[str, Any]]:
     choices = body.get("choices") if isinstance(body, dict) else None
     if not isinstance(choices, list) or not all(isinstance(c, dict) for c in choices):
-        raise RemoteError(f"{path}: expected a 'choices' list in the answer, got {str(body)[:200]!r}")
+        raise RemoteError(f"{path}: expected a 'choices' list in the answer, got "
+                          f"{str(body)[:200]!r}")
     return choices

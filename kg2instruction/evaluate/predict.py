@@ -2,16 +2,20 @@
 
 Predictions are appended and flushed batch by batch, so a crash or a kill loses at most the batch in
 flight; a rerun reads the ids already in the output and only predicts the rest (a torn last line
-left by a kill is cut off first). The output is what `kg2i eval --pred` reads.
+left by a kill is cut off first). A side file ``<out>.meta.json`` records what produced the
+predictions (model, adapter, prompting, decoding); a rerun with different settings is refused
+rather than mixing two models' answers in one file. The output is what `kg2i eval --pred` reads.
 """
 from __future__ import annotations
 
 import json
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from kg2instruction.atomic import atomic_write_text
 from kg2instruction.errors import InputError
 from kg2instruction.evaluate.generation import Generator
 from kg2instruction.evaluate.prompts import ShotPool, build_prompt
@@ -33,6 +37,12 @@ class PredictionJob:
     batch_size: int = 8
     limit: int | None = None
     only_themes: tuple[str, ...] = ()
+    producer: dict[str, Any] = field(default_factory=dict)  # model, adapter, decoding settings
+
+    def settings(self) -> dict[str, Any]:
+        """Everything that shapes an answer; equal settings make two runs' lines interchangeable."""
+        return {**self.producer, "template": self.template.name, "shots": self.shots,
+                "dev": None if self.dev is None else str(self.dev), "seed": self.seed}
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,7 @@ def predict_file(job: PredictionJob, generator: Generator,
     examples = load_examples(job.data, job.split, require_output=False, require_id=True,
                              only_themes=job.only_themes)
     pool = _shot_pool(job)
+    _check_meta(job)
     done = read_done_ids(job.out)
     todo = [e for e in examples if e.id not in done]
     if job.limit is not None:
@@ -62,11 +73,34 @@ def predict_file(job: PredictionJob, generator: Generator,
                        for e in batch]
             outputs = generator.generate(prompts)
             if len(outputs) != len(batch):
-                raise RuntimeError(f"generator returned {len(outputs)} outputs for {len(batch)} prompts")
+                raise RuntimeError(f"generator returned {len(outputs)} outputs for "
+                                   f"{len(batch)} prompts")
             _append(fh, batch, outputs)
             written += len(batch)
             log(f"predicted {written}/{len(todo)}")
     return PredictionSummary(len(examples), len(done), written)
+
+
+def meta_path(out: Path) -> Path:
+    return out.with_name(out.name + ".meta.json")
+
+
+def _check_meta(job: PredictionJob) -> None:
+    path = meta_path(job.out)
+    settings = job.settings()
+    if path.is_file():
+        earlier = json.loads(path.read_text(encoding="utf-8"))
+        differs = sorted(k for k in settings.keys() | earlier.keys()
+                         if settings.get(k) != earlier.get(k))
+        if differs:
+            raise InputError(job.out, f"holds predictions made with other settings (differs in "
+                                      f"{', '.join(differs)}); remove it or choose another --out")
+    elif job.out.exists() and job.out.stat().st_size:
+        raise InputError(job.out, f"holds predictions of unknown origin (no {path.name}); "
+                                  f"remove it or choose another --out")
+    else:
+        job.out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps(settings, indent=2, ensure_ascii=False))
 
 
 def _shot_pool(job: PredictionJob) -> ShotPool | None:
@@ -101,7 +135,8 @@ def read_done_ids(path: Path) -> set[str]:
                 done.add(str(json.loads(line)["id"]))
             except (ValueError, KeyError, TypeError):
                 raise InputError(path, "existing prediction line is not {id, output} JSON; "
-                                       "remove the file or pick another --out", line=number) from None
+                                       "remove the file or pick another --out",
+                                 line=number) from None
     return done
 
 

@@ -103,6 +103,13 @@ class EntityFlattener:
         self._wikis = tuple(config.sitelink_wikis)
         self._string_datatypes = frozenset(config.string_datatypes)
         self._cols = _Columns()
+        # Value tables by key tag: (columns before `rank`, the rank column), bound once.
+        self._value_columns: dict[str, tuple[list[list], list]] = {}
+        for tag, table in (("c", "claims"), ("t", "time_values"), ("q", "quantity_values"),
+                           ("m", "monolingual_values"), ("s", "string_values")):
+            columns = self._cols.data[table]
+            self._value_columns[tag] = ([columns[name] for name in columns if name != "rank"],
+                                        columns["rank"])
         self.snak_datatypes: dict[str, str] = {}            # pid -> datatype seen on statements
         self.skipped_kinds: dict[str, int] = {}             # e.g. {"lexeme": 3}
         self.rows_flattened = 0
@@ -199,54 +206,45 @@ class EntityFlattener:
         """Store value rows; return the number of statements (all ranks, all snak types)."""
         n_statements = 0
         seen: dict[tuple, tuple[list, int]] = {}   # value key -> (rank column, row index)
+        datatypes = self.snak_datatypes
         for pid, statements in claims.items():
             n_statements += len(statements)
             for statement in statements:
-                rank = statement.get("rank", "normal")
-                if rank == "deprecated":
-                    continue
                 snak = statement["mainsnak"]
-                datatype = snak.get("datatype")
-                if datatype and pid not in self.snak_datatypes:
-                    self.snak_datatypes[pid] = datatype
-                if snak.get("snaktype") != "value":
+                if pid not in datatypes and snak.get("datatype"):
+                    datatypes[pid] = snak["datatype"]
+                rank = statement.get("rank", "normal")
+                if rank == "deprecated" or snak.get("snaktype") != "value":
                     continue
-                self._add_value(qid, pid, datatype, snak["datavalue"], rank, seen)
+                self._add_value(qid, pid, snak.get("datatype"), snak["datavalue"], rank, seen)
         return n_statements
 
     def _add_value(self, qid: str, pid: str, datatype: str | None, datavalue: dict, rank: str,
                    seen: dict[tuple, tuple[list, int]]) -> None:
+        """One row per distinct value of (entity, property); a repeat can only raise the rank."""
         vtype = datavalue["type"]
         value = datavalue["value"]
-        data = self._cols.data
         if vtype == "wikibase-entityid":
             if value.get("entity-type", "item") != "item":
                 return
             tail = value.get("id") or f"Q{value['numeric-id']}"
             key: tuple = ("c", pid, tail)
-            row = (("head", qid), ("pid", pid), ("tail", tail))
-            table = data["claims"]
+            cells: tuple = (qid, pid, tail)
         elif vtype == "time":
             time, precision = value["time"], int(value["precision"])
             calendar = _entity_ref(value.get("calendarmodel", "Q1985727"))
             key = ("t", pid, time, precision, calendar)
-            row = (("id", qid), ("pid", pid), ("time", time), ("precision", precision),
-                   ("calendar", calendar))
-            table = data["time_values"]
+            cells = (qid, pid, time, precision, calendar)
         elif vtype == "quantity":
             amount, unit = str(value["amount"]), _entity_ref(str(value.get("unit", "1")))
             key = ("q", pid, amount, unit)
-            row = (("id", qid), ("pid", pid), ("amount", amount), ("unit", unit))
-            table = data["quantity_values"]
+            cells = (qid, pid, amount, unit)
         elif vtype == "monolingualtext":
-            text, lang = value["text"], value["language"]
-            key = ("m", pid, text, lang)
-            row = (("id", qid), ("pid", pid), ("text", text), ("lang", lang))
-            table = data["monolingual_values"]
+            key = ("m", pid, value["text"], value["language"])
+            cells = (qid, pid, value["text"], value["language"])
         elif vtype == "string" and datatype in self._string_datatypes:
             key = ("s", pid, value)
-            row = (("id", qid), ("pid", pid), ("value", value))
-            table = data["string_values"]
+            cells = (qid, pid, value)
         else:
             return
         previous = seen.get(key)
@@ -255,8 +253,8 @@ class EntityFlattener:
                 ranks, index = previous
                 ranks[index] = "preferred"
             return
-        for column, cell in row:
-            table[column].append(cell)
-        ranks = table["rank"]
+        value_columns, ranks = self._value_columns[key[0]]
+        for column, cell in zip(value_columns, cells):
+            column.append(cell)
         seen[key] = (ranks, len(ranks))
         ranks.append(rank)

@@ -4,7 +4,8 @@ Both need every paragraph at once (a combination's count is global; a page's par
 in one split), so this is a reduce stage over the verified triples and the theme routing. A
 paragraph of the theme without any triple is a negative, taken at `sampling.negative_rate`. The
 split is keyed on the page's subject QID when known (so the English and Chinese articles of one
-entity never straddle train and test), else on the page id.
+entity never straddle train and test), else on the page id; on a run so small that a split would
+get no page, `assign_splits` moves the nearest page there, so there is always something to test on.
 """
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ import pydantic
 
 from kg2instruction.core import ReduceStage, StageConfig, StageContext, register_stage
 from kg2instruction.dataset.sampling import SampleItem, SamplingConfig, label_centric_sample
-from kg2instruction.dataset.splits import SplitConfig, split_of
+from kg2instruction.dataset.splits import SplitConfig, assign_splits
 
-# The stage whose TRIPLES are final (theme labels, schema, and NLI once that stage is listed).
-TRIPLES_STAGE = "apply_schema"
+# The stage whose triples are final: theme labels, schema constraint, NLI threshold (NLI_TRIPLES).
+TRIPLES_STAGE = "nli_filter"
 ROUTING_STAGE = "route_themes"
 
 SAMPLE = pa.schema([
@@ -48,7 +49,7 @@ class SampleParagraphs(ReduceStage):
     """TRIPLES + PARAGRAPH_THEMES -> SAMPLE (kept paragraphs, their combination and split)."""
 
     name = "sample_paragraphs"
-    version = "1"
+    version = "2"      # 2: negative rate as a share of the output; no empty split on tiny runs
     Config = SampleParagraphsConfig
     requires = (TRIPLES_STAGE, ROUTING_STAGE)
     theme_fields = ("theme",)
@@ -64,22 +65,23 @@ class SampleParagraphs(ReduceStage):
             if t["relation"] is not None:
                 labels[t["paragraph_id"]].append(t["relation"])
         mine = {r["paragraph_id"] for r in routed}
-        ctx.count("dropped", n=sum(len(v) for p, v in labels.items() if p not in mine),
-                  reason="triples_of_unrouted_paragraphs")
+        # counted apart from the funnel, whose unit is the paragraph
+        ctx.count("triples_of_unrouted_paragraphs",
+                  n=sum(len(v) for p, v in labels.items() if p not in mine))
         items = [SampleItem.of(r["paragraph_id"], labels.get(r["paragraph_id"], ()))
                  for r in routed]
         kept = set(label_centric_sample(items, self.config.sampling))
         ctx.count("dropped", n=len(items) - len(kept), reason="not_sampled")
         by_id = {it.paragraph_id: it for it in items}
+        chosen = [r for r in routed if r["paragraph_id"] in kept]
+        keys = {r["paragraph_id"]: page_key(r["page_id"], r["page_qid"]) for r in chosen}
+        splits = assign_splits(keys.values(), self.config.splits)
         rows = []
-        for r in routed:
-            if r["paragraph_id"] not in kept:
-                continue
-            key = page_key(r["page_id"], r["page_qid"])
+        for r in chosen:
             item = by_id[r["paragraph_id"]]
+            key = keys[r["paragraph_id"]]
             rows.append({"paragraph_id": r["paragraph_id"], "page_id": r["page_id"],
-                         "page_key": key, "split": split_of(key, self.config.splits),
-                         "labels": list(item.labels),
+                         "page_key": key, "split": splits[key], "labels": list(item.labels),
                          "n_triples": len(labels.get(r["paragraph_id"], ()))})
             ctx.count("paragraphs", reason="negative" if not item.labels else "positive")
         ctx.count("combinations_before", n=len({it.labels for it in items if it.labels}))

@@ -2,7 +2,8 @@
 
 An adapter without its provenance cannot be compared or reproduced; the card records the data
 fingerprint (sha256 of the training files), the full config, the base model, the themes left out,
-training metrics and the loss curve, as `adapter_card.json` (for tools) and `README.md` (for people).
+training metrics and the loss curve, as `adapter_card.json` (for tools) and `README.md` (for
+people).
 """
 from __future__ import annotations
 
@@ -42,11 +43,14 @@ class AdapterCard:
             f"- data fingerprint (sha256): `{self.data_fingerprint}`",
             f"- themes left out: {', '.join(self.excluded_themes) or 'none'}",
             f"- loss: first step {first}, last step {last}", "",
-            "## Metrics", "", "```json", json.dumps(self.metrics, indent=2, ensure_ascii=False), "```",
-            "", "## Config", "", "```json", json.dumps(self.config, indent=2, ensure_ascii=False),
-            "```", "",
+            "## Metrics", "", "```json", _json(self.metrics), "```", "",
+            "## Config", "", "```json", _json(self.config), "```", "",
         ]
         return "\n".join(lines)
+
+
+def _json(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
 def write_card(directory: Path, card: AdapterCard) -> None:

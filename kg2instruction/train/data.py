@@ -11,8 +11,10 @@ Parquet row:
 ``label``). A path may be a file or a dataset folder; in a folder the split's files are found by
 name (``<split>.jsonl``, ``<split>.jsonl.gz``, ``<split>.parquet``, also in sub-folders such as one
 per theme; one format only, JSONL first, as an export writes the same rows in both). Several paths
-can be given, e.g. the ``instructie/`` and ``iepile/`` folders of an exported dataset version. Bad records are rejected with the file and line (or Parquet row) that holds them, since
-a silently skipped record would change what the model learns.
+can be given, e.g. the ``instructie/`` and ``iepile/`` folders of an exported dataset version.
+
+Bad records are rejected with the file and line (or Parquet row) that holds them, since a silently
+skipped record would change what the model learns.
 """
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ import torch
 
 
 def restore_trainable_4bit_weights(model: torch.nn.Module) -> int:
-    """Undo bitsandbytes' CPU inference packing on every 4-bit layer; returns how many were packed."""
+    """Undo bitsandbytes' CPU inference packing on every 4-bit layer; returns how many it undid."""
     try:
         from bitsandbytes.functional import _convert_weight_packed_for_cpu_inverse
         from bitsandbytes.nn import Linear4bit
@@ -37,8 +37,9 @@ def is_4bit(model: torch.nn.Module) -> bool:
     return bool(getattr(model, "is_loaded_in_4bit", False))
 
 
-def prepare_for_training(model: torch.nn.Module, *, gradient_checkpointing: bool) -> torch.nn.Module:
-    """The model ready for adapter training: packed weights restored, k-bit preparation, train mode."""
+def prepare_for_training(model: torch.nn.Module, *,
+                         gradient_checkpointing: bool) -> torch.nn.Module:
+    """The model ready for adapter training: packed weights undone, k-bit preparation, train mode."""
     restore_trainable_4bit_weights(model)
     if is_4bit(model):
         from peft import prepare_model_for_kbit_training

@@ -15,7 +15,12 @@ from pathlib import Path
 
 import torch
 
-from kg2instruction.train.checkpoints import Progress, latest_checkpoint, load_checkpoint, save_checkpoint
+from kg2instruction.train.checkpoints import (
+    Progress,
+    latest_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+)
 from kg2instruction.train.config import TrainConfig
 from kg2instruction.train.encoding import EncodedExample, collate
 from kg2instruction.train.kbit import restore_trainable_4bit_weights
@@ -38,7 +43,8 @@ def total_steps(config: TrainConfig, n_examples: int) -> int:
     return max(1, math.ceil(config.epochs * per_epoch))
 
 
-def micro_batch(examples: Sequence[EncodedExample], index: int, config: TrainConfig) -> list[EncodedExample]:
+def micro_batch(examples: Sequence[EncodedExample], index: int,
+                config: TrainConfig) -> list[EncodedExample]:
     """Micro-batch number `index` of the endless, epoch-wise shuffled stream of examples."""
     per_epoch = math.ceil(len(examples) / config.batch_size)
     epoch, position = divmod(index, per_epoch)
@@ -58,7 +64,8 @@ def run_loop(model, examples: Sequence[EncodedExample], setup: LoopSetup,
         raise ValueError("the model has no trainable parameters (is the adapter attached?)")
     optimizer = torch.optim.AdamW(params, lr=config.learning_rate,
                                   weight_decay=config.weight_decay)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _linear_schedule(config.warmup_steps, steps))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, _linear_schedule(config.warmup_steps, steps))
     progress = Progress()
     last = latest_checkpoint(setup.checkpoint_dir) if setup.resume else None
     if last is not None:  # restores the RNG too, so dropout continues as if never stopped

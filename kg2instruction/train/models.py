@@ -78,7 +78,8 @@ def _packaged(name: str, model: PackagedModel) -> ModelSource:
                            f"{model.file} ({model.install_hint})")
 
 
-def resolve_quantization(requested: Quantization, cuda_available: bool | None = None) -> Quantization:
+def resolve_quantization(requested: Quantization,
+                         cuda_available: bool | None = None) -> Quantization:
     """`auto` -> nf4 with CUDA, none without; an explicit choice is kept."""
     if requested is not Quantization.AUTO:
         return requested
@@ -108,9 +109,9 @@ def _loading(source: ModelSource, what: str, load):
     try:
         return load()
     except (OSError, ValueError) as exc:
-        raise InputError(source.name, f"cannot load the {what} from {source.location!r}"
-                                      f"{' (' + source.gguf_file + ')' if source.gguf_file else ''}"
-                                      f": {str(exc).splitlines()[0] if str(exc) else exc!r}") from None
+        where = source.location + (f" ({source.gguf_file})" if source.gguf_file else "")
+        reason = str(exc).splitlines()[0] if str(exc) else repr(exc)
+        raise InputError(source.name, f"cannot load the {what} from {where!r}: {reason}") from None
 
 
 def load_tokenizer(source: ModelSource):
@@ -146,6 +147,6 @@ def load_model(source: ModelSource, quantization: Quantization, *, seq2seq: bool
     kwargs: dict = {"dtype": dtype, **source.pretrained_kwargs()}
     if quantization is Quantization.NF4:
         kwargs["quantization_config"] = bnb_4bit_config(dtype)
-        if torch.cuda.is_available():
-            kwargs["device_map"] = {"": torch.cuda.current_device()}
+    if torch.cuda.is_available():
+        kwargs["device_map"] = {"": torch.cuda.current_device()}
     return _loading(source, "model", lambda: cls.from_pretrained(source.location, **kwargs))

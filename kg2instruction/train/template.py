@@ -32,7 +32,8 @@ ALPACA = PromptTemplate(
                    "appropriately completes the request.\n\n### Instruction:\n{instruction}\n\n"
                    "### Response:\n"),
 )
-PLAIN = PromptTemplate("plain", with_input="{instruction}\n{input}\n", without_input="{instruction}\n")
+PLAIN = PromptTemplate("plain", with_input="{instruction}\n{input}\n",
+                       without_input="{instruction}\n")
 
 TEMPLATES: dict[str, PromptTemplate] = {t.name: t for t in (ALPACA, PLAIN)}
 

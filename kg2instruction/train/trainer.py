@@ -9,6 +9,7 @@ weights for QLoRA on CUDA, full-precision on the CPU). Output folder layout::
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Callable, Iterable
@@ -17,15 +18,16 @@ from pathlib import Path
 
 import torch
 
+from kg2instruction.atomic import atomic_write_text
 from kg2instruction.errors import InputError
 from kg2instruction.train.card import AdapterCard, write_card
 from kg2instruction.train.config import Quantization, TrainConfig
 from kg2instruction.train.data import DataPaths, dataset_files, fingerprint_files, load_examples
-from kg2instruction.train.encoding import encode_all
+from kg2instruction.train.checkpoints import Progress
+from kg2instruction.train.encoding import EncodingStats, encode_all
 from kg2instruction.train.kbit import prepare_for_training
 from kg2instruction.train.loop import LoopSetup, run_loop
 from kg2instruction.train.models import (
-    ModelSource,
     is_seq2seq,
     load_model,
     load_tokenizer,
@@ -67,19 +69,25 @@ def train_adapter(data: DataPaths, model: str, config: TrainConfig, out: str | P
     if config.threads:
         torch.set_num_threads(config.threads)
     files = dataset_files(data, "train")
+    where = ", ".join(map(str, files))
     examples = load_examples(data, "train", require_output=True, exclude_themes=excluded)
     if not examples:
-        raise InputError(", ".join(map(str, files)), "no training examples left"
-                               + (f" after excluding themes {excluded}" if excluded else ""))
+        raise InputError(where, "no training examples left"
+                                + (f" after excluding themes {excluded}" if excluded else ""))
     source = resolve_model(model, gguf_file)
     quantization = resolve_quantization(config.quantization)
+    fingerprint = fingerprint_files(files)
+    _claim_checkpoints(out / CHECKPOINTS, {
+        "base_model": source.name, "gguf_file": source.gguf_file,
+        "quantization": quantization.value, "data_fingerprint": fingerprint,
+        "excluded_themes": excluded, "config": config.model_dump(mode="json")})
     seq2seq = is_seq2seq(source)
     tokenizer = load_tokenizer(source)
     encoded, stats = encode_all(tokenizer, get_template(config.template), examples,
                                 config.cutoff_len, seq2seq=seq2seq)
     if not encoded:
-        raise InputError(", ".join(map(str, files)), f"every prompt is longer than cutoff_len={config.cutoff_len} "
-                               f"tokens (first: {stats.dropped[0]})")
+        raise InputError(where, f"every prompt is longer than cutoff_len={config.cutoff_len} "
+                                f"tokens (first: {stats.dropped[0]})")
     log(f"{len(encoded)} examples ({stats.truncated} truncated, {len(stats.dropped)} dropped); "
         f"quantization={quantization.value}")
     base = prepare_for_training(load_model(source, quantization, seq2seq=seq2seq),
@@ -88,7 +96,10 @@ def train_adapter(data: DataPaths, model: str, config: TrainConfig, out: str | P
     peft_model = attach_lora(base, config, seq2seq=seq2seq)
     setup = LoopSetup(config, tokenizer.pad_token_id, seq2seq, out / CHECKPOINTS, resume)
     progress = run_loop(peft_model, encoded, setup, log)
-    card = _card(source, seq2seq, quantization, files, excluded, config, progress, stats)
+    card = AdapterCard(source.name, source.location, source.gguf_file, seq2seq,
+                       quantization.value, [str(f) for f in files], fingerprint, excluded,
+                       config.model_dump(mode="json"), _metrics(progress, stats),
+                       progress.loss_log)
     _publish_adapter(peft_model, tokenizer, out, card)
     return TrainResult(out, card)
 
@@ -101,18 +112,32 @@ def _check_out(out: Path, resume: bool) -> None:
                           "choose another output folder")
 
 
-def _card(source: ModelSource, seq2seq: bool, quantization: Quantization, files: list[Path],
-          excluded: list[str], config: TrainConfig, progress, stats) -> AdapterCard:
+RUN_IDENTITY = "run.json"
+
+
+def _claim_checkpoints(folder: Path, identity: dict) -> None:
+    """Tie the checkpoints to this run, so a resume never continues another run's training."""
+    path = folder / RUN_IDENTITY
+    if path.is_file():
+        earlier = json.loads(path.read_text(encoding="utf-8"))
+        differs = sorted(k for k in identity.keys() | earlier.keys()
+                         if earlier.get(k) != identity.get(k))
+        if differs:
+            raise InputError(folder, f"checkpoints were made by a different run (differs in "
+                                     f"{', '.join(differs)}); choose another output folder")
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, json.dumps(identity, indent=2, ensure_ascii=False))
+
+
+def _metrics(progress: Progress, stats: EncodingStats) -> dict:
     losses = [entry["loss"] for entry in progress.loss_log]
-    metrics = {
+    return {
         "steps": progress.step, "examples": stats.kept, "examples_truncated": stats.truncated,
         "examples_dropped": len(stats.dropped),
         "loss_first": losses[0] if losses else None, "loss_last": losses[-1] if losses else None,
         "seconds_per_step": round(progress.seconds / progress.step, 3) if progress.step else None,
     }
-    return AdapterCard(source.name, source.location, source.gguf_file, seq2seq,
-                       quantization.value, [str(f) for f in files], fingerprint_files(files),
-                       excluded, config.model_dump(mode="json"), metrics, progress.loss_log)
 
 
 def _publish_adapter(model, tokenizer, out: Path, card: AdapterCard) -> None:

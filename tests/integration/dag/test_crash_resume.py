@@ -11,6 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from kg2instruction.cli import main as kg2i
 from tests.integration.dag.conftest import REPO, ENWIKI_SOURCES, enwiki_inputs, manifest
 from tests.integration.dag.project import make_project, parquet_bytes, run
 
@@ -63,6 +64,10 @@ def test_sigkill_mid_stage_then_rerun_matches_a_clean_run(tmp_path: Path,
 
     assert run(clean) == 0
     expected = parquet_bytes(tmp_path / "clean" / "cache" / "test")
+    assert parquet_bytes(tmp_path / "killed" / "cache" / "test") == expected
+    # temporary files of the killed writes are never read, and `cache gc` clears them
+    assert kg2i(["cache", "gc", "--pipeline", str(killed)]) == 0
+    assert not list((tmp_path / "killed" / "cache").rglob("*.tmp"))
     assert parquet_bytes(tmp_path / "killed" / "cache" / "test") == expected
     # and in records: every paragraph exactly once
     out = tmp_path / "killed" / resumed["toy_tokens"]["output"]

@@ -94,7 +94,7 @@ def test_status_and_cache_gc(enwiki_project: Path, capsys) -> None:
 
     assert kg2i(["cache", "gc", "--pipeline", str(path), "--dry-run"]) == 0
     listed = capsys.readouterr().out
-    assert "would remove 2 output directories" in listed
+    assert "would remove 2 unreferenced outputs" in listed
     assert all(d.exists() for d in old_dirs)
     assert kg2i(["cache", "gc", "--pipeline", str(path)]) == 0
     assert not any(d.exists() for d in old_dirs)

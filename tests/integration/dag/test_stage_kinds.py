@@ -4,7 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
+from kg2instruction.core.runner import plan_run
+from kg2instruction.errors import ConfigError
 from tests.integration.dag import toy_stages
 from tests.integration.dag.conftest import manifest
 from tests.integration.dag.project import make_project, run
@@ -44,10 +47,6 @@ def test_artifact_reaches_downstream_stage_through_the_context(tmp_path: Path) -
 
 
 def test_config_named_files_are_fingerprinted_and_confined(tmp_path: Path) -> None:
-    from kg2instruction.core.runner import plan_run
-    from kg2instruction.errors import ConfigError
-    import pytest
-
     lines = tmp_path / "lines.txt"
     lines.write_text("\n".join(TEXT) + "\n", encoding="utf-8")
     stop = tmp_path / "stop.txt"

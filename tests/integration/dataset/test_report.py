@@ -12,6 +12,7 @@ from nbclient import NotebookClient
 from kg2instruction.cli import main as kg2i
 from kg2instruction.dataset.report import PLOTS, collect
 from kg2instruction.dataset.run_outputs import load_pipeline_run
+from kg2instruction.stages.sample_paragraphs import TRIPLES_STAGE
 from tests.integration.dataset.harness import REPO
 
 PNG = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
@@ -25,14 +26,14 @@ def test_report_embeds_every_plot_and_the_funnel(fixture_run, tmp_path):
     images = PNG.findall(page)
     assert len(images) == len(PLOTS) == 6
     assert all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
-    for stage in ("apply_schema", "sample_paragraphs", "build_records", "make_instructions"):
+    for stage in (TRIPLES_STAGE, "sample_paragraphs", "build_records", "make_instructions"):
         assert f"<td>{stage}</td>" in page
     assert "not_sampled=" in page      # dropped-by-reason from the sampling stage's funnel
 
 
 def test_collected_numbers_match_the_stage_outputs(fixture_run):
     stats = collect(load_pipeline_run(fixture_run.pipeline_file, "person"))
-    triples = fixture_run.table("apply_schema").to_pylist()
+    triples = fixture_run.table(TRIPLES_STAGE).to_pylist()
     sample = fixture_run.table("sample_paragraphs").to_pylist()
     records = fixture_run.table("build_records").to_pylist()
     assert sum(stats.relations_before.values()) == len(triples)
@@ -40,17 +41,17 @@ def test_collected_numbers_match_the_stage_outputs(fixture_run):
     assert sum(stats.entity_types.values()) == sum(len(r["entity"]) for r in records)
     assert stats.records_per_theme == {"person": len(records)}
     assert stats.entropy("after") >= stats.entropy("before") - 1e-9
-    assert not stats.nli_scores        # the fixture triples carry no NLI column
+    assert not stats.nli_scores        # the fixture triples carry no NLI score
 
 
 def test_report_shows_nli_scores_when_the_triples_have_them(fixture_run):
     import pyarrow as pa
 
     run = load_pipeline_run(fixture_run.pipeline_file, "person")
-    triples = fixture_run.table("apply_schema")
-    scored = triples.append_column("nli_score", pa.array(
+    triples = fixture_run.table(TRIPLES_STAGE)
+    scored = triples.set_column(triples.schema.get_field_index("nli_score"), "nli_score", pa.array(
         [0.1 + 0.8 * (i % 5) / 4 for i in range(triples.num_rows)], pa.float64()))
-    folder = run.output_dir("apply_schema")
+    folder = run.output_dir(TRIPLES_STAGE)
     original = (folder / "shard-00000.parquet").read_bytes()
     try:
         import pyarrow.parquet as pq

@@ -108,7 +108,7 @@ def test_unknown_names_values_and_certain_mentions(kg: DuckDBKG) -> None:
                   page_qid="Q91")
     assert (rows["Zqxv"]["qid"], rows["Zqxv"]["linked_by"], rows["Zqxv"]["n_candidates"]) == (None, "unlinked", 0)
     assert (rows["lawyer"]["qid"], rows["lawyer"]["linked_by"]) == ("Q40348", "neighbour")
-    assert rows["lawyer"]["score"] == 1.0                # Abraham Lincoln is a neighbour of "lawyer"
+    assert rows["lawyer"]["score"] is None and rows["lawyer"]["n_candidates"] == 1   # nothing chosen
     assert (rows["1846"]["qid"], rows["1846"]["linked_by"]) == (None, "value")
     assert (rows["Abraham Lincoln"]["qid"], rows["Abraham Lincoln"]["linked_by"]) == ("Q91", "page")
 

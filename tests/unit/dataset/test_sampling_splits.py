@@ -81,3 +81,30 @@ def test_page_split_is_stable_and_follows_ratios():
 def test_bad_split_ratios_are_rejected(ratios):
     with pytest.raises(pydantic.ValidationError):
         SplitConfig(ratios=ratios)
+
+
+def test_negative_share_holds_when_positives_fall_short_of_the_target():
+    items = [SampleItem.of(f"p{i:04d}", ["a"] if i < 50 else []) for i in range(400)]
+    kept = label_centric_sample(items, SamplingConfig(target_size=1000, negative_rate=0.2))
+    by_id = {it.paragraph_id: it.labels for it in items}
+    negatives = sum(1 for p in kept if not by_id[p])
+    assert sum(1 for p in kept if by_id[p]) == 50
+    assert negatives == round(50 * 0.2 / 0.8)
+    everything = label_centric_sample(items, SamplingConfig(target_size=1000, negative_rate=1.0))
+    assert len(everything) == 400     # rate 1: every negative the target has room for
+
+
+def test_assign_splits_leaves_no_split_empty_on_tiny_runs():
+    from kg2instruction.dataset.splits import assign_splits
+
+    config = SplitConfig(ratios={"train": 0.8, "dev": 0.1, "test": 0.1}, seed=13)
+    for n in range(3, 12):
+        pages = [f"qid:Q{i}" for i in range(n)]
+        assigned = assign_splits(pages, config)
+        assert set(assigned.values()) == {"train", "dev", "test"}, n
+        assert assign_splits(reversed(pages), config) == assigned
+    # too few pages to fill every split: the plain hash assignment
+    assert assign_splits(["a", "b"], config) == {p: split_of(p, config) for p in ("a", "b")}
+    # large runs: identical to split_of for every page
+    many = [f"qid:Q{i}" for i in range(2000)]
+    assert assign_splits(many, config) == {p: split_of(p, config) for p in many}

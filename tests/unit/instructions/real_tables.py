@@ -1,4 +1,4 @@
-"""PARAGRAPHS / PARAGRAPH_THEMES / TRIPLES tables hand-built from real text with real facts.
+"""PARAGRAPHS / PARAGRAPH_THEMES / NLI_TRIPLES tables hand-built from real text with real facts.
 
 English: T-REx evidence sentences from Wikipedia abstracts with the Wikidata facts they express
 (`tests/fixtures/wikidata/trex-gold-dev.jsonl.gz`), P-ids mapped to theme labels through the theme.
@@ -16,7 +16,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from kg2instruction.schemas import PARAGRAPH_THEMES, PARAGRAPHS, TRIPLES
+from kg2instruction.schemas import NLI_TRIPLES, PARAGRAPH_THEMES, PARAGRAPHS
+from kg2instruction.stages.sample_paragraphs import TRIPLES_STAGE
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -45,7 +46,8 @@ def _triple(pid: str, text: str, head: str, relation: Any, tail: str, *, pid_: s
             "tail_end": ts + len(tail), "tail_qid": tail_qid, "tail_value": None,
             "tail_type": tail_type, "pid": pid_, "direction": "forward", "relation": label,
             "rule": "kg_pair", "theme": "person", "head_mention_id": None,
-            "tail_mention_id": None, "head_score": None, "tail_score": None}
+            "tail_mention_id": None, "head_score": None, "tail_score": None,
+            "nli_score": None, "nli_hypothesis": None}
 
 
 def english_rows(theme: Any, limit: int = 400) -> tuple[list[dict], list[dict]]:
@@ -98,4 +100,4 @@ def tables(paragraphs: list[dict], triples: list[dict]) -> dict[str, pa.Table]:
               for p in paragraphs]
     return {"read_wikipedia": pa.Table.from_pylist(paragraphs, schema=PARAGRAPHS),
             "route_themes": pa.Table.from_pylist(routed, schema=PARAGRAPH_THEMES),
-            "apply_schema": pa.Table.from_pylist(triples, schema=TRIPLES)}
+            TRIPLES_STAGE: pa.Table.from_pylist(triples, schema=NLI_TRIPLES)}

@@ -39,3 +39,10 @@ def test_bad_dump_exits_2_naming_the_file(head50_path, tmp_path, capsys, make_ba
 def test_info_on_a_missing_store_exits_2(tmp_path: Path, capsys) -> None:
     assert main(["kg", "info", "--kg", str(tmp_path / "none.duckdb")]) == 2
     assert "none.duckdb" in capsys.readouterr().err
+
+
+def test_invalid_option_is_a_config_error(head50_path: Path, tmp_path: Path, capsys) -> None:
+    argv = ["kg", "build", "--dump", str(head50_path), "--out", str(tmp_path / "kg.duckdb"),
+            "--langs", "en,en"]
+    assert main(argv) == 2
+    assert "languages" in capsys.readouterr().err and not (tmp_path / "kg.duckdb").exists()

@@ -23,7 +23,8 @@ TEXT_FORMAT_PROMPTS = {
 
 
 def _jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
 
 
 def _instructie_pairs(fixtures: Path) -> list[tuple[dict, dict, str]]:

@@ -1,4 +1,4 @@
-"""Reading instruction datasets: shapes, split discovery, theme filters, errors that name the record."""
+"""Reading instruction datasets: shapes, split discovery, theme filters, errors naming records."""
 from __future__ import annotations
 
 import json

@@ -10,7 +10,11 @@ import pytest
 
 from kg2instruction.errors import RemoteError
 from kg2instruction.evaluate.generation import GenerationSettings
-from kg2instruction.evaluate.openai_client import EndpointApi, OpenAICompatibleGenerator, RetryPolicy
+from kg2instruction.evaluate.openai_client import (
+    EndpointApi,
+    OpenAICompatibleGenerator,
+    RetryPolicy,
+)
 from kg2instruction.evaluate.predict import PredictionJob, predict_file
 from kg2instruction.train.template import ALPACA
 

@@ -1,4 +1,4 @@
-"""Prediction with a real tiny model: batched, resumable without duplicates, scored by `kg2i eval`."""
+"""Prediction with a real tiny model: batched, resumable without duplicates, scored by eval."""
 from __future__ import annotations
 
 import json
@@ -57,8 +57,12 @@ def test_interrupted_prediction_resumes_without_duplicates(dataset_dir: Path, ti
     test_ids = [json.loads(line)["id"] for line in
                 (dataset_dir / "test.jsonl").read_text(encoding="utf-8").splitlines()]
     assert sorted(_ids(out)) == sorted(test_ids)
-    report = evaluate_files(dataset_dir / "test.jsonl", out)  # helper-8's evaluator reads it
-    assert json.dumps(report)  # the tiny random model scores, whatever it wrote
+    report = evaluate_files(dataset_dir / "test.jsonl", out)  # `kg2i eval` reads the output
+    overall = report["tasks"]["relation"]["overall"]
+    gold_triples = sum(len(json.loads(json.loads(line)["label"])) for line in
+                       (dataset_dir / "test.jsonl").read_text(encoding="utf-8").splitlines())
+    assert overall["records"] == 5 and overall["missing_predictions"] == 0
+    assert overall["gold"] == gold_triples
 
 
 def test_k_shot_prompts_use_dev_examples(dataset_dir: Path, tiny_generator, tmp_path: Path):
@@ -96,3 +100,16 @@ def test_missing_adapter_folder_is_named(tiny_model_dir: Path, tmp_path: Path):
         TransformersGenerator.load(str(tiny_model_dir), GenerationSettings(),
                                    adapter=tmp_path / "no-adapter")
     assert "no-adapter" in str(caught.value)
+
+
+def test_rerun_with_other_settings_is_refused(dataset_dir: Path, tiny_generator, tmp_path: Path):
+    out = tmp_path / "p.jsonl"
+    first = PredictionJob(dataset_dir, out, ALPACA, limit=1, producer={"model": "a"})
+    predict_file(first, tiny_generator, log=lambda _: None)
+    with pytest.raises(InputError, match="differs in model"):
+        predict_file(PredictionJob(dataset_dir, out, ALPACA, producer={"model": "b"}),
+                     tiny_generator, log=lambda _: None)
+    with pytest.raises(InputError, match="differs in shots"):
+        predict_file(PredictionJob(dataset_dir, out, ALPACA, shots=5, producer={"model": "a"}),
+                     tiny_generator, log=lambda _: None)
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 1
