@@ -4,14 +4,14 @@ Layout (every data file in JSONL and in Parquet, same rows; a split with no rows
 
     <out_root>/
       LATEST                         name of the newest version (written last)
-      <version>/                     e.g. person-3f9a1c2b7d0e (theme + instruction-stage fingerprint)
+      <version>/                     e.g. person-3f9a1c2b7d0e (theme + instruction fingerprint)
         README.md                    dataset card: counts per theme/relation/language/split,
                                      sources and dump ids, licences
         dataset_info.json            the same numbers, machine-readable
         records/<split>.jsonl        InstructIE records {id, cate, text, relation, entity, lang}
         provenance.parquet           one row per triple occurrence: record id, QIDs, P-id,
                                      direction, rule, offsets, NLI score, page, revision, dump
-        instructie/<split>.jsonl     {"id", "instruction", "output", "cate", "lang", "task", "label"}
+        instructie/<split>.jsonl     {id, instruction, output, cate, lang, task, label}
                                      phrasing pool x 4 output formats; RE and NER
         iepile/<split>.jsonl         same fields; instruction = JSON {instruction, schema, input},
                                      output = JSON {label: [{subject, object}]}; ids <record>#<k>

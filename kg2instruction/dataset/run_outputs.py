@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 import pyarrow as pa
 
-from kg2instruction.core.manifest import RunManifest, manifest_path, read_manifests
+from kg2instruction.core.manifest import RunManifest, StageReport, manifest_path, read_manifests
 from kg2instruction.core.shard_store import ShardStore
 from kg2instruction.errors import InputError
 
@@ -25,22 +25,28 @@ class RunOutputs:
 
     manifest: RunManifest
     base_dir: Path
+    manifest_file: Path
     all_manifests: tuple[RunManifest, ...] = ()
 
     def has(self, stage: str) -> bool:
         report = self.manifest.stages.get(stage)
         return report is not None and (self.base_dir / report.output / "_complete.json").is_file()
 
-    def output_dir(self, stage: str) -> Path:
+    def report(self, stage: str) -> StageReport:
+        """The manifest entry of `stage`; a run without it is an input error naming the run."""
         report = self.manifest.stages.get(stage)
         if report is None:
-            raise InputError(manifest_path(Path("."), self.manifest.theme),
-                             f"run {self.manifest.pipeline!r} has no stage {stage!r} (stages: "
+            raise InputError(self.manifest_file,
+                             f"run {self.manifest.pipeline!r} has no stage {stage!r}; list it "
+                             f"under `stages:` and rerun (stages run: "
                              f"{', '.join(self.manifest.stages) or 'none'})")
-        return self.base_dir / report.output
+        return report
+
+    def output_dir(self, stage: str) -> Path:
+        return self.base_dir / self.report(stage).output
 
     def fingerprint(self, stage: str) -> str:
-        return self.manifest.stages[stage].fingerprint
+        return self.report(stage).fingerprint
 
     def table(self, stage: str, columns: Sequence[str] | None = None) -> pa.Table:
         """Every shard of a completed stage output, concatenated in shard order."""
@@ -63,8 +69,9 @@ def load_run(run_dir: str | Path, theme: str, base_dir: str | Path) -> RunOutput
     if not mine:
         raise InputError(manifest_path(run_dir, theme),
                          f"no run manifest for theme {theme!r}; run `kg2i run --theme {theme}` "
-                         f"first (themes with a run: {', '.join(m.theme for m in manifests) or 'none'})")
-    return RunOutputs(mine[0], Path(base_dir), tuple(manifests))
+                         f"first (themes with a run: "
+                         f"{', '.join(m.theme for m in manifests) or 'none'})")
+    return RunOutputs(mine[0], Path(base_dir), manifest_path(run_dir, theme), tuple(manifests))
 
 
 def load_pipeline_run(pipeline_file: str | Path, theme: str) -> RunOutputs:

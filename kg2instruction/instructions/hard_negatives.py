@@ -160,9 +160,9 @@ def load_hard_negatives(path: str | Path, theme: Any) -> HardNegatives:
 
 def write_hard_negatives(dictionary: HardNegatives, path: str | Path) -> None:
     """Write the dictionary as commented, hand-editable YAML (atomically)."""
-    header = (f"# Hard negatives of theme '{dictionary.theme}': for each relation label (English),\n"
-              "# the labels listed with it as absent candidates in IEPile-style instructions,\n"
-              "# closest first. Built by `kg2i hard-negatives` from label similarity and\n"
-              "# co-occurrence; edit freely (labels must be English labels of the theme).\n")
+    header = (f"# Hard negatives of theme '{dictionary.theme}': for each relation label (in\n"
+              "# English), the labels listed with it as absent candidates in IEPile-style\n"
+              "# instructions, closest first. Built by `kg2i hard-negatives` from label\n"
+              "# similarity and co-occurrence; edit freely (English labels of the theme only).\n")
     body = yaml.safe_dump(dictionary.model_dump(), allow_unicode=True, sort_keys=False, width=100)
     atomic_write_text(Path(path), header + body)

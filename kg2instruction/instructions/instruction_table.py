@@ -56,12 +56,11 @@ def rng_for(seed: int, record_id: str, *purpose: str) -> random.Random:
 
 
 def label_json(task: TaskName, facts: Sequence[Triple] | Sequence[Entity]) -> str:
-    """Gold facts as the evaluator reads `label`: [{head, relation, tail}] or [{entity, entity_type}]."""
+    """Gold facts as the evaluator reads `label`: [{head, relation, tail}] / [{entity, entity_type}]."""
     if task == "NER":
-        items = [{"entity": e.text, "entity_type": e.type} for e in facts]  # type: ignore[union-attr]
+        items = [{"entity": e[0], "entity_type": e[1]} for e in facts]
     else:
-        items = [{"head": t.head, "relation": t.relation, "tail": t.tail}  # type: ignore[union-attr]
-                 for t in facts]
+        items = [{"head": t[0], "relation": t[1], "tail": t[2]} for t in facts]
     return json.dumps(items, ensure_ascii=False)
 
 

@@ -1,4 +1,4 @@
-"""Instruction phrasings: the pools an InstructIE-style instruction is drawn from, in English and Chinese.
+"""Instruction phrasings: the pools InstructIE-style instructions are drawn from (English, Chinese).
 
 A model trained on one fixed instruction learns that sentence, not the task; the paper therefore
 draws each instruction from a pool of phrasings and crosses it with the output formats. A phrasing

@@ -37,7 +37,8 @@ def test_every_output_parses_back_to_exactly_its_record(exported, fixture_run, b
     loaded = _load(exported, style, builder)
     assert set(loaded) == {"train", "dev", "test"}
     records = _records(exported)
-    formats = {row["id"]: row["format"] for row in fixture_run.table("make_instructions").to_pylist()
+    formats = {row["id"]: row["format"]
+               for row in fixture_run.table("make_instructions").to_pylist()
                if row["style"] == style}
     facts: dict[str, Counter] = defaultdict(Counter)
     seen = Counter()
@@ -145,3 +146,20 @@ def test_empty_tables_export_an_empty_dataset(tmp_path, fixture_run):
                             ExportInfo(pipeline="p", theme="person", version="v0", seed=1))
     assert json.loads((folder / "dataset_info.json").read_text())["splits"] == []
     assert isinstance(records, pa.Table)
+
+
+def test_export_of_a_run_without_the_instruction_stage_names_it(fixture_run, capsys):
+    from kg2instruction.dataset.run_outputs import load_pipeline_run
+
+    run = load_pipeline_run(fixture_run.pipeline_file, "person")
+    stages = dict(run.manifest.stages)
+    del stages["make_instructions"]
+    partial = run.manifest.model_copy(update={"stages": stages, "theme": "partial"})
+    partial.write(run.manifest_file.with_name("partial.json"))
+    try:
+        assert kg2i(["export", "--pipeline", str(fixture_run.pipeline_file), "--theme",
+                     "partial"]) == 2
+    finally:
+        run.manifest_file.with_name("partial.json").unlink()
+    err = capsys.readouterr().err
+    assert "has no stage 'make_instructions'" in err and "partial.json" in err

@@ -51,7 +51,7 @@ def _triple(pid: str, text: str, head: str, relation: Any, tail: str, *, pid_: s
 
 
 def english_rows(theme: Any, limit: int = 400) -> tuple[list[dict], list[dict]]:
-    """(paragraphs, triples) from the first `limit` T-REx sentences; unmatched ones are negatives."""
+    """(paragraphs, triples) of the first `limit` T-REx sentences; unmatched ones are negatives."""
     paragraphs, triples = [], []
     with gzip.open(FIXTURES / "wikidata" / "trex-gold-dev.jsonl.gz", "rt", encoding="utf-8") as fh:
         for n, line in enumerate(fh):

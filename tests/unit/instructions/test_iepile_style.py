@@ -53,9 +53,11 @@ def test_batches_add_up_to_exactly_the_record_facts(lang, person, books, en_reco
     for record in records:
         relation_rows = grouped[record["record_id"]]
         entity_rows = grouped[record["record_id"] + NER_SUFFIX]
-        triples = [t for row in relation_rows for t in parse_relations("json", row["output"]).triples]
+        triples = [t for row in relation_rows
+                   for t in parse_relations("json", row["output"]).triples]
         assert Counter(triples) == Counter(record_triples(record))
-        entities = [e for row in entity_rows for e in parse_entities("json", row["output"]).entities]
+        entities = [e for row in entity_rows
+                    for e in parse_entities("json", row["output"]).entities]
         assert Counter(entities) == Counter(record_entities(record))
         for row in relation_rows + entity_rows:
             instruction = json.loads(row["instruction"])

@@ -1,4 +1,4 @@
-"""InstructIE style: every output parses back to the record's facts, in every format and language."""
+"""InstructIE style: every output parses back to the record's facts, every format and language."""
 from __future__ import annotations
 
 import json

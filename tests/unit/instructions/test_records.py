@@ -1,4 +1,4 @@
-"""InstructIE records: labels and types in the record's language, distinct facts, provenance kept."""
+"""InstructIE records: labels and types in the record's language, distinct facts, provenance."""
 from __future__ import annotations
 
 import re

@@ -137,3 +137,18 @@ def test_auto_quantization_trains_qlora_on_cuda(overfit_dir: Path, tiny_model_di
     assert result.card.quantization == "nf4"
     losses = [e["loss"] for e in result.card.loss_curve]
     assert losses[-1] < losses[0]
+
+
+def test_resume_refuses_checkpoints_of_another_run(dataset_dir: Path, tiny_model_dir: Path,
+                                                   tmp_path: Path):
+    out = tmp_path / "adapter"
+    train_adapter(dataset_dir, str(tiny_model_dir), _config(max_steps=1), out, log=lambda _: None)
+    with pytest.raises(InputError, match="different run.*config"):
+        train_adapter(dataset_dir, str(tiny_model_dir), _config(max_steps=1, learning_rate=1e-4),
+                      out, resume=True, log=lambda _: None)
+    with pytest.raises(InputError, match="different run.*excluded_themes"):
+        train_adapter(dataset_dir, str(tiny_model_dir), _config(max_steps=1), out, resume=True,
+                      exclude_themes=["人物"], log=lambda _: None)
+    again = train_adapter(dataset_dir, str(tiny_model_dir), _config(max_steps=1), out,
+                          resume=True, log=lambda _: None)
+    assert again.card.metrics["steps"] == 1  # already done: nothing retrained

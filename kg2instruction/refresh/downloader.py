@@ -1,0 +1,125 @@
+"""Streaming, resumable, checksum-verified download of one dump file.
+
+Bytes go to `<dest>.part`; after a cut connection (or a killed refresh) the next attempt asks for
+the rest with an HTTP Range request and appends, so a 130 GB dump is not fetched twice. The file
+appears under its final name only after its digest matched the published one; a mismatch deletes
+the partial file (its bytes cannot be trusted) and fails loudly.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urljoin
+
+import requests
+
+from kg2instruction.errors import InputError, RemoteError
+from kg2instruction.refresh.checksums import Checksum, file_digest
+from kg2instruction.refresh.transport import TransportPolicy
+
+CHUNK_BYTES = 1 << 20
+MAX_REDIRECTS = 5
+OnBytes = Callable[[int], None]
+
+
+def fetch_text(url: str, policy: TransportPolicy, session: requests.Session | None = None) -> str:
+    """A small text resource (directory listing, checksum list), redirects checked."""
+    response = _get(url, policy, session or policy.session(), headers={}, stream=False)
+    with response:
+        if response.status_code != 200:
+            raise RemoteError(f"GET {response.url}: HTTP {response.status_code}")
+        return response.text
+
+
+def download(url: str, dest: Path, checksum: Checksum, policy: TransportPolicy, *,
+             session: requests.Session | None = None, attempts: int = 5,
+             backoff_seconds: float = 2.0, on_bytes: OnBytes | None = None) -> Path:
+    """Fetch `url` to `dest` (resuming `<dest>.part`), verify `checksum`, return `dest`."""
+    policy.check(url)
+    dest = Path(dest)
+    if dest.is_file() and file_digest(dest, checksum.algorithm) == checksum.hexdigest:
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    session = session or policy.session()
+    for attempt in range(1, attempts + 1):
+        try:
+            _fetch_rest(url, part, policy, session, on_bytes)
+            break
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                _Retryable) as exc:
+            if attempt == attempts:
+                raise RemoteError(f"download of {url} failed after {attempts} attempts: "
+                                  f"{exc}") from exc
+            time.sleep(backoff_seconds * 2 ** (attempt - 1))
+    actual = file_digest(part, checksum.algorithm)
+    if actual != checksum.hexdigest:
+        part.unlink()
+        raise InputError(url, f"{checksum.algorithm} {actual} does not match the published "
+                              f"{checksum.hexdigest}; the partial file was deleted, rerun to "
+                              "download it again")
+    with open(part, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(part, dest)
+    return dest
+
+
+class _Retryable(Exception):
+    """A server answer worth another attempt (5xx, 429)."""
+
+
+def _fetch_rest(url: str, part: Path, policy: TransportPolicy, session: requests.Session,
+                on_bytes: OnBytes | None) -> None:
+    offset = part.stat().st_size if part.exists() else 0
+    headers = {"Range": f"bytes={offset}-"} if offset else {}
+    response = _get(url, policy, session, headers=headers, stream=True)
+    with response:
+        status = response.status_code
+        if status == 416 and offset:
+            return              # nothing left to fetch: the part file is whole (checksum decides)
+        if status in (429, 500, 502, 503, 504):
+            raise _Retryable(f"HTTP {status}")
+        if status == 206:
+            start = _content_range_start(response.headers.get("Content-Range", ""))
+            if start != offset:
+                raise RemoteError(f"GET {url}: asked for bytes from {offset}, server sent "
+                                  f"Content-Range {response.headers.get('Content-Range')!r}")
+            mode = "ab"
+        elif status == 200:
+            mode = "wb"         # the server ignored Range: start over
+        else:
+            raise RemoteError(f"GET {url}: HTTP {status}")
+        with open(part, mode) as fh:
+            for block in response.iter_content(CHUNK_BYTES):
+                fh.write(block)
+                if on_bytes is not None:
+                    on_bytes(len(block))
+            fh.flush()
+        expected = response.headers.get("Content-Length")
+        if expected is not None and part.stat().st_size < (offset if mode == "ab" else 0) + int(expected):
+            raise requests.ConnectionError(f"connection closed early at {part.stat().st_size} bytes")
+
+
+def _get(url: str, policy: TransportPolicy, session: requests.Session, *,
+         headers: dict[str, str], stream: bool) -> requests.Response:
+    """GET with redirects followed by hand, each hop checked against the allow-list."""
+    for _ in range(MAX_REDIRECTS + 1):
+        policy.check(url)
+        response = session.get(url, headers=headers, stream=stream, allow_redirects=False,
+                               timeout=policy.timeout_seconds)
+        if response.status_code in (301, 302, 303, 307, 308) and "Location" in response.headers:
+            url = urljoin(url, response.headers["Location"])
+            response.close()
+            continue
+        return response
+    raise RemoteError(f"GET {url}: more than {MAX_REDIRECTS} redirects")
+
+
+def _content_range_start(value: str) -> int | None:
+    # "bytes 100-199/200"
+    try:
+        return int(value.split()[1].split("-")[0])
+    except (IndexError, ValueError):
+        return None
