@@ -47,7 +47,8 @@ bench: venv
 # `make pipeline`): <cache>/<run>/datasets/<theme>/<LATEST>/{instructie,iepile}/; override with
 # DATASET=<version folder>. Defaults: MODEL=smollm2-135m (packaged, offline),
 # TRAIN_CONFIG=pipelines/train/lora_cpu.yaml, ADAPTER=cache/<run>/adapters/<theme>,
-# EVAL_DIR=cache/<run>/eval/<theme>; SHOTS=k for k-shot prompts of the base model.
+# EVAL_DIR=cache/<run>/eval/<theme>; SHOTS=k for k-shot prompts of the base model;
+# MAX_NEW_TOKENS=256.
 train: venv
 	@run=cache/$(basename $(notdir $(PIPELINE))); root=$$run/datasets/$(THEME); \
 	ds="$${DATASET:-$$root/$$(cat $$root/LATEST 2>/dev/null)}"; \
@@ -62,14 +63,17 @@ eval: venv
 	test -f "$$ds/iepile/test.jsonl" || { echo "no test split at '$$ds/iepile/test.jsonl' (see 'make train')" >&2; exit 2; }; \
 	adapter="$${ADAPTER:-$$run/adapters/$(THEME)}"; out="$${EVAL_DIR:-$$run/eval/$(THEME)}"; \
 	test -f "$$adapter/adapter_card.json" || { echo "no trained adapter at '$$adapter' (run 'make train THEME=$(THEME)')" >&2; exit 2; }; \
-	mkdir -p "$$out"; rm -f "$$out"/*.preds.jsonl "$$out"/*.preds.jsonl.meta.json; set -e -x; \
-	$(BIN)/kg2i predict --data "$$ds/iepile" --model "$(or $(MODEL),smollm2-135m)" --shots "$${SHOTS:-0}" --threads 2 --out "$$out/base.preds.jsonl"; \
+	mkdir -p "$$out"; rm -f "$$out"/*.preds.jsonl "$$out"/*.preds.jsonl.meta.json; set -e -o pipefail -x; \
+	$(BIN)/kg2i predict --data "$$ds/iepile" --model "$(or $(MODEL),smollm2-135m)" --shots "$${SHOTS:-0}" --max-new-tokens "$${MAX_NEW_TOKENS:-256}" --threads 2 --out "$$out/base.preds.jsonl"; \
 	$(BIN)/kg2i eval --gold "$$ds/iepile/test.jsonl" --pred "$$out/base.preds.jsonl" --out "$$out/base.metrics.json" | tee "$$out/base.metrics.txt"; \
-	$(BIN)/kg2i predict --data "$$ds/iepile" --model "$(or $(MODEL),smollm2-135m)" --adapter "$$adapter" --threads 2 --out "$$out/tuned.preds.jsonl"; \
+	$(BIN)/kg2i predict --data "$$ds/iepile" --model "$(or $(MODEL),smollm2-135m)" --adapter "$$adapter" --max-new-tokens "$${MAX_NEW_TOKENS:-256}" --threads 2 --out "$$out/tuned.preds.jsonl"; \
 	$(BIN)/kg2i eval --gold "$$ds/iepile/test.jsonl" --pred "$$out/tuned.preds.jsonl" --out "$$out/tuned.metrics.json" | tee "$$out/tuned.metrics.txt"
 
+# Newest Wikidata dump (WIKIDATA=YYYYMMDD for a named one; WIKIDATA_FILE=path for a local file),
+# incremental re-run, new dataset version; KEEP versions are kept (kg2instruction/refresh/README.md).
 refresh: venv
-	$(BIN)/kg2i refresh --pipeline $(PIPELINE)
+	$(BIN)/kg2i refresh run --pipeline $(PIPELINE) --theme $(THEME) --keep "$(or $(KEEP),3)" \
+	  $(if $(WIKIDATA_FILE),--wikidata-file "$(WIKIDATA_FILE)",--wikidata "$(or $(WIKIDATA),latest)")
 
 clean-cache: venv
 	$(BIN)/kg2i cache gc --pipeline $(PIPELINE)

@@ -114,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-templates", type=int, default=2)
     parser.add_argument("--throughput-triples", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (1 is fastest on an oversubscribed CPU)")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks/results/nli")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)

@@ -3,7 +3,9 @@
 1. Ray speed-up: the same CPU-bound map stage (pure-Python n-gram counting over the bundled enwiki
    sample's paragraphs, 22 shards) on 1 and on 2 Ray workers, in one 2-CPU Ray session: the
    1-worker run uses a copy of the stage whose shards claim both CPUs, so they run one at a
-   time. Runs alternate, so background load on this shared machine hits both alike.
+   time. Runs alternate, so background load on this shared machine hits both alike. Baseline
+   measured in the same run: the same work on a plain 2-process pool, one shard at a time and
+   two at a time; it shows what parallelism the (shared) machine gives at that moment.
    Target: >= 1.7x.
 2. Framework overhead per shard: the stage run through the framework (local executor: read the
    input Parquet, process, sort, write Parquet + stats + done marker atomically, manifest) against
@@ -19,12 +21,14 @@ benchmarks/results/scaling.json and .md.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import platform
 import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,22 +124,38 @@ def measure_overhead(pipeline: Path, repeats: int) -> tuple[Timing, Timing]:
     return best(direct), best(framework)
 
 
-def measure_ray_speedup(pipeline: Path, warmup: Path, repeats: int) -> tuple[float, float]:
-    """Wall seconds with one shard at a time and with two at a time, on one 2-CPU Ray."""
+def measure_speedups(pipeline: Path, warmup: Path, repeats: int,
+                     rounds: int) -> dict[str, float]:
+    """Wall seconds, one shard at a time and two at a time, on one 2-CPU Ray and, as the
+    baseline of what this machine can give right now, on a plain 2-process pool."""
     import ray
+    from bench_stages.cpu_bound import profile_texts
 
     from kg2instruction.core.executors.ray_executor import RayExecutor
 
+    plan = plan_run(pipeline, THEME, until="read_wikipedia")
+    store = plan.stages["read_wikipedia"].store
+    shards = [store.read_shard(s)["text"].to_pylist() for s in sorted(store.completed_shards())]
     ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR")
+    pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"))
     try:
         executor = RayExecutor()
-        timed_stage_run(warmup, executor, STAGE)   # start and warm both workers
-        one, two = [], []
+        timed_stage_run(warmup, executor, STAGE)   # start and warm both Ray workers
+        list(pool.map(profile_texts, shards[:4], [3] * 4, [1] * 4))
+        times: dict[str, list[float]] = {k: [] for k in ("ray_1", "ray_2", "pool_1", "pool_2")}
         for _ in range(repeats):
-            one.append(timed_stage_run(pipeline, executor, SERIAL_STAGE).wall)
-            two.append(timed_stage_run(pipeline, executor, STAGE).wall)
-        return min(one), min(two)
+            times["ray_1"].append(timed_stage_run(pipeline, executor, SERIAL_STAGE).wall)
+            times["ray_2"].append(timed_stage_run(pipeline, executor, STAGE).wall)
+            started = time.perf_counter()
+            for texts in shards:
+                pool.submit(profile_texts, texts, 3, rounds).result()
+            times["pool_1"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            list(pool.map(profile_texts, shards, [3] * len(shards), [rounds] * len(shards)))
+            times["pool_2"].append(time.perf_counter() - started)
+        return {k: min(v) for k, v in times.items()}
     finally:
+        pool.shutdown()
         ray.shutdown()
 
 
@@ -154,7 +174,7 @@ def main() -> int:
         Runner(plan, LocalExecutor(), RunProgress()).run()   # paragraphs, cached for all timings
         n_shards = len(plan.stages["read_wikipedia"].store.completed_shards())
         direct, framework = measure_overhead(pipeline, args.repeats)
-        one, two = measure_ray_speedup(pipeline, warmup, args.repeats)
+        speed = measure_speedups(pipeline, warmup, args.repeats, args.rounds)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -164,10 +184,15 @@ def main() -> int:
                     "load_average_after": [round(x, 2) for x in os.getloadavg()]},
         "workload": {"stage": STAGE, "shards": n_shards, "rounds": args.rounds,
                      "repeats": args.repeats, "input": "pipelines/sample/enwiki-sample.xml.bz2"},
-        "ray_one_shard_at_a_time_seconds": round(one, 3),
-        "ray_two_shards_at_a_time_seconds": round(two, 3),
-        "ray_speedup_2_vs_1": round(one / two, 3),
+        "ray_one_shard_at_a_time_seconds": round(speed["ray_1"], 3),
+        "ray_two_shards_at_a_time_seconds": round(speed["ray_2"], 3),
+        "ray_speedup_2_vs_1": round(speed["ray_1"] / speed["ray_2"], 3),
         "speedup_target": 1.7,
+        "baseline_pool_one_at_a_time_seconds": round(speed["pool_1"], 3),
+        "baseline_pool_two_at_a_time_seconds": round(speed["pool_2"], 3),
+        "baseline_pool_speedup_2_vs_1": round(speed["pool_1"] / speed["pool_2"], 3),
+        "ray_speedup_relative_to_baseline": round(
+            (speed["ray_1"] / speed["ray_2"]) / (speed["pool_1"] / speed["pool_2"]), 3),
         "direct_process_wall_seconds": round(direct.wall, 3),
         "framework_local_wall_seconds": round(framework.wall, 3),
         "framework_overhead_wall_ratio": round((framework.wall - direct.wall) / direct.wall, 4),
@@ -204,6 +229,13 @@ def render_markdown(r: dict) -> str:
         f"| Ray (2 CPUs), two shards at a time | {r['ray_two_shards_at_a_time_seconds']:.2f} s | |",
         f"| speed-up, 2 workers vs 1 | {r['ray_speedup_2_vs_1']:.2f}x | >= 1.7x "
         f"({verdict(r['ray_speedup_2_vs_1'] >= 1.7)}) |",
+        f"| baseline: plain 2-process pool, one shard at a time | "
+        f"{r['baseline_pool_one_at_a_time_seconds']:.2f} s | |",
+        f"| baseline: plain 2-process pool, two at a time | "
+        f"{r['baseline_pool_two_at_a_time_seconds']:.2f} s | |",
+        f"| baseline speed-up (what the machine gives now) | "
+        f"{r['baseline_pool_speedup_2_vs_1']:.2f}x | |",
+        f"| Ray speed-up / baseline speed-up | {r['ray_speedup_relative_to_baseline']:.2f} | |",
         f"| `stage.process` called directly (wall) | {r['direct_process_wall_seconds']:.2f} s | |",
         f"| same stage through the framework, local (wall) | "
         f"{r['framework_local_wall_seconds']:.2f} s | |",

@@ -49,3 +49,8 @@ class NgramProfileOneAtATime(NgramProfile):
 
     name = "bench_ngrams_serial"
     resources = Resources(cpus=2)
+
+
+def profile_texts(texts: list[str], n: int, rounds: int) -> int:
+    """The stage's work on one shard without the framework (the multiprocessing baseline)."""
+    return len([ngram_profile(t, n, rounds) for t in texts])

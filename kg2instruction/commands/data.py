@@ -93,12 +93,19 @@ def hard_negatives(
         run = load_pipeline_run(pipeline, theme)
         if run.has("sample_paragraphs"):
             label_sets = run.table("sample_paragraphs", ["labels"])["labels"].to_pylist()
-    similarity = MiniLMSimilarity() if embeddings == "minilm" else ngram_similarity
+    try:
+        similarity = MiniLMSimilarity() if embeddings == "minilm" else ngram_similarity
+    except ImportError as exc:
+        raise ConfigError(f"--embeddings minilm needs the [train] extra ({exc}); install "
+                          "kg2instruction[train] or use --embeddings ngram",
+                          key="embeddings") from None
     dictionary = build_hard_negatives(loaded_theme, label_sets, top_k=top_k,
                                       similarity=similarity)
     path = out or themes_dir / "hard_negatives" / f"{theme}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_hard_negatives(dictionary, path)
+    write_hard_negatives(dictionary, path,
+                         built_with=f"--embeddings {embeddings}" + (" --pipeline " + str(pipeline)
+                                                                    if pipeline else ""))
     typer.echo(f"hard negatives: {path}")
 
 

@@ -77,14 +77,18 @@ def _register_train(app: typer.Typer) -> None:
                                     help="Continue from the last checkpoint in --out."),
         exclude_themes: str = typer.Option("", "--exclude-themes", help="Comma-separated themes "
                                            "to leave out (unseen-theme experiments)."),
+        themes_dir: Path = typer.Option(Path("themes"), "--themes-dir", help="Theme files, to "
+                                        "match theme ids to their names in every language."),
     ) -> None:
         """Fine-tune a LoRA adapter (QLoRA on CUDA, LoRA on the CPU) and write it with its card."""
         from kg2instruction.train.config import load_train_config
         from kg2instruction.train.trainer import train_adapter
 
+        from kg2instruction.train.theme_names import expand_themes
+
+        excluded = expand_themes(_split_themes(exclude_themes), themes_dir)
         result = train_adapter(data, model, load_train_config(config), out, gguf_file=gguf_file,
-                               resume=resume, exclude_themes=_split_themes(exclude_themes),
-                               log=typer.echo)
+                               resume=resume, exclude_themes=excluded, log=typer.echo)
         metrics = result.card.metrics
         typer.echo(f"adapter written to {result.out}: {metrics['steps']} steps, loss "
                    f"{metrics['loss_first']} -> {metrics['loss_last']}, "
@@ -117,7 +121,10 @@ def _register_predict(app: typer.Typer) -> None:
         seed: int = typer.Option(13, "--seed"),
         limit: int | None = typer.Option(None, "--limit", min=1, help="Stop after this many new "
                                          "predictions."),
-        themes: str = typer.Option("", "--themes", help="Only these comma-separated themes."),
+        themes: str = typer.Option("", "--themes", help="Only these comma-separated themes "
+                                   "(e.g. the themes a tuned model never saw)."),
+        themes_dir: Path = typer.Option(Path("themes"), "--themes-dir", help="Theme files, to "
+                                        "match theme ids to their names in every language."),
         threads: int | None = typer.Option(None, "--threads", min=1,
                                            help="torch CPU threads."),
     ) -> None:
@@ -126,6 +133,7 @@ def _register_predict(app: typer.Typer) -> None:
         from kg2instruction.evaluate.openai_client import OpenAICompatibleGenerator
         from kg2instruction.evaluate.predict import PredictionJob, predict_file
         from kg2instruction.train.template import get_template
+        from kg2instruction.train.theme_names import expand_themes
 
         settings = GenerationSettings(max_new_tokens=max_new_tokens)
         if endpoint:
@@ -146,7 +154,8 @@ def _register_predict(app: typer.Typer) -> None:
                     "adapter": _adapter_identity(adapter)}
         job = PredictionJob(data, out, prompt_template, split=split, shots=shots, dev=dev,
                             seed=seed, batch_size=batch_size, limit=limit,
-                            only_themes=tuple(_split_themes(themes)), producer=producer)
+                            only_themes=tuple(expand_themes(_split_themes(themes), themes_dir)),
+                            producer=producer)
         summary = predict_file(job, generator, log=typer.echo)
         typer.echo(f"{summary.written} predictions written to {out} "
                    f"({summary.already_done} were already there)")

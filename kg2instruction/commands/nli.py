@@ -33,7 +33,6 @@ def train(
     """Fine-tune the verifier (seeded; progress bar per phase)."""
     from tqdm import tqdm
 
-    from kg2instruction.nli.verifier.bundled import ENGLISH_VERIFIER, MODELS_DIR
     from kg2instruction.nli.verifier.card import write_card
     from kg2instruction.nli.verifier.train import VERIFIER_DIR, train_verifier
 
@@ -52,11 +51,40 @@ def train(
     write_card(out / VERIFIER_DIR, config, report, None)
     typer.echo(f"trained: {out / VERIFIER_DIR} ({report['seconds']} s)")
     if install:
-        target = MODELS_DIR / ENGLISH_VERIFIER
-        if target.exists():
-            shutil.rmtree(target)
-        shutil.copytree(out / VERIFIER_DIR, target)
-        typer.echo(f"installed: {target}")
+        install_verifier(out, None)
+
+
+def install_verifier(run_dir: Path, metrics_file: Path | None) -> Path:
+    """Write the card (with benchmark metrics when given) and copy the verifier to the package."""
+    from kg2instruction.nli.verifier.bundled import ENGLISH_VERIFIER, MODELS_DIR
+    from kg2instruction.nli.verifier.card import write_card
+    from kg2instruction.nli.verifier.config import TrainConfig
+    from kg2instruction.nli.verifier.train import VERIFIER_DIR
+
+    report = json.loads((run_dir / "training_report.json").read_text())
+    metrics = json.loads(metrics_file.read_text()) if metrics_file else None
+    write_card(run_dir / VERIFIER_DIR, TrainConfig.model_validate(report["config"]), report,
+               metrics)
+    target = MODELS_DIR / ENGLISH_VERIFIER
+    staging = target.with_name(target.name + ".partial")
+    if staging.exists():
+        shutil.rmtree(staging)
+    shutil.copytree(run_dir / VERIFIER_DIR, staging)
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
+    typer.echo(f"installed: {target}")
+    return target
+
+
+@nli_app.command("install")
+def install(
+    run_dir: Path = typer.Option(..., "--run-dir", help="output directory of `kg2i nli train`"),
+    metrics: Path | None = typer.Option(None, "--metrics",
+                                        help="benchmarks/results/nli.json, quoted in the card"),
+) -> None:
+    """Ship a trained verifier as `bundled:minilm-relation-verifier-en`, with its model card."""
+    install_verifier(run_dir, metrics)
 
 
 @nli_app.command("eval")
@@ -75,9 +103,10 @@ def evaluate(
     from kg2instruction.nli.verifier.training_data import relation_data
 
     config = _load_config(config_file)
+    scorer = HfNliScorer(resolve_model(model), HfScorerSettings(max_length=config.max_length,
+                                                                cpu_threads=config.threads))
     data = relation_data(config, base_dir)
     examples = balanced_sample(data.held_out, pairs, config.seed)
-    scorer = HfNliScorer(resolve_model(model), HfScorerSettings(max_length=config.max_length))
     typer.echo(json.dumps(evaluate_scorer(examples, data.bank, scorer, threshold), indent=2))
 
 

@@ -17,6 +17,9 @@ from kg2instruction.errors import ConfigError
 
 MAX_YAML_BYTES = 8 * 1024 * 1024
 MAX_ALIAS_EXPANSIONS = 10_000
+# Aliases share nodes, so a few dozen of them can stand for 10^9 values that any later traversal
+# (validation, fingerprinting) would walk: the *expanded* size is bounded too.
+MAX_EXPANDED_NODES = 1_000_000
 
 Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=pydantic.BaseModel)
@@ -38,6 +41,19 @@ class _LineLoader(yaml.SafeLoader):
                 raise ConfigError(f"more than {MAX_ALIAS_EXPANSIONS} YAML aliases (anchor bomb?)",
                                   path=getattr(self, "_path", None), line=mark.line + 1)
         return super().compose_node(parent, index)
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """Nodes the document has once every alias is expanded (linear: shared nodes are memoised)."""
+    key = id(node)
+    if key not in memo:
+        memo[key] = 1          # provisional, also stops recursive aliases
+        if isinstance(node, yaml.MappingNode):
+            memo[key] += sum(_expanded_size(k, memo) + _expanded_size(v, memo)
+                             for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            memo[key] += sum(_expanded_size(item, memo) for item in node.value)
+    return memo[key]
 
 
 def _record_lines(node: yaml.Node, loc: Loc, lines: dict[Loc, int], depth: int = 0,
@@ -96,6 +112,9 @@ def load_yaml(path: str | Path) -> LoadedYaml:
         lines: dict[Loc, int] = {}
         if node is None:
             return LoadedYaml(path, None, lines)
+        if _expanded_size(node, {}) > MAX_EXPANDED_NODES:
+            raise ConfigError(f"YAML expands to more than {MAX_EXPANDED_NODES} values through "
+                              "aliases (anchor bomb?)", path=path, line=node.start_mark.line + 1)
         _record_lines(node, (), lines)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:

@@ -1,9 +1,10 @@
 """Publish a run's records and instructions as a versioned dataset folder.
 
+`kg2i export` publishes to `<cache>/<run>/datasets/<theme>/` unless told otherwise (`--out`).
 Layout (every data file in JSONL and in Parquet, same rows; a split with no rows has no file)::
 
     <out_root>/
-      LATEST                         name of the newest version (written last)
+      LATEST                         name of the version exported last (written last)
       <version>/                     e.g. person-3f9a1c2b7d0e (theme + instruction fingerprint)
         README.md                    dataset card: counts per theme/relation/language/split,
                                      sources and dump ids, licences
@@ -14,7 +15,8 @@ Layout (every data file in JSONL and in Parquet, same rows; a split with no rows
         instructie/<split>.jsonl     {id, instruction, output, cate, lang, task, label}
                                      phrasing pool x 4 output formats; RE and NER
         iepile/<split>.jsonl         same fields; instruction = JSON {instruction, schema, input},
-                                     output = JSON {label: [{subject, object}]}; ids <record>#<k>
+                                     output = JSON {label: [{subject, object}]} (NER:
+                                     {type: [names]}); ids <record>#<k>
         alpaca/<split>.jsonl         {"instruction", "input", "output"} (from the InstructIE style)
 
 `label` is a JSON string (list of {head, relation, tail} or {entity, entity_type}) so that every
@@ -25,7 +27,7 @@ file has one flat schema: `datasets.load_dataset("json", data_files=...)` and
 Publication is atomic: everything is written into a hidden temporary folder next to the final one,
 which is renamed into place only when complete, and LATEST is updated after that; a crash leaves
 the previous versions untouched. The version name is derived from the instruction stage's
-fingerprint, so exporting the same run twice is a no-op.
+fingerprint, so exporting the same run twice writes nothing new (LATEST points at it again).
 """
 from __future__ import annotations
 
@@ -80,6 +82,7 @@ def export_dataset(records: pa.Table, instructions: pa.Table, out_root: str | Pa
     out_root = Path(out_root)
     final = out_root / info.version
     if final.is_dir():
+        atomic_write_text(out_root / LATEST, info.version + "\n")
         return final
     out_root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{info.version}.", suffix=".tmp", dir=out_root))

@@ -41,7 +41,8 @@ class PredictionJob:
 
     def settings(self) -> dict[str, Any]:
         """Everything that shapes an answer; equal settings make two runs' lines interchangeable."""
-        return {**self.producer, "template": self.template.name, "shots": self.shots,
+        return {**self.producer, "data": str(self.data), "split": self.split,
+                "template": self.template.name, "shots": self.shots,
                 "dev": None if self.dev is None else str(self.dev), "seed": self.seed}
 
 

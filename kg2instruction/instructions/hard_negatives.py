@@ -158,11 +158,13 @@ def load_hard_negatives(path: str | Path, theme: Any) -> HardNegatives:
     return loaded
 
 
-def write_hard_negatives(dictionary: HardNegatives, path: str | Path) -> None:
+def write_hard_negatives(dictionary: HardNegatives, path: str | Path, *,
+                         built_with: str = "") -> None:
     """Write the dictionary as commented, hand-editable YAML (atomically)."""
     header = (f"# Hard negatives of theme '{dictionary.theme}': for each relation label (in\n"
               "# English), the labels listed with it as absent candidates in IEPile-style\n"
               "# instructions, closest first. Built by `kg2i hard-negatives` from label\n"
-              "# similarity and co-occurrence; edit freely (English labels of the theme only).\n")
+              "# similarity and co-occurrence; edit freely (English labels of the theme only).\n"
+              + (f"# Built with: kg2i hard-negatives {built_with}\n" if built_with else ""))
     body = yaml.safe_dump(dictionary.model_dump(), allow_unicode=True, sort_keys=False, width=100)
     atomic_write_text(Path(path), header + body)

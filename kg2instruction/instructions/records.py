@@ -7,9 +7,10 @@ from it must be monolingual. Everything needed to audit a triple (QIDs, P-id and
 offsets, NLI score, page revision, dump id) is kept out of the record, in a provenance side table
 keyed by record id, so the record stays exactly what a trainer reads and nothing is lost.
 
-A record's relations are distinct (head, relation, tail) facts, in text order; its entities are the
-typed ends of its triples whose category is one of the theme's entity types. (Entities come from
-triples only: NER records are therefore precise, not exhaustive; see the data report.)
+A record's relations are distinct (head, relation, tail) facts, in text order. Its entities are the
+distinct (name, category) pairs, in text order, of the typed ends of its triples and of the
+paragraph's typed mentions (linked entities and dates/quantities) whose category is one of the
+theme's entity types; unlinked NER mentions are left out, their type being unknown.
 """
 from __future__ import annotations
 
@@ -104,8 +105,9 @@ def _score(value: Any) -> float | None:
 
 
 def build_record(paragraph: Mapping[str, Any], triples: Sequence[Mapping[str, Any]],
-                 book: LabelBook, *, page_key: str, split: str) -> dict[str, Any]:
-    """The RECORDS row of one paragraph from its PARAGRAPHS row and its TRIPLES rows.
+                 book: LabelBook, *, page_key: str, split: str,
+                 mentions: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """The RECORDS row of one paragraph from its PARAGRAPHS, TRIPLES and typed mention rows.
 
     Triples whose label the theme does not have are the caller's to drop (and count) first:
     here they are an error, because a record must never carry a label outside its schema."""
@@ -133,6 +135,12 @@ def build_record(paragraph: Mapping[str, Any], triples: Sequence[Mapping[str, An
                                      "tail_start", "tail_end", "tail_qid", "tail_value", "pid",
                                      "direction", "rule")},
             "nli_score": _score(t.get("nli_score"))})
+    for m in mentions:
+        category = typed_category(m)
+        if category in book.entity_categories:
+            entities.setdefault((m["surface"], category), {
+                "entity": m["surface"], "entity_type": book.category(category),
+                "category": category, "_start": _int(m.get("start"))})
     ordered_entities = sorted(entities.values(), key=lambda e: (e["_start"], e["entity"]))
     return {
         "record_id": paragraph["paragraph_id"], "paragraph_id": paragraph["paragraph_id"],
@@ -146,6 +154,19 @@ def build_record(paragraph: Mapping[str, Any], triples: Sequence[Mapping[str, An
         "entity_category": [e["category"] for e in ordered_entities],
         "provenance": provenance,
     }
+
+
+# Mention sources whose category comes from the value's datatype, not from a linked entity.
+VALUE_SOURCES = frozenset({"time", "quantity"})
+
+
+def typed_category(mention: Mapping[str, Any]) -> str | None:
+    """The best category of a typed mention (LINKED_MENTIONS), None when it is not an entity the
+    typing stage could type (unlinked, or typed only as the fallback)."""
+    types = mention.get("types") or ()
+    if not types or not (mention.get("qid") or mention.get("source") in VALUE_SOURCES):
+        return None
+    return types[0]
 
 
 def records_table(rows: Iterable[Mapping[str, Any]]) -> pa.Table:

@@ -1,11 +1,12 @@
 """Build the DuckDB knowledge-graph store from a Wikidata JSON dump (single writer).
 
 Flow: the dump is streamed entity by entity (`WikidataDumpReader`), flattened into column lists
-(`EntityFlattener`) and appended batch by batch as Arrow tables to *staging* tables in a scratch
-DuckDB file, so Python never holds more than one batch. At the end every table is written once into
-the store, DISTINCT and sorted (`ORDER BY ALL`), which makes the content and the physical order a
-function of the dump and the config only: rebuilding the same dump gives the same store. Derived
-tables (preferred labels, property datatypes) are made in SQL.
+(`EntityFlattener`, in worker processes for large dumps) and appended batch by batch as Arrow tables
+to *staging* tables (in-memory, spilling to disk past the memory limit), so Python never holds more
+than a few batches. At the end every table is written once into the store, DISTINCT and sorted
+(`ORDER BY ALL`), which makes the content and the physical order a function of the dump and the
+config only: rebuilding the same dump gives the same store. Derived tables (preferred labels,
+property datatypes) are made in SQL.
 
 The store is built in a temporary file beside the target and renamed over it only when complete, so
 a failing build (bad input, full disk, kill) leaves the previous KG untouched.
@@ -108,8 +109,11 @@ def build_kg(dump: str | Path, out: str | Path, config: KGBuildConfig | None = N
 
 @contextlib.contextmanager
 def _connection(path: Path, resources: BuildResources) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Store connection with a scratch staging database attached as `stage` (deleted afterwards)."""
-    stage = path.with_name(path.name + ".stage")
+    """Store connection with an in-memory staging database attached as `stage`.
+
+    Staging rows never reach the store file (no compression, no checkpoint of data that is read
+    once); beyond `memory_limit` DuckDB spills them to its temporary directory beside the store, so
+    memory stays bounded."""
     options: dict[str, object] = {"memory_limit": resources.memory_limit,
                                   "preserve_insertion_order": True}
     if resources.duckdb_threads:
@@ -117,20 +121,14 @@ def _connection(path: Path, resources: BuildResources) -> Iterator[duckdb.DuckDB
     con = duckdb.connect(str(path), config=options)
     con.execute("SET enable_progress_bar = false")  # ours (tqdm) is the one progress display
     try:
-        con.execute(f"ATTACH '{_sql_path(stage)}' AS stage")
+        con.execute("ATTACH ':memory:' AS stage")
         yield con
         con.execute("DETACH stage")
         con.execute("CHECKPOINT")
     finally:
         con.close()
-        for leftover in (stage, stage.with_name(stage.name + ".wal"),
-                         path.with_name(path.name + ".wal")):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
+        with contextlib.suppress(FileNotFoundError):
+            path.with_name(path.name + ".wal").unlink()
 
 
 def _create_schema(con: duckdb.DuckDBPyConnection, config: KGBuildConfig) -> None:

@@ -10,15 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import torch
 
 from kg2instruction.errors import ConfigError
 from kg2instruction.nli.batching import length_buckets
-from kg2instruction.nli.scorer import Pair, entailment_index
-
-Precision = Literal["auto", "fp32", "fp16", "bf16"]
+from kg2instruction.nli.scorer import Pair, Precision, entailment_index
 _DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 

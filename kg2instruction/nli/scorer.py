@@ -8,11 +8,12 @@ always read from the model's `id2label`; guessing it silently inverts the filter
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from kg2instruction.errors import ConfigError
 
 Pair = tuple[str, str]   # (premise, hypothesis)
+Precision = Literal["auto", "fp32", "fp16", "bf16"]   # auto: bf16/fp16 on CUDA, fp32 on CPU
 
 
 @runtime_checkable

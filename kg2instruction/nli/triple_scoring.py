@@ -72,9 +72,9 @@ def score_requests(requests: Sequence[ScoringRequest], scorer: EntailmentScorer
     probs = scorer.entailment_probs(list(unique)) if unique else []
     scores = []
     for request in requests:
-        best = max(request.hypotheses,
-                   key=lambda h: (probs[unique[(request.premise, h)]], -request.hypotheses.index(h)))
-        scores.append(TripleScore(probs[unique[(request.premise, best)]], best))
+        found = [probs[unique[(request.premise, h)]] for h in request.hypotheses]
+        best = max(range(len(found)), key=lambda i: (found[i], -i))   # first of equal maxima
+        scores.append(TripleScore(found[best], request.hypotheses[best]))
     return scores
 
 

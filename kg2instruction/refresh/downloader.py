@@ -19,7 +19,7 @@ from kg2instruction.errors import InputError, RemoteError
 from kg2instruction.refresh.checksums import Checksum, file_digest
 from kg2instruction.refresh.transport import TransportPolicy
 
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 1 << 16   # at most this much is re-fetched after a cut connection
 MAX_REDIRECTS = 5
 OnBytes = Callable[[int], None]
 

@@ -17,6 +17,8 @@ from kg2instruction.instructions.records import LabelBook, build_record, records
 from kg2instruction.stages.sample_paragraphs import TRIPLES_STAGE
 
 LANGUAGES = ("en", "zh")
+MENTIONS_STAGE = "type_entities"     # typed LINKED_MENTIONS: the entities of NER records
+MENTION_COLUMNS = ("paragraph_id", "surface", "start", "source", "qid", "types")
 
 
 class BuildRecordsConfig(StageConfig):
@@ -25,12 +27,12 @@ class BuildRecordsConfig(StageConfig):
 
 @register_stage
 class BuildRecords(ReduceStage):
-    """SAMPLE + TRIPLES + PARAGRAPHS -> RECORDS."""
+    """SAMPLE + NLI_TRIPLES + PARAGRAPHS + typed LINKED_MENTIONS -> RECORDS."""
 
     name = "build_records"
     version = "1"
     Config = BuildRecordsConfig
-    requires = ("sample_paragraphs", TRIPLES_STAGE, "read_wikipedia")
+    requires = ("sample_paragraphs", TRIPLES_STAGE, "read_wikipedia", MENTIONS_STAGE)
     theme_fields = None      # labels in both languages, theme name, entity types
     key = ("record_id",)
     file_fields = ("entity_types_file",)
@@ -51,6 +53,10 @@ class BuildRecords(ReduceStage):
         for t in triples.to_pylist():
             if t["relation"] is not None:
                 by_paragraph[t["paragraph_id"]].append(t)
+        mentions = inputs[MENTIONS_STAGE].select(list(MENTION_COLUMNS))
+        mentions_of = defaultdict(list)
+        for m in mentions.filter(pc.is_in(mentions["paragraph_id"], value_set=wanted)).to_pylist():
+            mentions_of[m["paragraph_id"]].append(m)
         rows = []
         for paragraph in paragraphs.to_pylist():
             book = self._books.get(_language(paragraph["lang"]))
@@ -64,7 +70,8 @@ class BuildRecords(ReduceStage):
                 mine = [t for t in mine if t["relation"] in book.relations]
             chosen = sample[paragraph["paragraph_id"]]
             rows.append(build_record(paragraph, mine, book, page_key=chosen["page_key"],
-                                     split=chosen["split"]))
+                                     split=chosen["split"],
+                                     mentions=mentions_of.get(paragraph["paragraph_id"], ())))
             ctx.count("records", reason=book.lang)
         ctx.count("dropped", n=len(sample) - len(paragraphs), reason="paragraph_missing")
         return records_table(rows)

@@ -16,9 +16,8 @@ import pyarrow.compute as pc
 from pydantic import Field
 
 from kg2instruction.core import MapStage, StageConfig, StageContext, execution_knob, register_stage
-from kg2instruction.nli.hf_scorer import HfNliScorer, HfScorerSettings, Precision
 from kg2instruction.nli.premise import PremiseMode
-from kg2instruction.nli.scorer import EntailmentScorer
+from kg2instruction.nli.scorer import EntailmentScorer, Precision
 from kg2instruction.nli.triple_scoring import Paragraph, keep_mask, score_triples
 from kg2instruction.nli.verifier.bundled import ENGLISH_VERIFIER, BUNDLED_PREFIX, resolve_model
 from kg2instruction.schemas import NLI_TRIPLES
@@ -69,6 +68,8 @@ class ScoreNli(MapStage):
     config: ScoreNliConfig
 
     def setup(self, ctx: StageContext) -> None:
+        from kg2instruction.nli.hf_scorer import HfNliScorer, HfScorerSettings  # torch: lazily
+
         settings = HfScorerSettings(device=self.config.device, precision=self.config.precision,
                                     max_length=self.config.max_length,
                                     max_batch_size=self.config.max_batch_size,

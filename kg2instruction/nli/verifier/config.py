@@ -30,8 +30,8 @@ class TrainConfig(BaseModel):
     seed: int = 13
     held_out_fraction: float = Field(0.1, gt=0, lt=1, description="share of pages held out")
     negatives_per_positive: int = Field(1, ge=1)
-    general_phase: PhaseConfig = PhaseConfig(steps=40, learning_rate=8e-5, general_fraction=1.0)
-    relation_phase: PhaseConfig = PhaseConfig(steps=170, learning_rate=8e-5,
+    general_phase: PhaseConfig = PhaseConfig(steps=80, learning_rate=8e-5, general_fraction=1.0)
+    relation_phase: PhaseConfig = PhaseConfig(steps=320, learning_rate=8e-5,
                                               general_fraction=0.2)
     batch_size: int = Field(16, ge=1)
     max_length: int = Field(64, ge=16, description="tokens per pair; premise truncated first")
@@ -39,5 +39,7 @@ class TrainConfig(BaseModel):
                                "embeddings: on a shared CPU most of the step time is the "
                                "optimizer update of the 30k x 384 embedding matrix")
     warmup_fraction: float = Field(0.06, ge=0, lt=1)
-    threads: int = Field(2, ge=1)
+    threads: int = Field(1, ge=1, description="torch threads; on a CPU shared with other jobs "
+                         "one thread was 3-20x faster per step than two (OpenMP threads wait "
+                         "for each other when the cores are oversubscribed)")
     threshold: float = Field(0.5, ge=0, le=1, description="reported accuracy cut-off")

@@ -2,17 +2,14 @@
 max P(entailment) over the relation's hypotheses, AUC overall and per negative kind."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from kg2instruction.nli.metrics import auc_and_accuracy
+from kg2instruction.nli.scorer import EntailmentScorer
 from kg2instruction.nli.triple_scoring import ScoringRequest, score_requests
 from kg2instruction.nli.verifier.relation_pairs import RelationExample
 from kg2instruction.nli.verifier.template_bank import TemplateBank
 from kg2instruction.nli.verifier.training_data import render_all
-from kg2instruction.nli.scorer import EntailmentScorer
-
-PairScorer = Callable[[Sequence[tuple[str, str]]], list[float]]
-
 
 def requests_for(examples: Sequence[RelationExample], bank: TemplateBank,
                  max_templates: int | None = None) -> list[ScoringRequest]:

@@ -77,7 +77,8 @@ def _fields(layout: Layout, text: str, path: Path, line: int) -> tuple[str, str,
         if cols[0] == "pair_ID":
             return None
         if len(cols) < 4:
-            raise InputError(str(path), "expected pair_ID, sentence_A, sentence_B, label", line=line)
+            raise InputError(str(path), "expected pair_ID, sentence_A, sentence_B, label",
+                             line=line)
         return cols[1], cols[2], cols[3]
     if len(cols) != 3:
         raise InputError(str(path), f"expected 3 tab-separated columns, got {len(cols)}", line=line)

@@ -93,7 +93,8 @@ def split_by_page(sentences: Iterable[Sentence], held_out_fraction: float, seed:
     """(train, held_out): no page contributes to both."""
     train, held_out = [], []
     for sentence in sentences:
-        (held_out if page_bucket(sentence.page, seed) < held_out_fraction else train).append(sentence)
+        held = page_bucket(sentence.page, seed) < held_out_fraction
+        (held_out if held else train).append(sentence)
     return train, held_out
 
 
@@ -111,7 +112,8 @@ class ExampleBuilder:
         """Candidate negatives of each kind as (head, tail, pid), none of them a stated fact."""
         head_qid, pid, tail_qid, head, tail = fact
         stated = {(h, p, t) for h, p, t, _, _ in sentence.facts}
-        out: dict[str, list[tuple[str, str, str]]] = {k: [] for k in (*HARD_KINDS, "other_relation")}
+        out: dict[str, list[tuple[str, str, str]]] = {
+            kind: [] for kind in (*HARD_KINDS, "other_relation")}
         for other in sorted(self.kg.pids_between(head_qid, tail_qid) - {pid}):
             if other in self._known and (head_qid, other, tail_qid) not in stated:
                 out["kg_other_relation"].append((head, tail, other))

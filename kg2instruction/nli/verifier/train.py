@@ -8,7 +8,6 @@ is written to `config.id2label` so any scorer finds the entailment class.
 from __future__ import annotations
 
 import json
-import math
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence

@@ -1,4 +1,4 @@
-"""PARAGRAPHS / PARAGRAPH_THEMES / NLI_TRIPLES tables hand-built from real text with real facts.
+"""PARAGRAPHS / PARAGRAPH_THEMES / LINKED_MENTIONS / NLI_TRIPLES tables hand-built from real text with real facts.
 
 English: T-REx evidence sentences from Wikipedia abstracts with the Wikidata facts they express
 (`tests/fixtures/wikidata/trex-gold-dev.jsonl.gz`), P-ids mapped to theme labels through the theme.
@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from kg2instruction.schemas import NLI_TRIPLES, PARAGRAPH_THEMES, PARAGRAPHS
+from kg2instruction.schemas import LINKED_MENTIONS, NLI_TRIPLES, PARAGRAPH_THEMES, PARAGRAPHS
 from kg2instruction.stages.sample_paragraphs import TRIPLES_STAGE
 
 REPO = Path(__file__).resolve().parents[3]
@@ -93,6 +93,24 @@ def chinese_rows(theme: Any) -> tuple[list[dict], list[dict]]:
     return paragraphs, triples
 
 
+def mentions_of(triples: list[dict]) -> list[dict]:
+    """Typed mentions as the typing stage leaves them, for the ends of the given triples."""
+    rows: dict[str, dict] = {}
+    for t in triples:
+        for end in ("head", "tail"):
+            start, stop = t[f"{end}_start"], t[f"{end}_end"]
+            value = t[f"{end}_type"] in ("time", "measure")
+            mention_id = f"{t['paragraph_id']}:{start}-{stop}"
+            rows.setdefault(mention_id, {
+                "mention_id": mention_id, "paragraph_id": t["paragraph_id"], "start": start,
+                "end": stop, "surface": t[end], "source": "time" if value else "link",
+                "ner_label": None, "link_target": None, "qid": t[f"{end}_qid"],
+                "value": None, "linked_by": "link_target", "score": None,
+                "runner_up_qid": None, "runner_up_score": None, "n_candidates": 1,
+                "types": [t[f"{end}_type"]]})
+    return list(rows.values())
+
+
 def tables(paragraphs: list[dict], triples: list[dict]) -> dict[str, pa.Table]:
     """The upstream inputs of `sample_paragraphs` and `build_records`, as the stages see them."""
     routed = [{"paragraph_id": p["paragraph_id"], "page_id": p["page_id"],
@@ -100,4 +118,5 @@ def tables(paragraphs: list[dict], triples: list[dict]) -> dict[str, pa.Table]:
               for p in paragraphs]
     return {"read_wikipedia": pa.Table.from_pylist(paragraphs, schema=PARAGRAPHS),
             "route_themes": pa.Table.from_pylist(routed, schema=PARAGRAPH_THEMES),
+            "type_entities": pa.Table.from_pylist(mentions_of(triples), schema=LINKED_MENTIONS),
             TRIPLES_STAGE: pa.Table.from_pylist(triples, schema=NLI_TRIPLES)}

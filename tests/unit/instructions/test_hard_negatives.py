@@ -73,3 +73,24 @@ def test_committed_dictionaries_match_their_themes(theme):
     loaded = load_theme(theme, REPO / "themes")
     dictionary = load_hard_negatives(REPO / "themes" / "hard_negatives" / f"{theme}.yaml", loaded)
     assert set(dictionary.negatives) == set(loaded.labels("en"))
+
+
+@pytest.mark.parametrize("embeddings", ["ngram", "minilm"])
+def test_cli_builds_an_editable_dictionary(tmp_path, person, embeddings):
+    from kg2instruction.cli import main as kg2i
+
+    out = tmp_path / "person.yaml"
+    assert kg2i(["hard-negatives", "--theme", "person", "--themes-dir", str(REPO / "themes"),
+                 "--out", str(out), "--embeddings", embeddings, "--top-k", "2"]) == 0
+    dictionary = load_hard_negatives(out, person)
+    assert all(len(v) == 2 for v in dictionary.negatives.values())
+    assert "place of death" in dictionary.for_label("place of birth")
+    assert f"--embeddings {embeddings}" in out.read_text(encoding="utf-8")
+
+
+def test_cli_refuses_an_unknown_similarity(tmp_path, capsys):
+    from kg2instruction.cli import main as kg2i
+
+    assert kg2i(["hard-negatives", "--theme", "person", "--themes-dir", str(REPO / "themes"),
+                 "--out", str(tmp_path / "x.yaml"), "--embeddings", "word2vec"]) == 2
+    assert "expected ngram or minilm" in capsys.readouterr().err

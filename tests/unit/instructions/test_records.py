@@ -76,3 +76,27 @@ def test_label_book_lists_candidates_in_both_languages(books, person):
     assert books["zh"].relation_labels() == person.labels("zh")
     assert "人物" in books["zh"].entity_labels() and "human" in books["en"].entity_labels()
     assert isinstance(books["en"], LabelBook)
+
+
+def test_typed_mentions_add_entities_of_the_theme_categories_only(person, books):
+    paragraphs, triples = chinese_rows(person)
+    meiji = next(p for p in paragraphs if "明治天皇" in p["text"])
+    mine = [t for t in triples if t["paragraph_id"] == meiji["paragraph_id"]]
+    text = meiji["text"]
+
+    def mention(surface, source, qid, types):
+        start = text.index(surface)
+        return {"surface": surface, "start": start, "source": source, "qid": qid,
+                "types": types}
+
+    mentions = [mention("嘉永五年11月3日", "time", None, ["time"]),       # a date: time
+                mention("储君", "ner", None, ["other"]),                 # unlinked NER: unknown
+                mention("皇子", "link", "Q171341", ["other"]),           # linked, not a theme type
+                mention("明治天皇", "link", "Q82576", ["human"])]        # also a triple end
+    record = build_record(meiji, mine, books["zh"], page_key="k", split="train",
+                          mentions=mentions)
+    entities = [(e["entity"], e["entity_type"]) for e in record["entity"]]
+    assert entities[0] == ("嘉永五年11月3日", "时间")                      # text order
+    assert ("储君", "其他") not in entities and all(e != "皇子" for e, _ in entities)
+    assert entities.count(("明治天皇", "人物")) == 1                      # one entity, not two
+    assert record["entity_category"][0] == "time"

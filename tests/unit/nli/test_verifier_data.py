@@ -48,7 +48,8 @@ def test_unknown_label_names_file_and_line(tmp_path) -> None:
 
 def test_template_bank_swaps_reversed_pids() -> None:
     person = load_theme("person", REPO / "themes")
-    bank = build_template_bank([person], REPO / "tests/fixtures/wikidata/relation_prompts_23langs.csv")
+    prompts = REPO / "tests/fixtures/wikidata/relation_prompts_23langs.csv"
+    bank = build_template_bank([person], prompts)
     assert "[X] was born in [Y]." in bank["P19"]["en"]
     assert "[X]的出生地是[Y]。" in bank["P19"]["zh"]
     # 'work' lists P50 (author) reversed: (book, P50, person) reads person --work--> book,

@@ -152,3 +152,15 @@ def test_resume_refuses_checkpoints_of_another_run(dataset_dir: Path, tiny_model
     again = train_adapter(dataset_dir, str(tiny_model_dir), _config(max_steps=1), out,
                           resume=True, log=lambda _: None)
     assert again.card.metrics["steps"] == 1  # already done: nothing retrained
+
+
+def test_latest_checkpoint_ignores_incomplete_ones(tmp_path: Path):
+    from kg2instruction.train.checkpoints import STATE_FILE, latest_checkpoint
+
+    for name, complete in (("checkpoint-000003", True), ("checkpoint-000010", True),
+                           ("checkpoint-000012", False), (".checkpoint-000014.tmp-9", True)):
+        (tmp_path / name).mkdir()
+        if complete:
+            (tmp_path / name / STATE_FILE).write_text("{}", encoding="utf-8")
+    assert latest_checkpoint(tmp_path).name == "checkpoint-000010"
+    assert latest_checkpoint(tmp_path / "absent") is None

@@ -1,0 +1,229 @@
+"""One refresh, start to finish (or resumed): fetch -> build KG -> diff -> re-run -> publish.
+
+    <cache>/<run>/refresh/
+        refresh.lock          held for the whole refresh (lock.py)
+        state.json            finished steps of the refresh in progress (state.py)
+        pipeline.yaml         the pipeline on the newest dumps (derived_pipeline.py); the next
+                              refresh starts from it, and `kg2i run --pipeline` accepts it
+        base/<theme>.json     the manifest of the run the refresh started from
+        diff/<old>-<new>.duckdb   the KG difference (kg_diff.py)
+        affected/<theme>.json     paragraphs re-run per shard, with counts
+        history.json          one entry per published refresh: dumps, KG fingerprint, versions
+
+New KG versions are the build_kg stage's outputs (one directory per dump fingerprint, beside the
+previous one); the previous version stays until `kg2i cache gc` finds no manifest using it.
+"""
+from __future__ import annotations
+
+import json
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kg2instruction.atomic import atomic_write_text
+from kg2instruction.config.pipeline import Pipeline, load_pipeline
+from kg2instruction.core.executors import make_executor
+from kg2instruction.core.manifest import RunManifest, manifest_path
+from kg2instruction.core.progress import RunProgress
+from kg2instruction.core.runner import Runner, RunPlan, plan_run
+from kg2instruction.dataset.run_outputs import load_run
+from kg2instruction.kg.dump_identity import dump_identity
+from kg2instruction.refresh.affected import DiffKeys, plan_shard, shard_tables
+from kg2instruction.refresh.derived_pipeline import write_derived_pipeline
+from kg2instruction.refresh.incremental import AffectedByShard, IncrementalRunner, PreviousRun
+from kg2instruction.refresh.kg_diff import diff_kgs, read_summary
+from kg2instruction.refresh.lock import RefreshLock
+from kg2instruction.refresh.publish import publish
+from kg2instruction.refresh.sources import DumpRequest, fetch_dumps
+from kg2instruction.refresh.state import RefreshState, StateFile
+from kg2instruction.refresh.transport import TransportPolicy
+
+KG_STAGE = "build_kg"
+KG_FILE = "kg.duckdb"
+
+
+@dataclass(frozen=True)
+class RefreshRequest:
+    pipeline_file: Path
+    themes: tuple[str, ...]
+    dumps: DumpRequest
+    keep_versions: int = 3
+    executor: str = "local"
+    workers: int = 1
+
+
+@dataclass
+class ThemeResult:
+    theme: str
+    incremental: bool
+    reason: str
+    diff: dict[str, Any] = field(default_factory=dict)
+    paragraphs_total: int = 0
+    paragraphs_affected: int = 0
+    stages: dict[str, dict[str, int]] = field(default_factory=dict)
+    version: str = ""
+    previous_version: str | None = None
+    changelog: dict[str, dict[str, int]] = field(default_factory=dict)
+    removed_versions: list[str] = field(default_factory=list)
+
+
+def refresh_dir(pipeline: Pipeline) -> Path:
+    return pipeline.cache_root / pipeline.name / "refresh"
+
+
+def current_pipeline_file(pipeline_file: Path) -> Path:
+    """The pipeline the last refresh left (its newest dumps), or the operator's file."""
+    derived = refresh_dir(load_pipeline(pipeline_file)) / "pipeline.yaml"
+    return derived if derived.is_file() else Path(pipeline_file)
+
+
+def run_refresh(request: RefreshRequest, policy: TransportPolicy,
+                progress: RunProgress | None = None) -> list[ThemeResult]:
+    """Run (or resume) a refresh under the lock; returns per-theme results."""
+    base = load_pipeline(request.pipeline_file)
+    root = refresh_dir(base)
+    progress = progress or RunProgress()
+    with RefreshLock(root / "refresh.lock") as lock:
+        if lock.stale_holder:
+            progress.note(f"previous refresh (pid {lock.stale_holder.get('pid')}) died holding "
+                          "the lock; resuming its work")
+        start = load_pipeline(current_pipeline_file(request.pipeline_file))
+        state_file = StateFile(root / "state.json")
+        target = {"dumps": request.dumps.identity(), "themes": list(request.themes),
+                  "start": str(start.file)}
+        state = state_file.load(target)
+        if not state.finished("download"):
+            fetched = fetch_dumps(request.dumps, start, policy, progress)
+            state_file.record(state, "download", fetched)
+        fetched = state.done["download"]
+        results = []
+        for theme in request.themes:
+            results.append(_refresh_theme(request, start, root, state, state_file, theme,
+                                          fetched, progress))
+        _append_history(root, fetched, results)
+        state_file.clear()
+        return results
+
+
+def _refresh_theme(request: RefreshRequest, start: Pipeline, root: Path, state: RefreshState,
+                   state_file: StateFile, theme: str, fetched: dict[str, Any],
+                   progress: RunProgress) -> ThemeResult:
+    step = f"publish:{theme}"
+    if state.finished(step):
+        return ThemeResult(**state.done[step])
+    base_manifest = _snapshot_base(start, root, state, state_file, theme)
+    derived = write_derived_pipeline(
+        start, root / "pipeline.yaml",
+        None if fetched.get("wikidata") is None else Path(fetched["wikidata"]),
+        {lang: Path(p) for lang, p in fetched.get("wikipedia", {}).items()})
+    plan = plan_run(derived.file, theme)
+    previous, reason = _previous_run(start, plan, base_manifest, theme)
+    result = ThemeResult(theme, previous is not None, reason)
+    executor = make_executor(request.executor, workers=request.workers)
+    try:
+        if previous is None:
+            manifest = Runner(plan, executor, progress).run()
+        else:
+            runner = IncrementalRunner(plan, executor, progress, previous,
+                                       lambda r: _plan_affected(r, previous, root, theme, result))
+            manifest = runner.run()
+            result.stages = {k: vars(v) for k, v in runner.counts.items()}
+    finally:
+        executor.close()
+    run = load_run(plan.run_dir, theme, plan.pipeline.base_dir)
+    kg_dump = dump_identity(plan.pipeline.source_path("wikidata", 0))
+    published = publish(run, plan.pipeline, theme, plan.run_dir / "datasets" / theme,
+                        request.keep_versions, kg_dump)
+    result.version = published.version.name
+    result.previous_version = None if published.previous is None else published.previous.name
+    result.changelog = published.changelog
+    result.removed_versions = published.removed_versions
+    result.stages["_run"] = {"wall_ms": int(manifest.wall_seconds * 1000)}
+    state_file.record(state, step, vars(result))
+    return result
+
+
+def _snapshot_base(start: Pipeline, root: Path, state: RefreshState, state_file: StateFile,
+                   theme: str) -> RunManifest | None:
+    """The manifest of the run before this refresh, copied once (the run overwrites it)."""
+    step = f"base:{theme}"
+    copy = root / "base" / f"{theme}.json"
+    if not state.finished(step):
+        current = manifest_path(start.cache_root / start.name, theme)
+        if current.is_file():
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(copy, current.read_text(encoding="utf-8"))
+        else:
+            copy.unlink(missing_ok=True)
+        state_file.record(state, step, {"manifest": str(copy) if copy.is_file() else None})
+    if not copy.is_file():
+        return None
+    return RunManifest.model_validate_json(copy.read_bytes())
+
+
+def _previous_run(start: Pipeline, plan: RunPlan, base: RunManifest | None,
+                  theme: str) -> tuple[PreviousRun | None, str]:
+    """The base run if an incremental refresh is valid, else None and why not.
+
+    Valid only when the KG is the sole difference: the base run completed, and planning the
+    *same* pipeline on the base run's dumps reproduces every fingerprint the base run recorded
+    (so no config, theme, code version or Wikipedia dump changed in between)."""
+    if base is None or base.status != "complete":
+        return None, "no completed previous run of this theme"
+    if KG_STAGE not in base.stages:
+        return None, f"the previous run has no {KG_STAGE} stage"
+    control = plan_run(start.file, theme)
+    changed = [name for name, stage in control.stages.items()
+               if base.stages.get(name) is None or base.stages[name].fingerprint != stage.fingerprint]
+    if changed:
+        return None, (f"stages changed since the previous run for reasons other than the KG: "
+                      f"{', '.join(changed)}; full run")
+    new_sources = {n for n, s in plan.stages.items() if s.node.cls.kind == "source"
+                   and (base.stages.get(n) is None or base.stages[n].fingerprint != s.fingerprint)}
+    if new_sources:
+        return None, f"new Wikipedia input ({', '.join(sorted(new_sources))}); full run"
+    return PreviousRun(base, start.base_dir), "only the KG changed: incremental"
+
+
+def _plan_affected(runner: Runner, previous: PreviousRun, root: Path, theme: str,
+                   result: ThemeResult) -> AffectedByShard:
+    new_kg = runner.artifacts[KG_STAGE].path / KG_FILE
+    base = previous.manifest
+    old_kg = previous.base_dir / base.stages[KG_STAGE].output / "artifact" / KG_FILE
+    new_fp = runner.plan.stages[KG_STAGE].fingerprint[:16]
+    diff_db = root / "diff" / f"{base.stages[KG_STAGE].fingerprint[:16]}-{new_fp}.duckdb"
+    if not diff_db.is_file():
+        diff_kgs(old_kg, new_kg, diff_db)
+    result.diff = read_summary(diff_db).as_dict()
+    keys = DiffKeys.load(diff_db, old_kg, new_kg)
+    ordered = sorted((s for s in base.stages.items() if s[1].kind in ("source", "map")),
+                     key=lambda item: item[1].kind != "source")
+    outputs = [previous.base_dir / s.output for _, s in ordered]
+    source = next(s for s in ordered if s[1].kind == "source")
+    shards = json.loads((previous.base_dir / source[1].output / "_complete.json").read_bytes())
+    affected: AffectedByShard = {}
+    for shard in shards["shards"]:
+        shard_plan = plan_shard(shard["id"], shard_tables(outputs, shard["id"]), keys)
+        result.paragraphs_total += shard_plan.paragraphs
+        result.paragraphs_affected += len(shard_plan.affected)
+        if shard_plan.affected:
+            affected[shard["id"]] = shard_plan.affected
+    atomic_write_text(root / "affected" / f"{theme}.json",
+                      json.dumps({"diff": result.diff, "paragraphs": result.paragraphs_total,
+                                  "affected": affected}, indent=1))
+    return affected
+
+
+def _append_history(root: Path, fetched: dict[str, Any], results: list[ThemeResult]) -> None:
+    path = root / "history.json"
+    history = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+    history.append({"dumps": fetched, "themes": {r.theme: {"version": r.version,
+                                                           "incremental": r.incremental,
+                                                           "paragraphs_affected":
+                                                               r.paragraphs_affected}
+                                                 for r in results}})
+    atomic_write_text(path, json.dumps(history, indent=2) + "\n")
+
+
+

@@ -1,0 +1,57 @@
+"""Training is seeded and reproducible; the CLI and the model card behave."""
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import torch
+
+from kg2instruction.cli import main
+from kg2instruction.nli.verifier.card import model_card
+from kg2instruction.nli.verifier.config import PhaseConfig, TrainConfig
+from kg2instruction.nli.verifier.general_nli import DEFAULT_CORPORA, read_corpus
+from kg2instruction.nli.verifier.train import _batches, run_phase, seed_everything
+from tests.unit.nli.conftest import _tokenizer_dir
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _tiny_run(seed: int) -> tuple[list[float], torch.Tensor]:
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    seed_everything(seed)
+    tokenizer = AutoTokenizer.from_pretrained(_tokenizer_dir())
+    model = BertForSequenceClassification(BertConfig(
+        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=1,
+        num_attention_heads=2, intermediate_size=64, max_position_embeddings=64, num_labels=2))
+    snli = next(c for c in DEFAULT_CORPORA if c.name == "snli_dev")
+    pairs = [(p.premise, p.hypothesis, p.label)
+             for p in itertools.islice(read_corpus(snli, REPO / "tests/fixtures/nli"), 64)]
+    phase = PhaseConfig(steps=4, learning_rate=1e-3, general_fraction=1.0)
+    config = TrainConfig(batch_size=8, max_length=48)
+    losses = run_phase(model, tokenizer, _batches(phase, 8, iter(pairs), None), phase, config,
+                       "general", None)
+    return losses, model.classifier.weight.detach().clone()
+
+
+def test_training_is_reproducible_with_the_same_seed() -> None:
+    losses_a, weights_a = _tiny_run(7)
+    losses_b, weights_b = _tiny_run(7)
+    assert losses_a == losses_b and torch.equal(weights_a, weights_b)
+    losses_c, _ = _tiny_run(8)
+    assert losses_c != losses_a
+
+
+def test_model_card_states_non_commercial_terms() -> None:
+    card = model_card(TrainConfig(), {"data": {"train_pages": 10}, "seconds": {"relation": 1}},
+                      {"models": {"ours": {"overall": {"auc": 0.9, "accuracy": 0.8,
+                                                       "threshold": 0.5, "pairs": 2000}}}})
+    assert "Non-commercial / research use only" in card
+    assert "sick" in card and "CC BY-NC-SA 3.0" in card
+    assert "AUC 0.9" in card and "kg2i nli train" in card
+
+
+def test_eval_with_a_missing_model_is_a_clear_error(tmp_path, capsys) -> None:
+    missing = tmp_path / "no-such-model"
+    assert main(["nli", "eval", "--model", str(missing)]) == 2
+    assert str(missing) in capsys.readouterr().err
