@@ -1,13 +1,15 @@
 """`kg2i refresh run|history`: scheduled refreshes from new dumps (kg2instruction/refresh/)."""
 from __future__ import annotations
 
-
+import errno
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from kg2instruction.errors import ConfigError
+from kg2instruction.errors import ConfigError, InputError
+
+_DISK_FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
 
 PipelineOpt = Annotated[Path, typer.Option("--pipeline", "-p", help="pipelines/<name>.yaml")]
 
@@ -60,8 +62,14 @@ def run(
     policy = TransportPolicy(allowed_hosts=tuple(allowed_host or DEFAULT_HOSTS),
                              user_agent=user_agent or DEFAULT_USER_AGENT)
     policy.check(mirror.rstrip("/") + "/")
-    results = run_refresh(RefreshRequest(pipeline, tuple(theme), dumps, keep, executor, workers),
-                          policy)
+    try:
+        results = run_refresh(RefreshRequest(pipeline, tuple(theme), dumps, keep, executor,
+                                             workers), policy)
+    except OSError as exc:
+        if exc.errno not in _DISK_FULL:
+            raise
+        raise InputError(exc.filename or "refresh", f"disk full ({exc.strerror}); nothing "
+                         "partial was published; free space and rerun to resume") from None
     for result in results:
         typer.echo(f"{result.theme}: {'incremental' if result.incremental else 'full'} "
                    f"({result.reason}); paragraphs re-run {result.paragraphs_affected:,} of "

@@ -113,24 +113,39 @@ def _refresh_theme(request: RefreshRequest, start: Pipeline, root: Path, state: 
     if state.finished(step):
         return ThemeResult(**state.done[step])
     base_manifest = _snapshot_base(start, root, state, state_file, theme)
+    control = plan_run(start.file, theme)       # before `start.file` may be rewritten below
     derived = write_derived_pipeline(
         start, root / "pipeline.yaml",
         None if fetched.get("wikidata") is None else Path(fetched["wikidata"]),
         {lang: Path(p) for lang, p in fetched.get("wikipedia", {}).items()})
     plan = plan_run(derived.file, theme)
-    previous, reason = _previous_run(start, plan, base_manifest, theme)
+    previous, reason = _previous_run(start, control, plan, base_manifest)
     result = ThemeResult(theme, previous is not None, reason)
+    planned = f"affected:{theme}"
+
+    def plan_affected(runner: Runner) -> AffectedByShard:
+        if not state.finished(planned):
+            affected = _plan_affected(runner, previous, root, theme)
+            state_file.record(state, planned, affected)
+        return state.done[planned]["affected"]
+
     executor = make_executor(request.executor, workers=request.workers)
     try:
         if previous is None:
             manifest = Runner(plan, executor, progress).run()
         else:
-            runner = IncrementalRunner(plan, executor, progress, previous,
-                                       lambda r: _plan_affected(r, previous, root, theme, result))
+            runner = IncrementalRunner(plan, executor, progress, previous, plan_affected)
             manifest = runner.run()
-            result.stages = {k: vars(v) for k, v in runner.counts.items()}
+            ran = f"run:{theme}"
+            if not state.finished(ran):       # a resumed run only sees what was left to do
+                state_file.record(state, ran, {k: vars(v) for k, v in runner.counts.items()})
+            result.stages = dict(state.done[ran])
     finally:
         executor.close()
+    if state.finished(planned):
+        result.diff = state.done[planned]["diff"]
+        result.paragraphs_total = state.done[planned]["paragraphs"]
+        result.paragraphs_affected = sum(len(v) for v in state.done[planned]["affected"].values())
     run = load_run(plan.run_dir, theme, plan.pipeline.base_dir)
     kg_dump = dump_identity(plan.pipeline.source_path("wikidata", 0))
     published = publish(run, plan.pipeline, theme, plan.run_dir / "datasets" / theme,
@@ -139,7 +154,6 @@ def _refresh_theme(request: RefreshRequest, start: Pipeline, root: Path, state: 
     result.previous_version = None if published.previous is None else published.previous.name
     result.changelog = published.changelog
     result.removed_versions = published.removed_versions
-    result.stages["_run"] = {"wall_ms": int(manifest.wall_seconds * 1000)}
     state_file.record(state, step, vars(result))
     return result
 
@@ -162,8 +176,8 @@ def _snapshot_base(start: Pipeline, root: Path, state: RefreshState, state_file:
     return RunManifest.model_validate_json(copy.read_bytes())
 
 
-def _previous_run(start: Pipeline, plan: RunPlan, base: RunManifest | None,
-                  theme: str) -> tuple[PreviousRun | None, str]:
+def _previous_run(start: Pipeline, control: RunPlan, plan: RunPlan,
+                  base: RunManifest | None) -> tuple[PreviousRun | None, str]:
     """The base run if an incremental refresh is valid, else None and why not.
 
     Valid only when the KG is the sole difference: the base run completed, and planning the
@@ -173,7 +187,6 @@ def _previous_run(start: Pipeline, plan: RunPlan, base: RunManifest | None,
         return None, "no completed previous run of this theme"
     if KG_STAGE not in base.stages:
         return None, f"the previous run has no {KG_STAGE} stage"
-    control = plan_run(start.file, theme)
     changed = [name for name, stage in control.stages.items()
                if base.stages.get(name) is None or base.stages[name].fingerprint != stage.fingerprint]
     if changed:
@@ -183,11 +196,12 @@ def _previous_run(start: Pipeline, plan: RunPlan, base: RunManifest | None,
                    and (base.stages.get(n) is None or base.stages[n].fingerprint != s.fingerprint)}
     if new_sources:
         return None, f"new Wikipedia input ({', '.join(sorted(new_sources))}); full run"
-    return PreviousRun(base, start.base_dir), "only the KG changed: incremental"
+    return PreviousRun(base, start.base_dir), "only the KG changed"
 
 
-def _plan_affected(runner: Runner, previous: PreviousRun, root: Path, theme: str,
-                   result: ThemeResult) -> AffectedByShard:
+def _plan_affected(runner: Runner, previous: PreviousRun, root: Path,
+                   theme: str) -> dict[str, Any]:
+    """Diff the previous and the new KG, then find the affected paragraphs shard by shard."""
     new_kg = runner.artifacts[KG_STAGE].path / KG_FILE
     base = previous.manifest
     old_kg = previous.base_dir / base.stages[KG_STAGE].output / "artifact" / KG_FILE
@@ -195,7 +209,6 @@ def _plan_affected(runner: Runner, previous: PreviousRun, root: Path, theme: str
     diff_db = root / "diff" / f"{base.stages[KG_STAGE].fingerprint[:16]}-{new_fp}.duckdb"
     if not diff_db.is_file():
         diff_kgs(old_kg, new_kg, diff_db)
-    result.diff = read_summary(diff_db).as_dict()
     keys = DiffKeys.load(diff_db, old_kg, new_kg)
     ordered = sorted((s for s in base.stages.items() if s[1].kind in ("source", "map")),
                      key=lambda item: item[1].kind != "source")
@@ -203,16 +216,15 @@ def _plan_affected(runner: Runner, previous: PreviousRun, root: Path, theme: str
     source = next(s for s in ordered if s[1].kind == "source")
     shards = json.loads((previous.base_dir / source[1].output / "_complete.json").read_bytes())
     affected: AffectedByShard = {}
+    total = 0
     for shard in shards["shards"]:
         shard_plan = plan_shard(shard["id"], shard_tables(outputs, shard["id"]), keys)
-        result.paragraphs_total += shard_plan.paragraphs
-        result.paragraphs_affected += len(shard_plan.affected)
+        total += shard_plan.paragraphs
         if shard_plan.affected:
             affected[shard["id"]] = shard_plan.affected
-    atomic_write_text(root / "affected" / f"{theme}.json",
-                      json.dumps({"diff": result.diff, "paragraphs": result.paragraphs_total,
-                                  "affected": affected}, indent=1))
-    return affected
+    planned = {"diff": read_summary(diff_db).as_dict(), "paragraphs": total, "affected": affected}
+    atomic_write_text(root / "affected" / f"{theme}.json", json.dumps(planned, indent=1))
+    return planned
 
 
 def _append_history(root: Path, fetched: dict[str, Any], results: list[ThemeResult]) -> None:

@@ -54,8 +54,13 @@ def publish(run: RunOutputs, pipeline: Pipeline, theme: str, out_root: Path, kee
     info = ExportInfo(pipeline=pipeline.name, theme=theme, version=f"{theme}-{fingerprint[:12]}",
                       seed=pipeline.config.seed, sources=_sources(pipeline),
                       fingerprints={k: v.fingerprint for k, v in run.manifest.stages.items()})
+    for leftover in out_root.glob(f".{info.version}.*.tmp"):   # this version, killed mid-export
+        shutil.rmtree(leftover, ignore_errors=True)
     folder = export_dataset(run.table("build_records"), run.table("make_instructions"),
                             out_root, info)
+    # An existing version (a refresh back to known dumps) is not rewritten by the export, nor
+    # is LATEST; it becomes the latest again here.
+    atomic_write_text(out_root / LATEST, folder.name + "\n")
     if previous is not None and previous.name == folder.name:
         previous = _previous_in_history(out_root, folder.name)
     changes = triple_changes(previous, folder)

@@ -1,7 +1,8 @@
 """Stage: the InstructIE record (+ provenance) of every sampled paragraph, in its own language.
 
-A reduce stage because the sample, the triples and the paragraphs are sharded differently; it only
-joins and renames (labels and types to the paragraph's language, see `instructions.records`).
+A reduce stage because the sample is one table and the triples, paragraphs and typed mentions are
+sharded by page; it only joins and renames (labels and types to the paragraph's language, see
+`instructions.records`), the typed mentions giving the NER records their entities.
 """
 from __future__ import annotations
 
@@ -45,25 +46,18 @@ class BuildRecords(ReduceStage):
     def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
         sample = {r["paragraph_id"]: r for r in inputs["sample_paragraphs"].to_pylist()}
         wanted = pa.array(sorted(sample), pa.string())
-        paragraphs = inputs["read_wikipedia"]
-        paragraphs = paragraphs.filter(pc.is_in(paragraphs["paragraph_id"], value_set=wanted))
-        triples = inputs[TRIPLES_STAGE]
-        triples = triples.filter(pc.is_in(triples["paragraph_id"], value_set=wanted))
-        by_paragraph = defaultdict(list)
-        for t in triples.to_pylist():
-            if t["relation"] is not None:
-                by_paragraph[t["paragraph_id"]].append(t)
-        mentions = inputs[MENTIONS_STAGE].select(list(MENTION_COLUMNS))
-        mentions_of = defaultdict(list)
-        for m in mentions.filter(pc.is_in(mentions["paragraph_id"], value_set=wanted)).to_pylist():
-            mentions_of[m["paragraph_id"]].append(m)
+        paragraphs = _of(inputs["read_wikipedia"], wanted)
+        by_paragraph = _grouped(_of(inputs[TRIPLES_STAGE], wanted).to_pylist())
+        mentions_of = _grouped(_of(inputs[MENTIONS_STAGE].select(list(MENTION_COLUMNS)),
+                                   wanted).to_pylist())
         rows = []
         for paragraph in paragraphs.to_pylist():
             book = self._books.get(_language(paragraph["lang"]))
             if book is None:
                 ctx.count("dropped", reason="unsupported_language")
                 continue
-            mine = by_paragraph.get(paragraph["paragraph_id"], [])
+            mine = [t for t in by_paragraph.get(paragraph["paragraph_id"], [])
+                    if t["relation"] is not None]
             unknown = [t for t in mine if t["relation"] not in book.relations]
             if unknown:
                 ctx.count("triples_skipped", n=len(unknown), reason="label_not_in_theme")
@@ -75,6 +69,17 @@ class BuildRecords(ReduceStage):
             ctx.count("records", reason=book.lang)
         ctx.count("dropped", n=len(sample) - len(paragraphs), reason="paragraph_missing")
         return records_table(rows)
+
+
+def _of(table: pa.Table, paragraph_ids: pa.Array) -> pa.Table:
+    return table.filter(pc.is_in(table["paragraph_id"], value_set=paragraph_ids))
+
+
+def _grouped(rows: list[dict]) -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        groups[row["paragraph_id"]].append(row)
+    return groups
 
 
 def _language(lang: str | None) -> str | None:

@@ -17,6 +17,8 @@ from kg2instruction.config.theme import load_theme
 from kg2instruction.config.yaml_loader import load_yaml
 from kg2instruction.errors import ConfigError
 
+from .tally import tally
+
 REPO = Path(__file__).parents[2]
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
@@ -34,6 +36,7 @@ def themes(tmp_path: Path) -> Path:
 
 
 def test_billion_laughs_is_refused_fast(tmp_path):
+    tally("yaml (anchor bomb)")
     path = tmp_path / "bomb.yaml"
     path.write_text(BOMB)
     with pytest.raises(ConfigError, match=r"bomb.yaml, line \d+.*aliases"):
@@ -41,6 +44,7 @@ def test_billion_laughs_is_refused_fast(tmp_path):
 
 
 def test_python_object_tags_are_refused(tmp_path):
+    tally("yaml (python object tag)")
     path = tmp_path / "evil.yaml"
     path.write_text("x: !!python/object/apply:os.system ['echo pwned']\n")
     with pytest.raises(ConfigError, match="evil.yaml"):
@@ -61,6 +65,7 @@ def _edit(themes: Path, old: str, new: str) -> None:
      "relations.1.tail_types.0"),                                         # unknown type
 ])
 def test_theme_mistakes_name_file_line_and_key(themes, old, new, key):
+    tally(f"theme (bad {key.split('.')[-2] if '.' in key else 'key'})")
     _edit(themes, old, new)
     with pytest.raises(ConfigError) as caught:
         load_theme("person", themes)
@@ -69,6 +74,7 @@ def test_theme_mistakes_name_file_line_and_key(themes, old, new, key):
 
 
 def test_overlay_with_unknown_label_names_its_line(themes, tmp_path):
+    tally("overlay (unknown label)")
     overlay = tmp_path / "o.yaml"
     overlay.write_text("theme: person\noperations:\n  - drop:\n      labels: [no such label]\n")
     with pytest.raises(ConfigError, match=r"o.yaml, line 4.*unknown label 'no such label'"):
@@ -77,6 +83,7 @@ def test_overlay_with_unknown_label_names_its_line(themes, tmp_path):
 
 @given(st.text(min_size=1, max_size=40))
 def test_theme_names_never_escape_the_themes_dir(name):
+    tally("theme name (random)")
     themes = REPO / "themes"
     try:
         theme = load_theme(name, themes)
@@ -86,6 +93,7 @@ def test_theme_names_never_escape_the_themes_dir(name):
 
 
 def test_pipeline_path_leaving_the_project_is_refused(tmp_path):
+    tally("pipeline path leaving the project")
     (tmp_path / "pipelines").mkdir()
     path = tmp_path / "pipelines" / "p.yaml"
     path.write_text("base_dir: ..\ncache: ../../outside\n")
@@ -95,6 +103,7 @@ def test_pipeline_path_leaving_the_project_is_refused(tmp_path):
 
 @pytest.mark.parametrize("theme", ["../../etc/passwd", "../pipelines/sample", "/etc/hosts"])
 def test_cli_rejects_theme_paths(tmp_path, theme, capsys):
+    tally("CLI theme path traversal")
     project = tmp_path / "project"
     (project / "pipelines").mkdir(parents=True)
     shutil.copytree(REPO / "themes", project / "themes")

@@ -14,6 +14,8 @@ from kg2instruction.errors import InputError
 from kg2instruction.sources.wikidata_dump import BadLineLog, WikidataDumpReader
 from kg2instruction.sources.wikipedia_xml import iter_pages
 
+from .tally import tally
+
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 WIKIDATA = (FIXTURES / "wikidata" / "latest-all.head50.json").read_bytes()[:600_000]
 WIKIPEDIA = (FIXTURES / "wikipedia" / "enwiki-20120104-id12.xml").read_bytes()
@@ -51,6 +53,7 @@ def test_damaged_archive_fails_cleanly_or_reads(tmp_path, reader, data, suffix, 
     for seed in SEEDS:
         path = tmp_path / f"dump-{seed}.{suffix}.{codec}"
         path.write_bytes(_damaged(packed, seed, how))
+        tally(f"{suffix} dump, {codec}, {'truncated' if how == 'truncate' else 'bit flips'}")
         try:
             reader(path)
             outcomes["read"] += 1
@@ -62,6 +65,7 @@ def test_damaged_archive_fails_cleanly_or_reads(tmp_path, reader, data, suffix, 
 
 def test_non_utf8_bytes_in_xml_name_the_position(tmp_path):
     broken = WIKIPEDIA.replace(b"<text", b"<text\xff\xfe", 1)
+    tally("xml dump (non-UTF-8 bytes)")
     path = tmp_path / "bad.xml"
     path.write_bytes(broken)
     with pytest.raises(InputError, match=r"bad.xml, line \d+"):
@@ -70,6 +74,7 @@ def test_non_utf8_bytes_in_xml_name_the_position(tmp_path):
 
 def test_latin1_declared_xml_is_decoded_not_rejected(tmp_path):
     text = WIKIPEDIA.decode("utf-8")
+    tally("xml dump (latin-1 declared)")
     path = tmp_path / "latin1.xml"
     body = text.replace('<?xml version="1.0"?>', "", 1) if text.startswith("<?xml") else text
     path.write_bytes(b'<?xml version="1.0" encoding="ISO-8859-1"?>\n'

@@ -11,12 +11,15 @@ from hypothesis import strategies as st
 from kg2instruction.errors import InputError
 from kg2instruction.sources.wikidata_dump import BadLineLog, LineBatch, parse_line_batch
 
+from .tally import tally
+
 REAL = (Path(__file__).parents[1] / "fixtures" / "wikidata" / "latest-all.head50.json") \
     .read_bytes().splitlines(keepends=True)
 ENTITY_LINES = [line for line in REAL if line.startswith(b"{")]
 
 
-def _classify(lines: list[bytes]) -> tuple[int, BadLineLog]:
+def _classify(lines: list[bytes], kind: str) -> tuple[int, BadLineLog]:
+    tally(kind)
     log = BadLineLog("fuzz.json", max_bad_lines=len(lines))
     entities = list(parse_line_batch(LineBatch(1, lines), log))
     for number, entity in entities:
@@ -28,7 +31,7 @@ def _classify(lines: list[bytes]) -> tuple[int, BadLineLog]:
 
 @given(st.lists(st.binary(max_size=300), max_size=30))
 def test_random_bytes_are_counted_not_crashed(lines: list[bytes]) -> None:
-    n, log = _classify([line + b"\n" for line in lines])
+    n, log = _classify([line + b"\n" for line in lines], "dump lines (random bytes)")
     assert n + log.count <= len(lines)
 
 
@@ -43,18 +46,19 @@ def test_mutated_real_lines(line: bytes, data: st.DataObject) -> None:
         line = line[:position] + b"\n"
     else:
         line = line[:position] + data.draw(st.binary(min_size=1, max_size=8)) + line[position:]
-    n, log = _classify([b"[\n", line, ENTITY_LINES[0]])
+    n, log = _classify([b"[\n", line, ENTITY_LINES[0]], "dump line (mutated real entity)")
     assert n + log.count >= 1          # the intact line is always read
 
 
 def test_non_utf8_line_is_a_counted_bad_line() -> None:
-    n, log = _classify([b"[\n", ENTITY_LINES[0], b'{"type":"item","id":"Q1","labels":"\xff\xfe"},\n'])
+    n, log = _classify([b"[\n", ENTITY_LINES[0], b'{"type":"item","id":"Q1","labels":"\xff\xfe"},\n'],
+                       "dump line (non-UTF-8)")
     assert n == 1 and log.count == 1 and log.kept[0].line == 3
 
 
 def test_huge_line_is_counted_with_a_short_excerpt() -> None:
     huge = b'{"type":"item","id":"Q1","x":"' + b"a" * (32 << 20)     # 32 MiB, never closed
-    n, log = _classify([huge + b"\n"])
+    n, log = _classify([huge + b"\n"], "dump line (32 MiB)")
     assert n == 0 and log.count == 1 and len(log.kept[0].excerpt) <= 200
 
 

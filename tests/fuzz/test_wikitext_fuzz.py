@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from kg2instruction.sources.paragraphs import PageIssue, ParagraphConfig, page_to_paragraphs
 from kg2instruction.sources.wikipedia_xml import Page
 
+from .tally import tally
+
 MARKUP = ["[[", "]]", "[[Paris|", "[[File:x.jpg|thumb|", "{{", "}}", "{{Infobox person|name=",
           "|", "=", "'''", "''", "<ref>", "</ref>", "<ref name=a/>", "{|", "|}", "|-", "\n",
           "\n\n", "== H ==", "===", "<!--", "-->", "<nowiki>", "</nowiki>", "&amp;", "&#x",
@@ -27,6 +29,7 @@ def _page(text: str) -> Page:
 
 
 def _check(text: str, lang: str) -> None:
+    tally("wikitext page (random markup)")
     issues: list[PageIssue] = []
     funnel: Counter = Counter()
     rows = page_to_paragraphs(_page(text), lang, {}, CONFIG, "fuzz", on_issue=issues.append,
@@ -54,6 +57,7 @@ def test_markup_spliced_into_real_prose(text: str, at: int) -> None:
 
 
 def test_oversized_revision_is_quarantined_with_its_id() -> None:
+    tally("wikitext page (oversized)")
     issues: list[PageIssue] = []
     rows = page_to_paragraphs(_page("{{" * 30_000), "en", {}, CONFIG, "fuzz",
                               on_issue=issues.append)
@@ -61,6 +65,7 @@ def test_oversized_revision_is_quarantined_with_its_id() -> None:
 
 
 def test_deeply_nested_templates_do_not_crash() -> None:
+    tally("wikitext page (2,000 nested templates)")
     issues: list[PageIssue] = []
     text = "{{a|" * 2000 + "x" + "}}" * 2000 + "\n\n" + PROSE
     page_to_paragraphs(_page(text), "en", {}, CONFIG, "fuzz", on_issue=issues.append)
