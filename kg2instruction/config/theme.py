@@ -213,6 +213,8 @@ def resolve_theme_path(name_or_path: str | Path, themes_dir: str | Path) -> Path
           and THEME_NAME.match(Path(raw).stem)):
         candidate = root / raw          # a bare file name such as "person.yaml"
     else:
+        if "\x00" in raw:          # the OS refuses NUL in paths with a bare ValueError
+            raise ConfigError(f"theme {raw!r} contains a NUL byte", key="theme")
         candidate = Path(raw)
         if not candidate.is_absolute():
             candidate = Path.cwd() / candidate

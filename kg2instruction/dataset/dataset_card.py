@@ -73,7 +73,8 @@ def render_card(summary: Mapping[str, Any]) -> str:
                [(lang, rel, n) for lang, counts in summary["relations"].items()
                 for rel, n in counts.items()]),
         "## Entity types (NER)\n",
-        _table(("entity type", "entities"), list(summary["entity_types"].items())),
+        _table(("lang", "entity type", "entities"),
+               _split_counts(summary["entity_types"], ("l", "t"))),
         "## Sources and dump ids\n",
         _table(("kind", "lang", "file", "bytes", "head sha1", "tail sha1"),
                _source_rows(list(summary["sources"]))),

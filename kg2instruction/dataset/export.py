@@ -131,8 +131,8 @@ def _write_folder(folder: Path, records: list[dict[str, Any]],
             "records": _count(records, lambda r: f"{r['split']}/{r['lang']}"),
             "records_per_theme": _count(records, lambda r: r["theme"]),
             "relations": _relation_counts(records),
-            "entity_types": _count((e for r in records for e in r["entity"]),
-                                   lambda e: e["entity_type"]),
+            "entity_types": _count(((r["lang"], e) for r in records for e in r["entity"]),
+                                   lambda le: f"{le[0]}/{le[1]['entity_type']}"),
             "instructions": instruction_counts,
             "formats": _count(instructions, lambda r: f"{r['style']}/{r['format']}")}
 

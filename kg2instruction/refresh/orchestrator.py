@@ -3,8 +3,9 @@
     <cache>/<run>/refresh/
         refresh.lock          held for the whole refresh (lock.py)
         state.json            finished steps of the refresh in progress (state.py)
-        pipeline.yaml         the pipeline on the newest dumps (derived_pipeline.py); the next
-                              refresh starts from it, and `kg2i run --pipeline` accepts it
+        pipeline.yaml         the pipeline on the newest published dumps (derived_pipeline.py);
+                              the next refresh starts from it; `kg2i run --pipeline` accepts it
+        pipeline.next.yaml    the same for the refresh in progress (renamed when published)
         base/<theme>.json     the manifest of the run the refresh started from
         diff/<old>-<new>.duckdb   the KG difference (kg_diff.py)
         affected/<theme>.json     paragraphs re-run per shard, with counts
@@ -41,6 +42,11 @@ from kg2instruction.refresh.transport import TransportPolicy
 
 KG_STAGE = "build_kg"
 KG_FILE = "kg.duckdb"
+# The pipeline on the newest *published* dumps, and the one a refresh in progress runs; the
+# latter replaces the former only once everything is published, so a resumed refresh still
+# compares against the dumps it started from.
+PIPELINE = "pipeline.yaml"
+NEXT_PIPELINE = "pipeline.next.yaml"
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,7 @@ def refresh_dir(pipeline: Pipeline) -> Path:
 
 def current_pipeline_file(pipeline_file: Path) -> Path:
     """The pipeline the last refresh left (its newest dumps), or the operator's file."""
-    derived = refresh_dir(load_pipeline(pipeline_file)) / "pipeline.yaml"
+    derived = refresh_dir(load_pipeline(pipeline_file)) / PIPELINE
     return derived if derived.is_file() else Path(pipeline_file)
 
 
@@ -102,6 +108,10 @@ def run_refresh(request: RefreshRequest, policy: TransportPolicy,
             results.append(_refresh_theme(request, start, root, state, state_file, theme,
                                           fetched, progress))
         _append_history(root, fetched, results)
+        next_pipeline = root / NEXT_PIPELINE
+        if next_pipeline.is_file():       # the next refresh starts from these dumps
+            atomic_write_text(root / PIPELINE, next_pipeline.read_text(encoding="utf-8"))
+            next_pipeline.unlink()
         state_file.clear()
         return results
 
@@ -115,7 +125,7 @@ def _refresh_theme(request: RefreshRequest, start: Pipeline, root: Path, state: 
     base_manifest = _snapshot_base(start, root, state, state_file, theme)
     control = plan_run(start.file, theme)       # before `start.file` may be rewritten below
     derived = write_derived_pipeline(
-        start, root / "pipeline.yaml",
+        start, root / NEXT_PIPELINE,
         None if fetched.get("wikidata") is None else Path(fetched["wikidata"]),
         {lang: Path(p) for lang, p in fetched.get("wikipedia", {}).items()})
     plan = plan_run(derived.file, theme)

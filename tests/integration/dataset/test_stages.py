@@ -136,3 +136,14 @@ def test_triples_with_labels_outside_the_theme_are_skipped_and_counted(english):
     assert all(r["relation"] and all(x["relation"] != "founded by" for x in r["relation"])
                for r in records if r["provenance"])
     assert run.reports["build_records"].counters["triples_skipped.label_not_in_theme"] > 0
+
+
+def test_the_dataset_stages_give_the_same_bytes_on_a_rerun(english):
+    runs = []
+    for name in ("bytes_a", "bytes_b"):
+        run = _fresh_run(english, name)
+        run_dataset_stages(run, {}, {"sample_paragraphs": {"sampling": {"target_size": 60}}})
+        runs.append(run)
+    for stage in ("sample_paragraphs", "build_records", "make_instructions"):
+        first, second = (sorted(r.outputs[stage].dir.glob("shard-*.parquet")) for r in runs)
+        assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second], stage
