@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from annotation_chain import REPO, AnnotationChain, open_kg  # noqa: E402
+from annotation_chain import REPO, AnnotationChain, add_chain_arguments, open_kg  # noqa: E402
 from trex_recall import paragraphs_of, sample_records  # noqa: E402
 
 from kg2instruction.atomic import atomic_write_text  # noqa: E402
@@ -32,15 +32,9 @@ TARGET_RATIO = 0.30
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--gold", type=Path,
-                        default=REPO / "tests/fixtures/wikidata/trex-gold-dev.jsonl.gz")
-    parser.add_argument("--kg-dump", type=Path,
-                        default=REPO / "pipelines/sample/wikidata-mini.json.bz2")
-    parser.add_argument("--cache-dir", type=Path, default=REPO / "cache/benchmarks")
-    parser.add_argument("--themes-dir", type=Path, default=REPO / "themes")
+    add_chain_arguments(parser)
     parser.add_argument("--sentences", type=int, default=3000)
     parser.add_argument("--warmup", type=int, default=200)
-    parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks/results/annotate")
     args = parser.parse_args(argv)

@@ -7,6 +7,7 @@ keep. The functions called are the ones the stages call; nothing here is benchma
 """
 from __future__ import annotations
 
+import argparse
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -151,3 +152,15 @@ class AnnotationChain:
 
 def open_kg(dump: Path, cache_dir: Path) -> DuckDBKG:
     return DuckDBKG(ensure_kg(dump, cache_dir))
+
+
+def add_chain_arguments(parser: argparse.ArgumentParser) -> None:
+    """The inputs every T-REx benchmark reads (gold sentences, KG dump, caches, themes), with the
+    same defaults, so their results are comparable run to run."""
+    parser.add_argument("--gold", type=Path,
+                        default=REPO / "tests/fixtures/wikidata/trex-gold-dev.jsonl.gz")
+    parser.add_argument("--kg-dump", type=Path,
+                        default=REPO / "pipelines/sample/wikidata-mini.json.bz2")
+    parser.add_argument("--cache-dir", type=Path, default=REPO / "cache/benchmarks")
+    parser.add_argument("--themes-dir", type=Path, default=REPO / "themes")
+    parser.add_argument("--batch-size", type=int, default=1000)

@@ -5,17 +5,24 @@ value mentions; this module extracts the part it can read into Wikidata-comparab
 ISO-like dates at the precision the text gives ("1809-02-12", "1809-02", "1809", "-0044" for
 44 BC, as Wikidata writes years) and decimal amounts ("3500000"). Anything unreadable yields None:
 the mention stays, without a value.
+
+Why not `kg2instruction.values.recognise_times`: that one scans free text, so it must be strict
+(bare years only 1000-2099, "4th of December" not read). Here NER has already said the span is a
+date, so any 3-4 digit year is read, while decades ("the 1990s", "1990年代") and impossible dates
+("2009年13月") yield no value rather than a coarser one. The month names, the ISO form
+(`WikiTime.iso`) and the decimal form (`canonical_amount`) are shared with `values`, so a value
+read here compares equal to the one a KG claim renders to.
 """
 from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
 
-_MONTHS = {name: i for i, names in enumerate((
-    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
-    ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
-    ("october", "oct"), ("november", "nov"), ("december", "dec")), start=1) for name in names}
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+from kg2instruction.values.quantity_forms import canonical_amount
+from kg2instruction.values.time_forms import MONTH_NUMBERS_EN
+from kg2instruction.values.wikidata_time import DAY, MONTH, YEAR, WikiTime
+
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTH_NUMBERS_EN, key=len, reverse=True)) + r")\.?"
 _ERA = r"(?:\s*(?P<era>BCE|BC|B\.C\.E?\.|CE|AD|A\.D\.))?"
 _YEAR = r"(?P<year>\d{1,4})"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
@@ -76,7 +83,7 @@ def _en_date_value(match: re.Match[str]) -> str | None:
         return None                                  # "12" alone is not a year
     if year == 0:
         return None
-    month = _MONTHS[groups["month"].lower()] if has_month else None
+    month = MONTH_NUMBERS_EN[groups["month"].lower()] if has_month else None
     day = int(groups["day"]) if groups.get("day") else None
     if day is not None and not 1 <= day <= 31:
         return None
@@ -96,12 +103,10 @@ def _parse_zh_date(text: str) -> str | None:
 
 
 def _iso(year: int, month: int | None, day: int | None) -> str:
-    text = f"-{-year:04d}" if year < 0 else f"{year:04d}"
-    if month is not None:
-        text += f"-{month:02d}"
-        if day is not None:
-            text += f"-{day:02d}"
-    return text
+    """The same normalised form match.py compares against (`WikiTime.iso`), at the precision the
+    text gives."""
+    precision = YEAR if month is None else MONTH if day is None else DAY
+    return WikiTime(year, month or 0, day or 0, precision).iso()
 
 
 def _decimal_string(number: str, factor: int) -> str | None:
@@ -109,4 +114,4 @@ def _decimal_string(number: str, factor: int) -> str | None:
         amount = Decimal(number.replace(",", "").replace("−", "-")) * factor
     except InvalidOperation:
         return None
-    return format(amount.normalize(), "f")
+    return canonical_amount(amount)

@@ -56,8 +56,9 @@ def run(
         raise ConfigError("give --wikidata or --wikidata-file, not both", key="wikidata")
     dumps = DumpRequest(wikidata_date=wikidata, wikidata_file=wikidata_file,
                         wikipedia_dates=dict(_wiki_date(v) for v in wikipedia or ()),
-                        wikipedia_files={k: Path(v) for k, v in
-                                         (_pair(v, "--wikipedia-file") for v in wikipedia_file or ())},
+                        wikipedia_files={lang: Path(path) for lang, path in
+                                         (_pair(v, "--wikipedia-file")
+                                          for v in wikipedia_file or ())},
                         mirror=mirror, dumps_dir=dumps_dir)
     policy = TransportPolicy(allowed_hosts=tuple(allowed_host or DEFAULT_HOSTS),
                              user_agent=user_agent or DEFAULT_USER_AGENT)
@@ -77,6 +78,11 @@ def run(
                    f"(previous {result.previous_version or 'none'})")
         if result.diff:
             typer.echo("  KG diff: " + ", ".join(f"{k}={v}" for k, v in result.diff.items()))
+        for stage, n in result.stages.items():
+            typer.echo(f"  {stage}: {n['reused_shards']} shards reused, {n['spliced_shards']} "
+                       f"spliced ({n['recomputed_paragraphs']} paragraphs recomputed, "
+                       f"{n['reused_paragraphs']} reused in whole shards), "
+                       f"{n['recomputed_shards']} recomputed in full")
         for name, change in result.changelog.items():
             typer.echo(f"  {name}: +{change['added']} / -{change['removed']} triples")
 

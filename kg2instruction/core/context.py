@@ -9,6 +9,7 @@ import atexit
 import logging
 import os
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,12 @@ class StageContext:
         """Funnel counter: `ctx.count("dropped", n=3, reason="no_candidate")`."""
         if n:
             self._counters[name if reason is None else f"{name}.{reason}"] += int(n)
+
+    def count_all(self, counts: Mapping[str, int]) -> None:
+        """Add a library function's own funnel (name -> n) as-is, so stage wrappers that delegate
+        to `annotate.*` report its counters without a loop each."""
+        for name, n in counts.items():
+            self.count(name, n)
 
     def take_counters(self) -> dict[str, int]:
         """Counters since the last call (a source stage's counters belong to the shard yielded)."""

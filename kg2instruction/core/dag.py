@@ -57,6 +57,9 @@ class Dag:
 
 
 def build_dag(pipeline: Pipeline) -> Dag:
+    """Every stage's config is validated and every `requires` checked here, before any work
+    starts, so a typo in the last stage fails in seconds with its file, line and key rather than
+    after hours of upstream stages."""
     doc = pipeline.doc
     nodes: dict[str, StageNode] = {}
     for name, raw in pipeline.config.stages.items():

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import orjson
 import pydantic
@@ -94,10 +94,3 @@ def summarize_shards(store: ShardStore, shard_ids: Iterable[str],
                     kept=kept, dropped=dropped)
     return dict(sorted(rows_in.items())), funnel, others, round(seconds, 3)
 
-
-def manifest_summary(manifest: RunManifest) -> dict[str, Any]:
-    """Compact per-stage numbers for printing."""
-    return {name: {"computed": r.shards_computed, "reused": r.shards_reused,
-                   "in": r.funnel.records_in, "kept": r.funnel.kept,
-                   "dropped": sum(r.funnel.dropped.values())}
-            for name, r in manifest.stages.items()}

@@ -23,6 +23,9 @@ class StageStatus:
 
 
 def plan_status(plan: RunPlan) -> list[StageStatus]:
+    """Shards done per stage, read from the shard stores only (nothing is computed), so `status`
+    is safe to call while a run is in progress. A map stage's total is its first input's shard
+    count; a source or reduce stage's total is known only once it has completed."""
     totals: dict[str, int | None] = {}
     rows = []
     for name in plan.dag.order:

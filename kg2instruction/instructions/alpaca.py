@@ -9,9 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-ALPACA_FIELDS = ("instruction", "input", "output")
-
-
 def to_alpaca(row: Mapping[str, Any]) -> dict[str, str]:
     """The Alpaca record of one INSTRUCTIONS row."""
     return {"instruction": row["prompt"], "input": row["input"], "output": row["output"]}

@@ -68,6 +68,8 @@ def instruction_row(record: Mapping[str, Any], *, style: Style, task: TaskName,
                     batch: int | None, fmt: str, nan: bool, labels: Sequence[str], prompt: str,
                     instruction: str, output: str, facts: Sequence[Triple] | Sequence[Entity],
                     ) -> dict[str, Any]:
+    """Both styles build their rows here, so ids, provenance columns and the facts kept for
+    evaluation are the same whichever style produced the instruction."""
     return {
         "id": instruction_id(task_record_id(record["record_id"], task), batch),
         "record_id": record["record_id"], "split": record["split"], "style": style,

@@ -108,15 +108,25 @@ def item_claim_triples(head: str, pid: str, tail: str, rank: str,
     yield from triples
 
 
+def _value_node(statement: URIRef, pid: str, key: str, value_type: str
+                ) -> tuple[URIRef, list[Triple]]:
+    """The full-value node (psv:) of a statement, named by a hash of the value so equal values
+    share one node as in Wikidata's own export."""
+    value_node = URIRef(w.WDV + hashlib.md5(key.encode()).hexdigest())
+    return value_node, [(statement, URIRef(w.PSV + pid), value_node),
+                        (value_node, _TYPE, URIRef(w.WIKIBASE + value_type))]
+
+
 def time_claim_triples(entity_id: str, pid: str, time: str, precision: int, calendar: str,
                        rank: str, has_preferred: bool) -> Iterator[Triple]:
+    """The simple value (ps:/wdt:) and the full value node (psv:) with precision and calendar:
+    SPARQL backends read time claims from the value node, as on query.wikidata.org."""
     lexical = _typed(w.time_to_rdf(time, precision, calendar), XSD.dateTime)
     key = f"time\x1f{time}\x1f{precision}\x1f{calendar}"
     node, triples = _statement(entity_id, pid, key, lexical, rank, _is_best(rank, has_preferred))
     yield from triples
-    value_node = URIRef(w.WDV + hashlib.md5(key.encode()).hexdigest())
-    yield node, URIRef(w.PSV + pid), value_node
-    yield value_node, _TYPE, URIRef(w.WIKIBASE + "TimeValue")
+    value_node, value_triples = _value_node(node, pid, key, "TimeValue")
+    yield from value_triples
     yield value_node, _TIME_VALUE, lexical
     yield value_node, _TIME_PRECISION, _typed(str(precision), XSD.integer)
     yield value_node, _TIME_CALENDAR, _wd(calendar)
@@ -124,13 +134,13 @@ def time_claim_triples(entity_id: str, pid: str, time: str, precision: int, cale
 
 def quantity_claim_triples(entity_id: str, pid: str, amount: str, unit: str, rank: str,
                            has_preferred: bool) -> Iterator[Triple]:
+    """As `time_claim_triples`: the unit lives only on the full value node."""
     lexical = _typed(w.amount_to_rdf(amount), XSD.decimal)
     key = f"quantity\x1f{amount}\x1f{unit}"
     node, triples = _statement(entity_id, pid, key, lexical, rank, _is_best(rank, has_preferred))
     yield from triples
-    value_node = URIRef(w.WDV + hashlib.md5(key.encode()).hexdigest())
-    yield node, URIRef(w.PSV + pid), value_node
-    yield value_node, _TYPE, URIRef(w.WIKIBASE + "QuantityValue")
+    value_node, value_triples = _value_node(node, pid, key, "QuantityValue")
+    yield from value_triples
     yield value_node, _QUANTITY_AMOUNT, lexical
     yield value_node, _QUANTITY_UNIT, URIRef(w.unit_to_rdf(unit))
 

@@ -30,9 +30,12 @@ _ESCAPE_PATTERN = re.compile(r'[\\"\n\r\t\b\f]')
 
 # Joins that keep a statement's p: and ps:/psv: predicates on the same property (a qualifier's
 # pq: value would otherwise match `?st ?ps ?value`) and drop deprecated statements.
-_STATEMENT = """  ?prop wikibase:claim ?p ; wikibase:statementProperty ?ps .
-  ?st wikibase:rank ?rank .
+_NOT_DEPRECATED = """  ?st wikibase:rank ?rank .
   FILTER(?rank != wikibase:DeprecatedRank)"""
+_STATEMENT = "  ?prop wikibase:claim ?p ; wikibase:statementProperty ?ps .\n" + _NOT_DEPRECATED
+# The same for full values (time, quantity): ?e's statement ?st whose value node is ?v.
+_STATEMENT_VALUE = ("  ?e ?p ?st . ?st ?psv ?v .\n"
+                    "  ?prop wikibase:claim ?p ; wikibase:statementValue ?psv .\n")
 
 
 def string_literal(text: str, lang: str | None = None) -> str:
@@ -120,21 +123,16 @@ def claims_between_query(directed_pairs: Sequence[tuple[str, str]]) -> str:
 
 def time_values_query(qids: Sequence[str]) -> str:
     return (PREFIX_BLOCK + "SELECT ?e ?prop ?time ?precision ?calendar ?rank WHERE {\n"
-            + _values("e", map(entity, qids))
-            + "  ?e ?p ?st . ?st ?psv ?v .\n"
-            + "  ?prop wikibase:claim ?p ; wikibase:statementValue ?psv .\n"
+            + _values("e", map(entity, qids)) + _STATEMENT_VALUE
             + "  ?v wikibase:timeValue ?time ; wikibase:timePrecision ?precision ;\n"
-            + "     wikibase:timeCalendarModel ?calendar .\n"
-            + "  ?st wikibase:rank ?rank .\n  FILTER(?rank != wikibase:DeprecatedRank)\n}")
+            + "     wikibase:timeCalendarModel ?calendar .\n" + _NOT_DEPRECATED + "\n}")
 
 
 def quantity_values_query(qids: Sequence[str]) -> str:
     return (PREFIX_BLOCK + "SELECT ?e ?prop ?amount ?unit ?rank WHERE {\n"
-            + _values("e", map(entity, qids))
-            + "  ?e ?p ?st . ?st ?psv ?v .\n"
-            + "  ?prop wikibase:claim ?p ; wikibase:statementValue ?psv .\n"
+            + _values("e", map(entity, qids)) + _STATEMENT_VALUE
             + "  ?v wikibase:quantityAmount ?amount ; wikibase:quantityUnit ?unit .\n"
-            + "  ?st wikibase:rank ?rank .\n  FILTER(?rank != wikibase:DeprecatedRank)\n}")
+            + _NOT_DEPRECATED + "\n}")
 
 
 def class_edges_query(qids: Sequence[str], pid: str) -> str:

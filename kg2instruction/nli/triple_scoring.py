@@ -7,7 +7,7 @@ threshold re-runs only the cheap split.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kg2instruction.config.theme import Theme
@@ -79,7 +79,8 @@ def score_requests(requests: Sequence[ScoringRequest], scorer: EntailmentScorer
 
 
 def score_triples(triples: Sequence[Mapping], paragraphs: Mapping[str, Paragraph], theme: Theme,
-                  scorer_for_lang, mode: PremiseMode = "sentence_span") -> list[TripleScore]:
+                  scorer_for_lang: Callable[[str], EntailmentScorer],
+                  mode: PremiseMode = "sentence_span") -> list[TripleScore]:
     """Score each triple with the scorer of its paragraph's language (`scorer_for_lang(lang)`).
 
     A triple whose paragraph is missing is an error: the stage's inputs are misaligned."""

@@ -48,8 +48,8 @@ def download(url: str, dest: Path, checksum: Checksum, policy: TransportPolicy, 
         try:
             _fetch_rest(url, part, policy, session, on_bytes)
             break
-        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-                _Retryable) as exc:
+        except (requests.ConnectionError, requests.Timeout,
+                requests.exceptions.ChunkedEncodingError, _Retryable) as exc:
             if attempt == attempts:
                 raise RemoteError(f"download of {url} failed after {attempts} attempts: "
                                   f"{exc}") from exc
@@ -98,8 +98,10 @@ def _fetch_rest(url: str, part: Path, policy: TransportPolicy, session: requests
                     on_bytes(len(block))
             fh.flush()
         expected = response.headers.get("Content-Length")
-        if expected is not None and part.stat().st_size < (offset if mode == "ab" else 0) + int(expected):
-            raise requests.ConnectionError(f"connection closed early at {part.stat().st_size} bytes")
+        received = part.stat().st_size - (offset if mode == "ab" else 0)
+        if expected is not None and received < int(expected):
+            raise requests.ConnectionError(f"connection closed after {received} of {expected} "
+                                           "bytes")
 
 
 def _get(url: str, policy: TransportPolicy, session: requests.Session, *,

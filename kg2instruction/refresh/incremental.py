@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from kg2instruction.atomic import atomic_write_bytes
 from kg2instruction.core.executors import Executor
@@ -73,10 +74,12 @@ class IncrementalRunner(Runner):
     affected paragraphs per shard."""
 
     def __init__(self, plan: RunPlan, executor: Executor, progress: RunProgress,
-                 previous: PreviousRun, plan_affected: Callable[[Runner], AffectedByShard]) -> None:
+                 previous: PreviousRun, plan_affected: Callable[[Runner], AffectedByShard],
+                 on_stage_counts: Callable[[str, SpliceCounts], None] | None = None) -> None:
         super().__init__(plan, executor, progress)
         self.previous = previous
         self.plan_affected = plan_affected
+        self.on_stage_counts = on_stage_counts
         self.counts: dict[str, SpliceCounts] = {}
         self._affected: AffectedByShard | None = None
 
@@ -87,6 +90,8 @@ class IncrementalRunner(Runner):
             if self._affected is None:
                 self._affected = self.plan_affected(self)
             self._prefill(planned, old_dir, self._affected)
+            if self.on_stage_counts is not None:
+                self.on_stage_counts(planned.node.name, self.counts[planned.node.name])
         super()._run_stage(planned)
 
     def _prefill(self, planned: PlannedStage, old_dir: Path, affected: AffectedByShard) -> None:
@@ -102,7 +107,7 @@ class IncrementalRunner(Runner):
             hit = affected.get(shard_id, [])
             old = ShardStore.read_parquet(old_dir, shard_id)
             spliceable = PARAGRAPH_KEY in old.column_names and all(
-                PARAGRAPH_KEY in ShardStore.read_parquet(up.dir, shard_id).schema.names
+                PARAGRAPH_KEY in pq.read_schema(up.dir / f"shard-{shard_id}.parquet").names
                 for up in spec.inputs.values())
             if not hit:
                 _reuse(old_dir, store, shard_id)
@@ -121,7 +126,8 @@ class IncrementalRunner(Runner):
         ctx = base_context(spec).for_shard(shard_id, lang,
                                            derived_seed(spec.seed, spec.stage, shard_id))
         hit_ids = pa.array(sorted(hit), pa.string())
-        full_inputs = {n: ShardStore.read_parquet(up.dir, shard_id) for n, up in spec.inputs.items()}
+        full_inputs = {n: ShardStore.read_parquet(up.dir, shard_id)
+                       for n, up in spec.inputs.items()}
         inputs = {n: t.filter(pc.is_in(t.column(PARAGRAPH_KEY), hit_ids))
                   for n, t in full_inputs.items()}
         fresh = stage.process(inputs, ctx)

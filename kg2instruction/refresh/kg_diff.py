@@ -104,7 +104,8 @@ def _changes(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE TABLE value_changes AS {values}")
     names = " UNION ALL ".join(
         f"SELECT change, '{kind}' AS kind, id, lang, value FROM ("
-        + _both_ways(f"SELECT id, lang, value FROM a.{table}", f"SELECT id, lang, value FROM b.{table}")
+        + _both_ways(f"SELECT id, lang, value FROM a.{table}",
+                     f"SELECT id, lang, value FROM b.{table}")
         + ")" for table, kind in _NAME_TABLES.items())
     con.execute(f"CREATE TABLE name_changes AS {names}")
     con.execute("CREATE TABLE index_changes AS " + _both_ways(

@@ -32,7 +32,8 @@ from kg2instruction.dataset.run_outputs import load_run
 from kg2instruction.kg.dump_identity import dump_identity
 from kg2instruction.refresh.affected import DiffKeys, plan_shard, shard_tables
 from kg2instruction.refresh.derived_pipeline import write_derived_pipeline
-from kg2instruction.refresh.incremental import AffectedByShard, IncrementalRunner, PreviousRun
+from kg2instruction.refresh.incremental import (AffectedByShard, IncrementalRunner, PreviousRun,
+                                                SpliceCounts)
 from kg2instruction.refresh.kg_diff import diff_kgs, read_summary
 from kg2instruction.refresh.lock import RefreshLock
 from kg2instruction.refresh.publish import publish
@@ -142,14 +143,17 @@ def _refresh_theme(request: RefreshRequest, start: Pipeline, root: Path, state: 
     executor = make_executor(request.executor, workers=request.workers)
     try:
         if previous is None:
-            manifest = Runner(plan, executor, progress).run()
+            Runner(plan, executor, progress).run()
         else:
-            runner = IncrementalRunner(plan, executor, progress, previous, plan_affected)
-            manifest = runner.run()
             ran = f"run:{theme}"
-            if not state.finished(ran):       # a resumed run only sees what was left to do
-                state_file.record(state, ran, {k: vars(v) for k, v in runner.counts.items()})
-            result.stages = dict(state.done[ran])
+
+            def record_counts(stage: str, counts: SpliceCounts) -> None:
+                # per stage, as it is pre-filled: a resumed run does not redo (or recount) it
+                state_file.record(state, ran, {**state.done.get(ran, {}), stage: vars(counts)})
+
+            IncrementalRunner(plan, executor, progress, previous, plan_affected,
+                              record_counts).run()
+            result.stages = dict(state.done.get(ran, {}))
     finally:
         executor.close()
     if state.finished(planned):
@@ -197,8 +201,9 @@ def _previous_run(start: Pipeline, control: RunPlan, plan: RunPlan,
         return None, "no completed previous run of this theme"
     if KG_STAGE not in base.stages:
         return None, f"the previous run has no {KG_STAGE} stage"
+    recorded = {name: report.fingerprint for name, report in base.stages.items()}
     changed = [name for name, stage in control.stages.items()
-               if base.stages.get(name) is None or base.stages[name].fingerprint != stage.fingerprint]
+               if recorded.get(name) != stage.fingerprint]
     if changed:
         return None, (f"stages changed since the previous run for reasons other than the KG: "
                       f"{', '.join(changed)}; full run")
@@ -243,7 +248,9 @@ def _append_history(root: Path, fetched: dict[str, Any], results: list[ThemeResu
     history.append({"dumps": fetched, "themes": {r.theme: {"version": r.version,
                                                            "incremental": r.incremental,
                                                            "paragraphs_affected":
-                                                               r.paragraphs_affected}
+                                                               r.paragraphs_affected,
+                                                           "paragraphs": r.paragraphs_total,
+                                                           "stages": r.stages}
                                                  for r in results}})
     atomic_write_text(path, json.dumps(history, indent=2) + "\n")
 

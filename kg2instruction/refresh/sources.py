@@ -26,7 +26,8 @@ class DumpRequest:
 
     wikidata_date: str | None = None
     wikidata_file: Path | None = None
-    wikipedia_dates: dict[str, tuple[str, str]] = field(default_factory=dict)  # lang -> (wiki, date)
+    # lang -> (wiki, date)
+    wikipedia_dates: dict[str, tuple[str, str]] = field(default_factory=dict)
     wikipedia_files: dict[str, Path] = field(default_factory=dict)             # lang -> file
     mirror: str = DEFAULT_MIRROR
     dumps_dir: str = "dumps"

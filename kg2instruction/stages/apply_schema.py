@@ -11,17 +11,16 @@ import pydantic
 from kg2instruction.annotate.schema_constraint import (SchemaConfig, alias_qids, apply_schema,
                                                        entity_names)
 from kg2instruction.annotate.types import TypeResolver
-from kg2instruction.config.entity_types import load_entity_types
-from kg2instruction.core import MapStage, StageConfig, StageContext, register_stage
+from kg2instruction.core import MapStage, StageContext, register_stage
+from kg2instruction.stages.entity_types_file import EntityTypesFileConfig
 from kg2instruction.stages.match_relations import triples_table
 
 
-class ApplySchemaConfig(SchemaConfig, StageConfig):
+class ApplySchemaConfig(SchemaConfig, EntityTypesFileConfig):
     """`SchemaConfig` plus which paragraphs the run's theme takes."""
 
     only_routed_paragraphs: bool = pydantic.Field(
         True, description="keep triples only of paragraphs routed to the run's theme")
-    entity_types_file: str = "themes/entity_types.yaml"
 
 
 @register_stage
@@ -38,7 +37,7 @@ class ApplySchema(MapStage):
     config: ApplySchemaConfig
 
     def setup(self, ctx: StageContext) -> None:
-        self._entity_types = load_entity_types(ctx.path(self.config.entity_types_file))
+        self._entity_types = self.config.load_entity_types(ctx)
 
     def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
         theme = ctx.theme
@@ -61,6 +60,5 @@ class ApplySchema(MapStage):
         names_of = entity_names(ctx.kg, alias_qids(mention_rows), ctx.languages)
         triples, funnel = apply_schema(candidate_rows, mention_rows, theme, categories_of,
                                        names_of, self.config)
-        for name, n in sorted(funnel.items()):
-            ctx.count(name, n=n)
+        ctx.count_all(funnel)
         return triples_table(triples)

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kg2instruction.config.entity_types import load_entity_types
-from kg2instruction.core import ReduceStage, StageConfig, StageContext, register_stage
+from kg2instruction.core import ReduceStage, StageContext, register_stage
 from kg2instruction.instructions.records import LabelBook, build_record, records_table
+from kg2instruction.stages.entity_types_file import EntityTypesFileConfig
 from kg2instruction.stages.sample_paragraphs import TRIPLES_STAGE
 
 LANGUAGES = ("en", "zh")
@@ -22,8 +22,8 @@ MENTIONS_STAGE = "type_entities"     # typed LINKED_MENTIONS: the entities of NE
 MENTION_COLUMNS = ("paragraph_id", "surface", "start", "source", "qid", "types")
 
 
-class BuildRecordsConfig(StageConfig):
-    entity_types_file: str = "themes/entity_types.yaml"
+class BuildRecordsConfig(EntityTypesFileConfig):
+    """Only the entity-type file: everything else a record holds comes from the theme."""
 
 
 @register_stage
@@ -40,7 +40,7 @@ class BuildRecords(ReduceStage):
     config: BuildRecordsConfig
 
     def setup(self, ctx: StageContext) -> None:
-        entity_types = load_entity_types(ctx.path(self.config.entity_types_file))
+        entity_types = self.config.load_entity_types(ctx)
         self._books = {lang: LabelBook.of(ctx.theme, entity_types, lang) for lang in LANGUAGES}
 
     def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:

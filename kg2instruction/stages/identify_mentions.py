@@ -53,8 +53,7 @@ class IdentifyMentions(MapStage):
         langs = sorted(set(paragraphs.column("lang").to_pylist()))
         ners = {lang: self._ner(lang) for lang in langs}
         mentions, counts = identify_mentions(paragraphs, ctx.kg, ners, self.config.mentions)
-        for name, n in sorted(counts.items()):
-            ctx.count(name, n)
+        ctx.count_all(counts)
         return mentions.cast(MENTIONS)
 
     def _ner(self, lang: str) -> NerModel:

@@ -34,6 +34,5 @@ class LinkEntities(MapStage):
     def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
         linked, counts = link_entities(inputs["identify_mentions"], inputs["read_wikipedia"],
                                        ctx.kg, self.config.linking)
-        for name, n in sorted(counts.items()):
-            ctx.count(name, n)
+        ctx.count_all(counts)
         return linked.cast(LINKED_MENTIONS)

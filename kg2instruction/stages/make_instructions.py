@@ -12,8 +12,7 @@ from collections.abc import Mapping
 import pyarrow as pa
 import pydantic
 
-from kg2instruction.config.entity_types import load_entity_types
-from kg2instruction.core import ReduceStage, StageConfig, StageContext, register_stage
+from kg2instruction.core import ReduceStage, StageContext, register_stage
 from kg2instruction.instructions.formats import OutputFormat
 from kg2instruction.instructions.hard_negatives import build_hard_negatives, load_hard_negatives
 from kg2instruction.instructions.iepile_style import IEPileStyle, iepile_instructions
@@ -22,9 +21,10 @@ from kg2instruction.instructions.instruction_table import instructions_table
 from kg2instruction.instructions.phrasings import DEFAULT_PHRASINGS, PhrasingPools
 from kg2instruction.instructions.records import LabelBook
 from kg2instruction.stages.build_records import LANGUAGES
+from kg2instruction.stages.entity_types_file import EntityTypesFileConfig
 
 
-class MakeInstructionsConfig(StageConfig):
+class MakeInstructionsConfig(EntityTypesFileConfig):
     formats: list[OutputFormat] = pydantic.Field(default_factory=lambda: list(OutputFormat),
                                                  min_length=1)
     nan_rate: float = pydantic.Field(0.5, ge=0.0, le=1.0,
@@ -36,7 +36,6 @@ class MakeInstructionsConfig(StageConfig):
     hard_negatives_file: str | None = None
     hard_negative_top_k: int = pydantic.Field(3, ge=1)
     seed: int = 13
-    entity_types_file: str = "themes/entity_types.yaml"
 
 
 @register_stage
@@ -53,7 +52,7 @@ class MakeInstructions(ReduceStage):
     config: MakeInstructionsConfig
 
     def setup(self, ctx: StageContext) -> None:
-        entity_types = load_entity_types(ctx.path(self.config.entity_types_file))
+        entity_types = self.config.load_entity_types(ctx)
         self._books = {lang: LabelBook.of(ctx.theme, entity_types, lang) for lang in LANGUAGES}
         cfg = self.config
         self._instructie = InstructIEStyle(formats=tuple(cfg.formats), nan_rate=cfg.nan_rate,

@@ -38,7 +38,6 @@ class MatchRelations(MapStage):
         mentions = inputs["type_entities"].to_pylist()
         batch = paragraphs_with_anchors(paragraphs, mentions)
         triples, counts = match_relations(batch, ctx.kg, self.config)
-        for name, n in counts.as_dict().items():
-            ctx.count(name, n=n)
+        ctx.count_all(counts.as_dict())
         ctx.count("candidate_triples", n=len(triples))
         return triples_table(triples)

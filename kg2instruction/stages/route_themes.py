@@ -9,19 +9,19 @@ import pydantic
 
 from kg2instruction.annotate.theme_router import ThemeClassifier, make_classifier, route_pages
 from kg2instruction.annotate.types import TypeResolver
-from kg2instruction.config.entity_types import EntityTypes, load_entity_types
+from kg2instruction.config.entity_types import EntityTypes
 from kg2instruction.config.routing import Routing, load_routing
 from kg2instruction.config.theme import available_themes, load_theme
-from kg2instruction.core import MapStage, StageConfig, StageContext, register_stage
+from kg2instruction.core import MapStage, StageContext, register_stage
 from kg2instruction.schemas import PARAGRAPH_THEMES
+from kg2instruction.stages.entity_types_file import EntityTypesFileConfig
 
 
-class RouteThemesConfig(StageConfig):
+class RouteThemesConfig(EntityTypesFileConfig):
     themes_dir: str = pydantic.Field(
         "themes", description="themes the classifier may choose from (a directory: its files are "
                               "not fingerprinted; bump the stage config when editing themes)")
     routing_file: str = "themes/theme_routing.yaml"
-    entity_types_file: str = "themes/entity_types.yaml"
 
 
 @register_stage
@@ -40,7 +40,7 @@ class RouteThemes(MapStage):
     def setup(self, ctx: StageContext) -> None:
         themes_dir = ctx.path(self.config.themes_dir)
         self._routing: Routing = load_routing(ctx.path(self.config.routing_file), themes_dir)
-        self._entity_types: EntityTypes = load_entity_types(ctx.path(self.config.entity_types_file))
+        self._entity_types: EntityTypes = self.config.load_entity_types(ctx)
         self._classifier: ThemeClassifier | None = None
         if self._routing.classifier is not None:
             themes = {name: load_theme(name, themes_dir) for name in available_themes(themes_dir)}

@@ -9,17 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pyarrow as pa
-import pydantic
 
 from kg2instruction.annotate.types import VALUE_SOURCE_CATEGORIES, TypeResolver
-from kg2instruction.config.entity_types import FALLBACK_CATEGORY, EntityTypes, load_entity_types
-from kg2instruction.core import MapStage, StageConfig, StageContext, register_stage
+from kg2instruction.config.entity_types import FALLBACK_CATEGORY, EntityTypes
+from kg2instruction.core import MapStage, StageContext, register_stage
 from kg2instruction.schemas import LINKED_MENTIONS
+from kg2instruction.stages.entity_types_file import EntityTypesFileConfig
 
 
-class TypeEntitiesConfig(StageConfig):
-    entity_types_file: str = pydantic.Field(
-        "themes/entity_types.yaml", description="category root classes and priority (YAML)")
+class TypeEntitiesConfig(EntityTypesFileConfig):
+    """Only the entity-type file (see `EntityTypesFileConfig`)."""
 
 
 def types_column(mentions: pa.Table, resolver: TypeResolver, ctx: StageContext | None = None
@@ -54,7 +53,7 @@ class TypeEntities(MapStage):
     config: TypeEntitiesConfig
 
     def setup(self, ctx: StageContext) -> None:
-        self._entity_types: EntityTypes = load_entity_types(ctx.path(self.config.entity_types_file))
+        self._entity_types: EntityTypes = self.config.load_entity_types(ctx)
 
     def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
         mentions = inputs["link_entities"].select(LINKED_MENTIONS.names)

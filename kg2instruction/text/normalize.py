@@ -14,7 +14,7 @@ _WS = re.compile(r"\s+")
 
 @functools.lru_cache(maxsize=1)
 def _t2s():
-    import opencc  # opencc-python-reimplemented
+    import opencc  # the OpenCC C++ library binding (PyPI `opencc`)
 
     return opencc.OpenCC("t2s")
 

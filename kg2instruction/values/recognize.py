@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from kg2instruction.values.text_search import drop_nested, fold_text
-from kg2instruction.values.time_forms import MONTH_ABBREVIATIONS_EN, MONTHS_EN, ORDINAL_WORDS_EN
+from kg2instruction.values.time_forms import MONTH_NUMBERS_EN, ORDINAL_WORDS_EN
 from kg2instruction.values.wikidata_time import CENTURY, DAY, DECADE, MONTH, YEAR, WikiTime
 
 
@@ -28,17 +28,7 @@ class RecognisedValue:
     precision: int | None = None   # date precision for kind == 'time'
 
 
-def _month_table() -> dict[str, int]:
-    table: dict[str, int] = {}
-    for number, (name, abbreviations) in enumerate(zip(MONTHS_EN, MONTH_ABBREVIATIONS_EN), 1):
-        table[name.lower()] = number
-        for abbreviation in abbreviations:
-            table[abbreviation.lower()] = number
-    return table
-
-
-_MONTH_NUMBER = _month_table()
-_MONTH = "(?P<month>" + "|".join(sorted(_MONTH_NUMBER, key=len, reverse=True)) + r")\.?"
+_MONTH = "(?P<month>" + "|".join(sorted(MONTH_NUMBERS_EN, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _ERA = r"(?:\s?(?P<era>b\.c\.e\.|b\.c\.|bce|bc|a\.d\.|ad|ce)(?![a-z]))?"
 _YEAR = r"(?P<year>\d{1,4})"
@@ -93,7 +83,7 @@ def _to_time(match: re.Match[str], precision: int) -> WikiTime | None:
     month = groups.get("month")
     month_number = 0
     if month is not None:
-        month_number = int(month) if month.isdigit() else _MONTH_NUMBER[month.lower()]
+        month_number = int(month) if month.isdigit() else MONTH_NUMBERS_EN[month.lower()]
         if not 1 <= month_number <= 12:
             return None
     day = int(groups["day"]) if groups.get("day") else 0

@@ -23,6 +23,20 @@ MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "Au
 MONTH_ABBREVIATIONS_EN: tuple[tuple[str, ...], ...] = (
     ("Jan",), ("Feb",), ("Mar",), ("Apr",), (), ("Jun",), ("Jul",), ("Aug",), ("Sep", "Sept"),
     ("Oct",), ("Nov",), ("Dec",))
+
+
+def _month_numbers_en() -> dict[str, int]:
+    table: dict[str, int] = {}
+    for number, (name, abbreviations) in enumerate(zip(MONTHS_EN, MONTH_ABBREVIATIONS_EN), 1):
+        table[name.lower()] = number
+        for abbreviation in abbreviations:
+            table[abbreviation.lower()] = number
+    return table
+
+
+# Lower-cased month name or abbreviation -> 1..12: what recognisers read back from text, kept
+# beside the names the renderers write so the two cannot drift apart.
+MONTH_NUMBERS_EN: dict[str, int] = _month_numbers_en()
 ORDINAL_WORDS_EN = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
                     "ninth", "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth",
                     "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth",

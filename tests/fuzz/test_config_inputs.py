@@ -115,3 +115,27 @@ def test_cli_rejects_theme_paths(tmp_path, theme, capsys):
     assert code == 2
     assert "error" in capsys.readouterr().err
     assert sorted(p.relative_to(project) for p in project.rglob("*")) == before
+
+
+def test_language_code_cannot_reach_code_outside_spacy(tmp_path):
+    """`languages:` feeds a path under spaCy's package (its stop-word list, which is executed):
+    a code like '../../../../tmp/x' must not make any other file run."""
+    import importlib.util
+    import os
+
+    from kg2instruction.annotate.stop_names import spacy_stop_words
+
+    tally("language code path traversal")
+    spec = importlib.util.find_spec("spacy")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("spaCy is not installed")
+    lang_dir = Path(next(iter(spec.submodule_search_locations))) / "lang"
+    planted = tmp_path / "planted"
+    planted.mkdir()
+    marker = tmp_path / "executed"
+    (planted / "stop_words.py").write_text(
+        f"open({str(marker)!r}, 'w').write('ran')\nSTOP_WORDS = {{'pwned'}}\n")
+    code = os.path.relpath(planted, lang_dir)
+    assert (lang_dir / code / "stop_words.py").is_file()      # the traversal would reach it
+    assert spacy_stop_words(code) == frozenset()
+    assert not marker.exists()

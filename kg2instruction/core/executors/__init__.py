@@ -13,6 +13,8 @@ __all__ = ["Executor", "StageJob", "LocalExecutor", "make_executor"]
 def make_executor(kind: str, *, workers: int = 1, ray_address: str | None = None,
                   actors: dict[str, int] | None = None,
                   import_paths: Sequence[Path] = ()) -> Executor:
+    """Ray is imported only when asked for: a local run (and the test suite) does not pay for
+    starting it, and the choice stays a config value rather than an import in the caller."""
     if kind == "local":
         return LocalExecutor(workers=workers)
     if kind == "ray":

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import datasets
-import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from kg2instruction.cli import main as kg2i
@@ -145,7 +145,9 @@ def test_empty_tables_export_an_empty_dataset(tmp_path, fixture_run):
     folder = export_dataset(records, instructions, tmp_path,
                             ExportInfo(pipeline="p", theme="person", version="v0", seed=1))
     assert json.loads((folder / "dataset_info.json").read_text())["splits"] == []
-    assert isinstance(records, pa.Table)
+    written = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert written == ["README.md", "dataset_info.json", "provenance.parquet"]   # no empty splits
+    assert pq.read_table(folder / "provenance.parquet").num_rows == 0
 
 
 def test_export_of_a_run_without_the_instruction_stage_names_it(fixture_run, capsys):

@@ -16,7 +16,8 @@ from .dump_edits import (ClaimRef, add_claim, remove_claim, set_label, write_edi
                          write_page_subset)
 
 REPO = Path(__file__).parents[3]
-PAGES = {308, 330, 332, 339, 340, 344, 700, 736}   # Aristotle, Einstein, Schopenhauer, Rand, ...
+# Aristotle, Einstein, Schopenhauer, Rand, ... and science pages the edits should not reach.
+PAGES = {39, 308, 330, 332, 339, 340, 344, 612, 639, 655, 673, 700, 736, 772}
 # Version 2 of the KG: one claim removed (Einstein's Copley Medal), one added (Aristotle as a
 # politician), one label changed ("philosopher" -> "lover of wisdom").
 EDITS = {"Q937": [remove_claim(ClaimRef("Q937", "P166", "Q28003"))],

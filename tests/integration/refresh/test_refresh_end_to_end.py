@@ -81,6 +81,14 @@ def test_refresh_reruns_only_affected_paragraphs_and_equals_a_clean_run(
     assert any(p.startswith("en:308:") for ids in plan["affected"].values() for p in ids)
     history = json.loads((refresh_root / "history.json").read_text())
     assert history[-1]["themes"][THEME]["paragraphs_affected"] == affected
+    stages = history[-1]["themes"][THEME]["stages"]
+    assert {"identify_mentions", "link_entities", "match_relations", "score_nli"} <= set(stages)
+    for counts in stages.values():   # every shard accounted for; only affected rows recomputed
+        assert counts["reused_shards"] + counts["spliced_shards"] + counts["recomputed_shards"] \
+            == len(json.loads((project / "cache" / "rf" / "read_wikipedia").glob("*/_complete.json")
+                              .__next__().read_text())["shards"])
+        assert counts["recomputed_paragraphs"] <= affected
+    assert sum(c["reused_shards"] for c in stages.values()) > 0          # some shards untouched
     changelog = json.loads((_datasets(project) / "changelog" / f"{v2_name}.json").read_text())
     assert changelog["previous"] == v1_name
 
@@ -96,6 +104,5 @@ def test_refresh_reruns_only_affected_paragraphs_and_equals_a_clean_run(
     clean_name = (clean / "LATEST").read_text().strip()
     assert clean_name == v2_name
     assert _tree(clean / clean_name) == _tree(_datasets(project) / v2_name)
-    (tmp_path / "report.json").write_text(json.dumps({"affected": affected,
-                                                      "paragraphs": plan["paragraphs"],
-                                                      "diff": diff}))
+    print(json.dumps({"affected": affected, "paragraphs": plan["paragraphs"], "diff": diff,
+                      "stages": stages}, indent=1))

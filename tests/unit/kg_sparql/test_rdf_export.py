@@ -165,7 +165,9 @@ def test_cli_export_rdf(small_kg: Path, tmp_path: Path, capsys: pytest.CaptureFi
     assert "RDF (ttl) written" in capsys.readouterr().out
     exported = Graph()
     exported.parse(out, format="turtle")
-    assert exported.value(URIRef(WD + "Q42"), rdf_ns.RDFS.label, any=True) is not None
+    labels = {(str(label), label.language)
+              for label in exported.objects(URIRef(WD + "Q42"), rdf_ns.RDFS.label)}
+    assert ("Douglas Adams", "en") in labels
     assert main(["kg", "export-rdf", "--kg", str(small_kg), "--out", str(tmp_path / "x.nt"),
                  "--format", "xml"]) == 2
     assert "unknown RDF format" in capsys.readouterr().err

@@ -65,4 +65,13 @@ def test_the_configured_fallback_classifier_is_registered(routing: Routing,
     from kg2instruction.annotate.theme_router import make_classifier
 
     assert routing.classifier is not None
-    assert make_classifier(routing.classifier, all_themes) is not None
+    classifier = make_classifier(routing.classifier, all_themes)
+    # It must read the themes' own labels: a text full of one theme's relation names goes there,
+    # a text with none of them stays unrouted rather than landing in an arbitrary theme.
+    assert classifier.classify([
+        "The galaxy has an apparent magnitude of 9.2; its discoverer, an astronomer, found it "
+        "in the constellation Reticulum.",
+        "She was born in Paris; her spouse and her father were politicians, and she was "
+        "educated at the university.",
+        "xyzzy"], "en") == ["astronomy", "person", None]
+    assert classifier.classify(["该星系位于网罟座，视星等为9.2，发现者是一位天文学家。"], "zh") == ["astronomy"]
