@@ -25,7 +25,10 @@ def spacy_stop_words(lang: str) -> frozenset[str]:
     spec = importlib.util.find_spec("spacy")
     if spec is None or not spec.submodule_search_locations:
         return frozenset()
-    path = Path(next(iter(spec.submodule_search_locations))) / "lang" / lang.split("-")[0] / "stop_words.py"
+    code = lang.split("-")[0]
+    if not code.isascii() or not code.isalpha():    # a config value must not pick the file run
+        return frozenset()
+    path = Path(next(iter(spec.submodule_search_locations))) / "lang" / code / "stop_words.py"
     if not path.is_file():
         return frozenset()
     namespace: dict[str, object] = {}

@@ -36,6 +36,7 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name != "kg.duckdb")
 
 
+@pytest.mark.slow
 def test_full_disk_during_build_keeps_the_previous_kg(previous_kg, fixtures_dir, tmp_path):
     out, digest = previous_kg
     dump = fixtures_dir / "wikidata" / "Q42.json"
