@@ -94,7 +94,8 @@ def main() -> int:
                if c["outcome"].startswith("skipped")]
     report = {"bad_inputs": dict(sorted(tallies.items())), "bad_inputs_total": sum(tallies.values()),
               "suites": suites, "outcomes": dict(outcomes), "failed": failed,
-              "quick": args.quick}
+              "quick": args.quick,
+              "nli_model": os.environ.get("KG2I_TEST_NLI_MODEL", "bundled (default)")}
     args.results.mkdir(parents=True, exist_ok=True)
     atomic_write_text(args.results / "reliability.json", json.dumps(report, indent=2) + "\n")
     atomic_write_text(args.results / "reliability.md", render(report))
@@ -116,6 +117,8 @@ def render(report: dict) -> str:
                   "previous KG / dataset version was intact and the rerun completed"
                   + (" and matched a clean run." if not report["quick"] else ".")
                   + (" (`--quick`: slow tests left out.)" if report["quick"] else ""), ""]
+    lines += [f"NLI verifier used by the end-to-end refresh test: `{report.get('nli_model')}`"
+              " (any verifier works: the test keeps every scored triple).", ""]
     lines += ["## Bad inputs by kind", "", "| kind | tried |", "|---|---|"]
     lines += [f"| {kind} | {n} |" for kind, n in report["bad_inputs"].items()]
     lines += ["", "## Faults and checks by suite", ""]

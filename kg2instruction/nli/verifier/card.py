@@ -66,11 +66,14 @@ def model_card(config: TrainConfig, training_report: dict, metrics: dict | None)
     else:
         lines.append("Not measured yet: run `.venv/bin/python benchmarks/nli.py`.")
     lines += ["", "## Retrain", "",
-              "```", "kg2i nli train --out cache/nli-train/en --install", 
-              ".venv/bin/python benchmarks/nli.py --run-dir cache/nli-train/en", "```", "",
-              "`--install` copies the verifier to `kg2instruction/nli/models/` where pipelines "
-              "find it as `bundled:minilm-relation-verifier-en`. Same seed and data give the "
-              "same weights on the same hardware and library versions.", ""]
+              "```", "kg2i nli train --out cache/nli-train/en [--config recipe.yaml]",
+              ".venv/bin/python benchmarks/nli.py --run-dir cache/nli-train/en",
+              "kg2i nli install --run-dir cache/nli-train/en --metrics "
+              "benchmarks/results/nli.json", "```", "",
+              "`install` writes this card and copies the verifier to `kg2instruction/nli/models/`, "
+              "where pipelines find it as `bundled:minilm-relation-verifier-en`. Training is "
+              "seeded (data order, template draws, initialisation): the same seed, data and "
+              "library versions give the same weights on the same hardware.", ""]
     return "\n".join(lines)
 
 

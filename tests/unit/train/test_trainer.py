@@ -48,8 +48,8 @@ def test_loss_falls_and_card_records_provenance(overfit_dir: Path, tiny_model_di
     assert card.metrics["loss_last"] == losses[-1]
     assert (out / "adapter_model.safetensors").is_file()
     assert card.data_fingerprint in (out / "README.md").read_text(encoding="utf-8")
-    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["checkpoint-000008",
-                                                                        "checkpoint-000012"]
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == [
+        "checkpoint-000008", "checkpoint-000012", "run.json"]
 
 
 class _Interrupt(Exception):
