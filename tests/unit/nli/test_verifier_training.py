@@ -55,3 +55,28 @@ def test_eval_with_a_missing_model_is_a_clear_error(tmp_path, capsys) -> None:
     missing = tmp_path / "no-such-model"
     assert main(["nli", "eval", "--model", str(missing)]) == 2
     assert str(missing) in capsys.readouterr().err
+
+
+def test_bundled_verifier_loads_by_name_with_its_label_order() -> None:
+    from kg2instruction.nli.hf_scorer import HfNliScorer, HfScorerSettings
+    from kg2instruction.nli.verifier.bundled import resolve_model
+
+    path = resolve_model("bundled:minilm-relation-verifier-en")
+    scorer = HfNliScorer(path, HfScorerSettings(device="cpu"))
+    assert scorer.entailment == 1 and scorer.model.config.id2label[1] == "entailment"
+    pairs = [("Guido Calza, born in Milan, Italy, was an Italian archaeologist.",
+              "Guido Calza was born in Milan."),
+             ("Guido Calza, born in Milan, Italy, was an Italian archaeologist.",
+              "Guido Calza died in Milan.")]
+    first, again = scorer.entailment_probs(pairs), scorer.entailment_probs(pairs[::-1])[::-1]
+    assert first == again and all(0.0 < p < 1.0 for p in first)   # order-independent batching
+
+
+def test_unknown_bundled_name_lists_what_exists() -> None:
+    import pytest
+
+    from kg2instruction.errors import ConfigError
+    from kg2instruction.nli.verifier.bundled import resolve_model
+
+    with pytest.raises(ConfigError, match="minilm-relation-verifier-en"):
+        resolve_model("bundled:no-such-verifier")
