@@ -26,6 +26,8 @@ $(STAMP): setup.cfg .ci/constraints.txt
 
 pipeline: venv
 	$(BIN)/kg2i run --pipeline $(PIPELINE) --theme $(THEME) --executor $(EXECUTOR)
+	$(BIN)/kg2i export --pipeline $(PIPELINE) --theme $(THEME)
+	$(BIN)/kg2i report --pipeline $(PIPELINE) --theme $(THEME)
 
 status: venv
 	$(BIN)/kg2i status --pipeline $(PIPELINE) --theme $(THEME)

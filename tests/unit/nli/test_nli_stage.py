@@ -12,7 +12,9 @@ from kg2instruction.core.context import StageContext
 from kg2instruction.core.fingerprint import stage_fingerprint, theme_subset
 from kg2instruction.nli.hf_scorer import HfNliScorer
 from kg2instruction.schemas import NLI_TRIPLES, PARAGRAPHS, TRIPLES
-from kg2instruction.stages.nli_filter import NliFilter, NliRejected, ScoreNli
+from kg2instruction.stages.nli_filter import NliFilter
+from kg2instruction.stages.nli_rejected import NliRejected
+from kg2instruction.stages.score_nli import ScoreNli
 from tests.unit.nli.conftest import CALZA, LABELLED_PAIRS, SALAM
 
 REPO = Path(__file__).resolve().parents[3]

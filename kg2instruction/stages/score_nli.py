@@ -1,0 +1,99 @@
+"""Stage `score_nli`: every theme triple with its max P(entailment) over the relation's templates.
+
+Scoring is the expensive step (a transformer forward per hypothesis) and reads only the theme's
+relations (their templates); the threshold split lives in `nli_filter` / `nli_rejected`. Since the
+framework fingerprints a stage by the theme fields it declares, changing the theme's
+`nli_threshold` reruns only the two cheap split stages and reuses every stored score. (A
+per-relation `nli_threshold` lives inside `relations`, which also holds the templates, so it does
+invalidate the scores.)
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pyarrow as pa
+from pydantic import Field
+
+from kg2instruction.core import MapStage, StageConfig, StageContext, execution_knob, register_stage
+from kg2instruction.nli.premise import PremiseMode
+from kg2instruction.nli.scorer import EntailmentScorer, Precision
+from kg2instruction.nli.triple_scoring import Paragraph, score_triples
+from kg2instruction.nli.verifier.bundled import ENGLISH_VERIFIER, BUNDLED_PREFIX, resolve_model
+from kg2instruction.schemas import NLI_TRIPLES
+
+
+class ScoreNliConfig(StageConfig):
+    """Which NLI model judges the triples, and on what premise."""
+
+    model: str = Field(BUNDLED_PREFIX + ENGLISH_VERIFIER,
+                       description="hub name, local path, or bundled:<name>")
+    model_by_lang: dict[str, str] = Field(default_factory=dict,
+                                          description="per-language override of `model`")
+    premise: PremiseMode = "sentence_span"
+    max_length: int = Field(256, ge=16, description="tokens per pair (premise truncated first)")
+    device: str = execution_knob("auto", "auto | cpu | cuda | cuda:N")
+    precision: Precision = execution_knob("auto", "auto: bf16/fp16 on CUDA, fp32 on CPU")
+    max_batch_size: int = execution_knob(64)
+    max_batch_tokens: int = execution_knob(16384, "padded tokens per batch")
+    cpu_threads: int | None = execution_knob(None)
+
+    def model_for(self, lang: str) -> str:
+        return self.model_by_lang.get(lang, self.model)
+
+
+def paragraphs_by_id(table: pa.Table) -> dict[str, Paragraph]:
+    rows = table.select(["paragraph_id", "text", "lang"]).to_pylist()
+    return {row["paragraph_id"]: Paragraph(row["text"], row["lang"]) for row in rows}
+
+
+def with_scores(triples: pa.Table, scores: list[float], hypotheses: list[str]) -> pa.Table:
+    columns = {name: triples[name] for name in triples.column_names}
+    columns["nli_score"] = pa.array(scores, pa.float64())
+    columns["nli_hypothesis"] = pa.array(hypotheses, pa.string())
+    return pa.table(columns).select(NLI_TRIPLES.names).cast(NLI_TRIPLES)
+
+
+@register_stage
+class ScoreNli(MapStage):
+    """Theme TRIPLES + paragraphs -> every triple with its max P(entailment) (NLI_TRIPLES)."""
+
+    name = "score_nli"
+    version = "1"
+    Config = ScoreNliConfig
+    requires = ("apply_schema", "read_wikipedia")
+    uses_model = True
+    theme_fields = ("relations",)     # templates; thresholds are the split stages' business
+    key = ("triple_id",)
+    config: ScoreNliConfig
+
+    def setup(self, ctx: StageContext) -> None:
+        from kg2instruction.nli.hf_scorer import HfNliScorer, HfScorerSettings  # torch: lazily
+
+        settings = HfScorerSettings(device=self.config.device, precision=self.config.precision,
+                                    max_length=self.config.max_length,
+                                    max_batch_size=self.config.max_batch_size,
+                                    max_batch_tokens=self.config.max_batch_tokens,
+                                    cpu_threads=self.config.cpu_threads)
+        loaded: dict[str, EntailmentScorer] = {}
+        self._scorers: dict[str, EntailmentScorer] = {}
+        for lang in ctx.languages or ("en",):
+            name = resolve_model(self.config.model_for(lang))
+            if name not in loaded:      # one model serving several languages loads once
+                loaded[name] = HfNliScorer(name, settings)
+            self._scorers[lang] = loaded[name]
+
+    def scorer_for(self, lang: str) -> EntailmentScorer:
+        if lang not in self._scorers:
+            raise KeyError(f"no NLI scorer for language {lang!r} (run languages: "
+                           f"{sorted(self._scorers)})")
+        return self._scorers[lang]
+
+    def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
+        triples = inputs["apply_schema"]
+        if triples.num_rows == 0:
+            return NLI_TRIPLES.empty_table()
+        paragraphs = paragraphs_by_id(inputs["read_wikipedia"])
+        results = score_triples(triples.to_pylist(), paragraphs, ctx.theme, self.scorer_for,
+                                self.config.premise)
+        ctx.count("scored", n=len(results))
+        return with_scores(triples, [r.score for r in results], [r.hypothesis for r in results])
