@@ -2,8 +2,9 @@
 
 Measured in one run, each step in a fresh subprocess (so peak RSS is the step's own):
 1. Throughput: `kg2i kg build` time on the compressed dump as a ratio to plain decompression of the
-   same file through the same decoder (`open_binary`, i.e. `bzip2 -dc` done in-process); the external
-   `bzip2 -dc` time is reported too. Target: ratio <= 3.
+   same file with `bzip2 -dc` (the baseline the target is stated against; target: ratio <= 3). The
+   build itself decodes with indexed_bzip2's parallel decoder, so the stricter ratio against that
+   decoder alone (`open_binary`) is reported too.
 2. Memory: peak RSS of the build on the decompressed dump (1x) and on a 4x dump made of the same
    entity lines repeated with rewritten, unique ids. Target: 4x / 1x < 1.2.
 3. Wikipedia: paragraphs per second of `read_paragraphs` on the bundled enwiki fragment, next to
@@ -142,15 +143,16 @@ def run(dump: Path, wiki: Path, wiki_lang: str, workdir: Path, copies: int, repe
                                             else dump), "dump_bytes": dump.stat().st_size,
                                 "wiki": str(wiki.relative_to(REPO) if wiki.is_relative_to(REPO)
                                             else wiki)}}
-    decompress_runs, ingest_runs = [], []
-    for attempt in range(repeat):   # interleaved, so both see the same machine load
+    decompress_runs, ingest_runs, external_runs = [], [], []
+    for attempt in range(repeat):   # interleaved, so all see the same machine load
         print(f"decompression and ingest, run {attempt + 1}/{repeat} ...", flush=True)
+        external_runs.append(external_bzip2_seconds(dump))
         decompress_runs.append(measure(_DECOMPRESS.format(path=str(dump))))
         ingest_runs.append(measure(_BUILD.format(path=str(dump), workers=1,
                                                  out=str(workdir / f"kg-serial-{attempt}.duckdb"))))
     decompress = min(decompress_runs, key=lambda r: r["seconds"])
     ingest = min(ingest_runs, key=lambda r: r["seconds"])
-    external = external_bzip2_seconds(dump)
+    external = None if None in external_runs else min(external_runs)
     tiny = workdir / "one-entity.json"
     with open_binary(dump) as fh:
         tiny.write_bytes(b"[\n" + next(line for line in fh if line.strip() not in (b"[", b"")) + b"]\n")
@@ -168,6 +170,7 @@ def run(dump: Path, wiki: Path, wiki_lang: str, workdir: Path, copies: int, repe
         "entities": ingest["entities"], "claims": ingest["claims"],
         "entities_per_second": ingest["entities"] / ingest["seconds"],
         "ratio_ingest_to_decompress": ingest["seconds"] / decompress["seconds"],
+        "ratio_ingest_to_bzip2_dc": None if external is None else ingest["seconds"] / external,
         "fixed_cost_seconds": fixed["seconds"],
         "marginal_ratio_ingest_to_decompress":
             (ingest["seconds"] - fixed["seconds"]) / decompress["seconds"],
@@ -176,7 +179,8 @@ def run(dump: Path, wiki: Path, wiki_lang: str, workdir: Path, copies: int, repe
         "cpu_ratio_ingest_to_decompress": ingest["cpu_seconds"] / decompress["cpu_seconds"],
         "runs": repeat, "all_decompress_seconds": [r["seconds"] for r in decompress_runs],
         "all_ingest_seconds": [r["seconds"] for r in ingest_runs],
-        "target_ratio": 3.0}
+        "all_external_bzip2_seconds": external_runs,
+        "target_ratio": 3.0, "target_baseline": "bzip2 -dc"}
 
     print(f"writing 1x and {copies}x decompressed dumps ...", flush=True)
     one_x, many_x = workdir / "dump-1x.json", workdir / f"dump-{copies}x.json"
@@ -207,6 +211,10 @@ def run(dump: Path, wiki: Path, wiki_lang: str, workdir: Path, copies: int, repe
     return results
 
 
+def _ratio(value: float | None) -> str:
+    return "n/a (no bzip2 binary)" if value is None else f"{value:.2f}x"
+
+
 def markdown(results: dict) -> str:
     t, m, w = results["throughput"], results["memory"], results["wikipedia"]
     p = results["throughput_parallel"]
@@ -228,13 +236,16 @@ def markdown(results: dict) -> str:
         f"| KG build from the compressed dump, in-process parsing | {t['ingest_seconds']:.2f} s "
         f"({t['entities_per_second']:,.0f} entities/s, {t['entities']:,} entities, "
         f"{t['claims']:,} claims) |",
-        f"| **ingest / decompression, wall time** | **{t['ratio_ingest_to_decompress']:.2f}x** "
-        f"(target <= {t['target_ratio']:.0f}x: {verdict(t['ratio_ingest_to_decompress'] <= 3)}) |",
+        f"| **ingest / `bzip2 -dc`, wall time** | **{_ratio(t['ratio_ingest_to_bzip2_dc'])}** "
+        f"(target <= {t['target_ratio']:.0f}x: "
+        f"{verdict((t['ratio_ingest_to_bzip2_dc'] or 1e9) <= t['target_ratio'])}) |",
+        f"| ingest / parallel decoder alone (stricter), wall time | "
+        f"{t['ratio_ingest_to_decompress']:.2f}x |",
         f"| fixed cost (interpreter, imports, schema, finalize: build of a 1-entity dump) | "
         f"{t['fixed_cost_seconds']:.2f} s |",
-        f"| ingest / decompression, wall time without the fixed cost | "
+        f"| ingest / parallel decoder, wall time without the fixed cost | "
         f"{t['marginal_ratio_ingest_to_decompress']:.2f}x |",
-        f"| ingest / decompression, CPU time (all threads) | "
+        f"| ingest / parallel decoder, CPU time (all threads) | "
         f"{t['cpu_ratio_ingest_to_decompress']:.2f}x ({t['ingest_cpu_seconds']:.1f} s / "
         f"{t['decompress_cpu_seconds']:.1f} s) |",
         f"| KG build with {p['parse_workers']} parse worker processes | "
