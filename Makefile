@@ -6,6 +6,7 @@ THEME ?= person
 PIPELINE ?= pipelines/sample.yaml
 EXECUTOR ?= local
 MODEL ?=
+OVERLAY ?=
 PYTEST_ARGS ?=
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -25,7 +26,7 @@ $(STAMP): setup.cfg .ci/constraints.txt
 	touch $(STAMP)
 
 pipeline: venv
-	$(BIN)/kg2i run --pipeline $(PIPELINE) --theme $(THEME) --executor $(EXECUTOR)
+	$(BIN)/kg2i run --pipeline $(PIPELINE) --theme $(THEME) --executor $(EXECUTOR) $(if $(OVERLAY),--overlay $(OVERLAY))
 	$(BIN)/kg2i export --pipeline $(PIPELINE) --theme $(THEME)
 	$(BIN)/kg2i report --pipeline $(PIPELINE) --theme $(THEME)
 

@@ -12,6 +12,9 @@ from kg2instruction.core.manifest import RunManifest
 
 PipelineOpt = Annotated[Path, typer.Option("--pipeline", "-p", help="pipelines/<name>.yaml")]
 ThemeOpt = Annotated[str, typer.Option("--theme", "-t", help="theme name (themes/<name>.yaml)")]
+OverlayOpt = Annotated[Optional[Path], typer.Option(
+    "--overlay", help="granularity overlay YAML (merge/split/rename/reverse/drop labels); "
+                      "replaces the pipeline's `overlay:`")]
 
 
 def register(app: typer.Typer) -> None:
@@ -32,6 +35,7 @@ def run(
     executor: Annotated[Optional[str], typer.Option(help="local | ray")] = None,
     ray_address: Annotated[Optional[str], typer.Option(help="join this Ray cluster")] = None,
     workers: Annotated[Optional[int], typer.Option(min=1, help="local process-pool size")] = None,
+    overlay: OverlayOpt = None,
 ) -> None:
     """Run the pipeline's stages (validated first; finished shards are reused)."""
     from kg2instruction.core.executors import make_executor
@@ -39,7 +43,7 @@ def run(
     from kg2instruction.core.runner import Runner, plan_run
     from kg2instruction.errors import ConfigError
 
-    plan = plan_run(pipeline, theme, until=until, force=force or ())
+    plan = plan_run(pipeline, theme, until=until, force=force or (), overlay=overlay)
     defaults = plan.pipeline.config.executor
     kind = executor or defaults.kind
     if kind not in ("local", "ray"):
@@ -56,12 +60,13 @@ def run(
     _print_summary(manifest, plan.run_dir)
 
 
-def status(theme: ThemeOpt, pipeline: PipelineOpt = Path("pipelines/sample.yaml")) -> None:
+def status(theme: ThemeOpt, pipeline: PipelineOpt = Path("pipelines/sample.yaml"),
+           overlay: OverlayOpt = None) -> None:
     """Show each stage's fingerprint and how many of its shards are done."""
     from kg2instruction.core.runner import plan_run
     from kg2instruction.core.status import plan_status
 
-    plan = plan_run(pipeline, theme)
+    plan = plan_run(pipeline, theme, overlay=overlay)
     table = Table(title=f"{plan.pipeline.name} / {theme}")
     for column in ("stage", "kind", "fingerprint", "shards done", "state"):
         table.add_column(column)

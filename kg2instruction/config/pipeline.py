@@ -53,6 +53,7 @@ class PipelineConfig(_Strict):
     base_dir: str = ".."                         # project root, relative to this file
     cache: str = "cache"
     themes_dir: str = "themes"
+    overlay: str | None = None                   # granularity overlay applied to the theme
     seed: int = 0
     languages: list[str] = ["en"]
     reduce_rows_per_shard: int = pydantic.Field(100_000, ge=1)
@@ -92,6 +93,8 @@ class Pipeline:
                               path=doc.path, line=doc.line_of(("name",)), key="name")
         self.cache_root = self.confined(config.cache, ("cache",))
         self.themes_dir = self.confined(config.themes_dir, ("themes_dir",))
+        self.overlay = None if config.overlay is None else self.confined(config.overlay,
+                                                                         ("overlay",))
 
     def confined(self, relative: str, loc: tuple[str | int, ...]) -> Path:
         """Resolve a configured path against base_dir; reject one that escapes it.

@@ -53,8 +53,11 @@ class RunPlan:
 
 
 def plan_run(pipeline_file: str | Path, theme: str, *, until: str | None = None,
-             force: Sequence[str] = ()) -> RunPlan:
-    """Validate pipeline, stages, theme and inputs; compute every fingerprint. Writes nothing."""
+             force: Sequence[str] = (), overlay: str | Path | None = None) -> RunPlan:
+    """Validate pipeline, stages, theme and inputs; compute every fingerprint. Writes nothing.
+
+    `overlay` (a granularity overlay file, e.g. from `--overlay`) replaces the pipeline's own
+    `overlay:`; like every configured path it must lie inside the project."""
     pipeline = load_pipeline(pipeline_file)
     load_plugins(pipeline.config.plugins, str(pipeline.file), pipeline.base_dir)
     dag = build_dag(pipeline)
@@ -65,7 +68,8 @@ def plan_run(pipeline_file: str | Path, theme: str, *, until: str | None = None,
                                   f"(stages: {', '.join(dag.order)})", path=pipeline.file)
     if until:
         dag = dag.until(until)
-    theme_ref = load_theme_ref(theme, pipeline.themes_dir)
+    overlay_path = pipeline.overlay if overlay is None else _confined_cli_path(pipeline, overlay)
+    theme_ref = load_theme_ref(theme, pipeline.themes_dir, overlay_path)
     planned: dict[str, PlannedStage] = {}
     for name in dag.order:
         node = dag[name]
@@ -83,6 +87,17 @@ def plan_run(pipeline_file: str | Path, theme: str, *, until: str | None = None,
                                      ShardStore(pipeline.cache_root / pipeline.name / name,
                                                 fingerprint))
     return RunPlan(pipeline, theme_ref, dag, planned)
+
+
+def _confined_cli_path(pipeline: Pipeline, given: str | Path) -> Path:
+    """A path from the command line (relative to the working directory), kept in the project."""
+    resolved = Path(os.path.normpath(Path(given).absolute()))
+    if resolved != pipeline.base_dir and pipeline.base_dir not in resolved.parents:
+        raise ConfigError(f"path {str(given)!r} leaves the project directory {pipeline.base_dir}",
+                          key="overlay")
+    if not resolved.is_file():
+        raise ConfigError(f"overlay file {str(given)!r} not found", key="overlay")
+    return resolved
 
 
 def _input_identities(pipeline: Pipeline, kinds: Sequence[str]) -> list[dict[str, Any]]:

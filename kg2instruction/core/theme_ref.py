@@ -49,12 +49,24 @@ def theme_path(name: str, themes_dir: Path) -> Path:
     return path
 
 
-def load_theme_ref(name: str, themes_dir: Path) -> ThemeRef:
+def load_theme_ref(name: str, themes_dir: Path, overlay: Path | None = None) -> ThemeRef:
+    """The validated theme, with the granularity overlay (if any) applied.
+
+    Stages see only the overlaid theme, and fingerprints hash the theme fields each stage reads,
+    so an overlay re-runs exactly the stages whose labels it changes."""
     path = theme_path(name, themes_dir)
     try:
         from kg2instruction.config.theme import load_theme
     except ImportError:
+        if overlay is not None:
+            raise ConfigError("overlays need the theme models (kg2instruction.config.theme)",
+                              path=overlay) from None
         from kg2instruction.config.yaml_loader import load_yaml
 
         return ThemeRef(name, path, load_yaml(path).data or {})
-    return ThemeRef(name, path, load_theme(name, themes_dir))
+    theme = load_theme(name, themes_dir)
+    if overlay is not None:
+        from kg2instruction.config.overlay import apply_overlay, load_overlay
+
+        theme = apply_overlay(theme, load_overlay(overlay))
+    return ThemeRef(name, path, theme)
