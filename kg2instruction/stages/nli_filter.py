@@ -38,5 +38,9 @@ class NliFilter(MapStage):
 
     def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
         kept, dropped = split_by_threshold(inputs["score_nli"], ctx.theme)
+        return self.pick(kept, dropped, ctx)
+
+    def pick(self, kept: pa.Table, dropped: pa.Table, ctx: StageContext) -> pa.Table:
+        """The half of the split this stage publishes (the other half is counted as dropped)."""
         ctx.count("dropped", n=dropped.num_rows, reason="nli_below_threshold")
         return kept
