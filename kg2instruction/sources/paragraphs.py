@@ -6,7 +6,8 @@ token range (long ones cut at sentence ends) -> resolve link targets through red
 
 No files are written here: the caller (the DAG stage, a benchmark, a notebook) decides where rows go.
 Pages that cannot be processed safely are *quarantined*: skipped and reported through a callback
-with their id and reason, so a 20-hour run is neither killed nor silently thinned by one
+with their id and reason (over `max_wikitext_chars`, over the per-page `page_time_budget`, or a
+parser failure), so a 20-hour run is neither killed nor silently thinned by one
 pathological revision. The `funnel` counter, when given, receives why paragraphs were dropped.
 """
 from __future__ import annotations
@@ -29,6 +30,7 @@ from kg2instruction.sources.chinese import resolve_variant_markup, simplify_with
 from kg2instruction.sources.offset_text import Span
 from kg2instruction.sources.paragraph_length import count_tokens, fit_to_length
 from kg2instruction.sources.paragraph_rows import ResolvedLink, chunk_rows
+from kg2instruction.sources.time_budget import BudgetExceeded, elapsed_since, time_budget
 from kg2instruction.sources.wiki_titles import resolve_title
 from kg2instruction.sources.wikipedia_xml import Page, collect_redirects, iter_pages
 from kg2instruction.sources.wikitext import RawLink, RawParagraph, RenderOptions, render_paragraphs
@@ -76,7 +78,8 @@ class ParagraphConfig(BaseModel):
                                         description="per language: regex of letters glued to a link")
     default_link_trail: str = "[a-z]+"
     max_wikitext_chars: int = Field(2_000_000, ge=1, description="larger revisions are quarantined")
-    slow_page_seconds: float = Field(30.0, gt=0, description="slower pages are reported (not dropped)")
+    page_time_budget: float = Field(30.0, gt=0,
+                                    description="seconds per page; slower pages are quarantined")
     max_redirect_hops: int = Field(5, ge=0)
 
     @model_validator(mode="after")
@@ -164,7 +167,7 @@ def page_to_paragraphs(page: Page, lang: str, redirects: Mapping[str, str], conf
         return []
     funnel["pages"] += 1
 
-    def report(reason: str, skipped: bool) -> None:
+    def report(reason: str, skipped: bool = True) -> None:
         funnel["pages_quarantined" if skipped else "pages_reported"] += 1
         issue = PageIssue(page.page_id, page.title, reason, skipped)
         if on_issue is not None:
@@ -173,15 +176,34 @@ def page_to_paragraphs(page: Page, lang: str, redirects: Mapping[str, str], conf
             _log.warning("page %s (%s): %s%s", page.page_id, page.title, reason, " (skipped)" if skipped else "")
 
     if len(page.text) > config.max_wikitext_chars:
-        report(f"wikitext too large: {len(page.text)} chars > max_wikitext_chars={config.max_wikitext_chars}", True)
+        report(f"wikitext too large: {len(page.text)} chars > max_wikitext_chars={config.max_wikitext_chars}")
         return []
     started = time.perf_counter()
+    page_funnel: Counter = Counter()    # merged only if the page is kept, so counts stay exact
     try:
-        wikitext = resolve_variant_markup(page.text) if lang.startswith("zh") else page.text
-        rendered = render_paragraphs(wikitext, _render_options(lang, page, config))
+        with time_budget(config.page_time_budget):
+            rows = _page_rows(page, lang, redirects, config, source, page_funnel)
     except (RecursionError, ValueError, TypeError, IndexError) as exc:  # a parser failure on one revision
-        report(f"wikitext could not be rendered: {exc.__class__.__name__}: {exc}", True)
+        report(f"wikitext could not be rendered: {exc.__class__.__name__}: {exc}")
         return []
+    except BudgetExceeded as exc:
+        report(f"page time budget: {exc} (page_time_budget={config.page_time_budget})")
+        return []
+    elapsed = elapsed_since(started)
+    if elapsed > config.page_time_budget:   # no timer could be armed (not the main thread)
+        report(f"page time budget: took {elapsed:.1f} s > page_time_budget="
+               f"{config.page_time_budget}")
+        return []
+    funnel.update(page_funnel)
+    funnel["paragraphs"] += len(rows)
+    funnel["links"] += sum(len(r["links"]) for r in rows)
+    return rows
+
+
+def _page_rows(page: Page, lang: str, redirects: Mapping[str, str], config: ParagraphConfig,
+               source: str, funnel: Counter) -> list[dict[str, Any]]:
+    wikitext = resolve_variant_markup(page.text) if lang.startswith("zh") else page.text
+    rendered = render_paragraphs(wikitext, _render_options(lang, page, config))
     rows: list[dict[str, Any]] = []
     for paragraph in rendered:
         funnel["paragraphs_rendered"] += 1
@@ -191,11 +213,6 @@ def page_to_paragraphs(page: Page, lang: str, redirects: Mapping[str, str], conf
             funnel["paragraphs_dropped_markup_residue"] += 1
             continue
         rows.extend(_rows_for(page, lang, paragraph, config, redirects, source, len(rows), funnel))
-    elapsed = time.perf_counter() - started
-    if elapsed > config.slow_page_seconds:
-        report(f"slow page: {elapsed:.1f} s > slow_page_seconds={config.slow_page_seconds}", False)
-    funnel["paragraphs"] += len(rows)
-    funnel["links"] += sum(len(r["links"]) for r in rows)
     return rows
 
 

@@ -183,3 +183,22 @@ def test_config_is_strict():
         ParagraphConfig(min_tokens=600, max_tokens=512)
     with pytest.raises(ValidationError, match="not a valid regex"):
         ParagraphConfig(link_trails={"en": "[a-z"})
+
+
+def test_pages_over_the_time_budget_are_quarantined_and_the_next_page_is_unaffected(
+        enwiki_pages, enwiki_redirects):
+    """A budget no real page can meet interrupts the parse (SIGALRM) and quarantines the page;
+    the timer is disarmed afterwards, so the following page is read normally."""
+    articles = sorted((p for p in enwiki_pages if p.redirect is None), key=lambda p: -len(p.text))
+    big, small = articles[0], articles[len(articles) // 2]
+    issues, funnel = [], Counter()
+    tight = ParagraphConfig(page_time_budget=0.001)
+    assert page_to_paragraphs(big, "en", enwiki_redirects, tight, "s",
+                              on_issue=issues.append, funnel=funnel) == []
+    assert [i.page_id for i in issues] == [big.page_id]
+    assert issues[0].skipped and "page time budget" in issues[0].reason
+    assert funnel["pages_quarantined"] == 1 and funnel["paragraphs_rendered"] == 0
+    rows = page_to_paragraphs(small, "en", enwiki_redirects, ParagraphConfig(), "s",
+                              on_issue=issues.append)
+    assert rows and len(issues) == 1
+    assert page_to_paragraphs(big, "en", enwiki_redirects, ParagraphConfig(), "s")
