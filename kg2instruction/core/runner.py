@@ -78,7 +78,8 @@ def plan_run(pipeline_file: str | Path, theme: str, *, until: str | None = None,
             name=name, version=cls.version, config=node.config,
             theme=theme_subset(theme_ref.theme, cls.theme_fields),
             upstream={r: planned[r].fingerprint for r in cls.requires},
-            inputs=_input_identities(pipeline, cls.sources) + _file_field_digests(pipeline, node),
+            inputs=_input_identities(pipeline, cls.sources) + _file_field_digests(pipeline, node)
+            + cls.external_inputs(node.config),
             seed=pipeline.config.seed if cls.seeded else None,
             layout={"languages": pipeline.config.languages,
                     "rows_per_shard": pipeline.config.reduce_rows_per_shard

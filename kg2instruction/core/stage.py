@@ -116,6 +116,13 @@ class Stage:
     seeded: ClassVar[bool] = False
     file_fields: ClassVar[tuple[str, ...]] = ()
 
+    @classmethod
+    def external_inputs(cls, config: StageConfig) -> list[dict[str, Any]]:
+        """Identities of what outside the project the output depends on (model weights).
+
+        Hashed into the fingerprint, so retraining a model in place re-runs the stage."""
+        return []
+
     def __init__(self, config: StageConfig) -> None:
         self.config = config
 

@@ -10,6 +10,7 @@ invalidate the scores.)
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pyarrow as pa
 from pydantic import Field
@@ -65,6 +66,23 @@ class ScoreNli(MapStage):
     theme_fields = ("relations",)     # templates; thresholds are the split stages' business
     key = ("triple_id",)
     config: ScoreNliConfig
+
+    @classmethod
+    def external_inputs(cls, config: ScoreNliConfig) -> list[dict[str, Any]]:
+        """Each model's identity: the weight files of a local or bundled model (name, size, head
+        and tail digests), or the hub name (whose weights cannot be seen without downloading)."""
+        from pathlib import Path
+
+        from kg2instruction.kg.dump_identity import dump_identity
+
+        identities = []
+        for name in sorted({config.model, *config.model_by_lang.values()}):
+            resolved = Path(resolve_model(name))
+            files = sorted(p for p in resolved.iterdir() if p.is_file()) if resolved.is_dir() else []
+            identities.append({"model": name,
+                               "files": [dump_identity(p) for p in files
+                                         if p.suffix in (".safetensors", ".bin", ".json")]})
+        return identities
 
     def setup(self, ctx: StageContext) -> None:
         from kg2instruction.nli.hf_scorer import HfNliScorer, HfScorerSettings  # torch: lazily
