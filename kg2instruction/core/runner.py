@@ -92,10 +92,7 @@ def plan_run(pipeline_file: str | Path, theme: str, *, until: str | None = None,
 
 def _confined_cli_path(pipeline: Pipeline, given: str | Path) -> Path:
     """A path from the command line (relative to the working directory), kept in the project."""
-    resolved = Path(os.path.normpath(Path(given).absolute()))
-    if resolved != pipeline.base_dir and pipeline.base_dir not in resolved.parents:
-        raise ConfigError(f"path {str(given)!r} leaves the project directory {pipeline.base_dir}",
-                          key="overlay")
+    resolved = pipeline.confined(str(Path(given).absolute()), ("overlay",))
     if not resolved.is_file():
         raise ConfigError(f"overlay file {str(given)!r} not found", key="overlay")
     return resolved

@@ -30,7 +30,7 @@ from kg2instruction.sources.chinese import resolve_variant_markup, simplify_with
 from kg2instruction.sources.offset_text import Span
 from kg2instruction.sources.paragraph_length import count_tokens, fit_to_length
 from kg2instruction.sources.paragraph_rows import ResolvedLink, chunk_rows
-from kg2instruction.sources.time_budget import BudgetExceeded, elapsed_since, time_budget
+from kg2instruction.sources.time_budget import BudgetExceeded, time_budget
 from kg2instruction.sources.wiki_titles import resolve_title
 from kg2instruction.sources.wikipedia_xml import Page, collect_redirects, iter_pages
 from kg2instruction.sources.wikitext import RawLink, RawParagraph, RenderOptions, render_paragraphs
@@ -189,7 +189,7 @@ def page_to_paragraphs(page: Page, lang: str, redirects: Mapping[str, str], conf
     except BudgetExceeded as exc:
         report(f"page time budget: {exc} (page_time_budget={config.page_time_budget})")
         return []
-    elapsed = elapsed_since(started)
+    elapsed = time.perf_counter() - started
     if elapsed > config.page_time_budget:   # no timer could be armed (not the main thread)
         report(f"page time budget: took {elapsed:.1f} s > page_time_budget="
                f"{config.page_time_budget}")
