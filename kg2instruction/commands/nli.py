@@ -56,16 +56,16 @@ def train(
 
 def install_verifier(run_dir: Path, metrics_file: Path | None) -> Path:
     """Write the card (with benchmark metrics when given) and copy the verifier to the package."""
-    from kg2instruction.nli.verifier.bundled import ENGLISH_VERIFIER, MODELS_DIR
+    from kg2instruction.nli.verifier.bundled import MODELS_DIR, bundled_name
     from kg2instruction.nli.verifier.card import write_card
     from kg2instruction.nli.verifier.config import TrainConfig
     from kg2instruction.nli.verifier.train import VERIFIER_DIR
 
     report = json.loads((run_dir / "training_report.json").read_text())
     metrics = json.loads(metrics_file.read_text()) if metrics_file else None
-    write_card(run_dir / VERIFIER_DIR, TrainConfig.model_validate(report["config"]), report,
-               metrics)
-    target = MODELS_DIR / ENGLISH_VERIFIER
+    config = TrainConfig.model_validate(report["config"])
+    write_card(run_dir / VERIFIER_DIR, config, report, metrics)
+    target = MODELS_DIR / bundled_name(config.lang)
     staging = target.with_name(target.name + ".partial")
     if staging.exists():
         shutil.rmtree(staging)
@@ -83,7 +83,8 @@ def install(
     metrics: Path | None = typer.Option(None, "--metrics",
                                         help="benchmarks/results/nli.json, quoted in the card"),
 ) -> None:
-    """Ship a trained verifier as `bundled:minilm-relation-verifier-en`, with its model card."""
+    """Ship a trained verifier as `bundled:<name>` for its language (minilm-relation-verifier-en,
+    gemma3-nli-verifier-zh), with its model card."""
     install_verifier(run_dir, metrics)
 
 
@@ -95,19 +96,25 @@ def evaluate(
     config_file: Path | None = typer.Option(None, "--config", help="YAML TrainConfig"),
     base_dir: Path = typer.Option(Path("."), "--base-dir"),
 ) -> None:
-    """AUC and accuracy of an NLI model on held-out relation-verification pairs (JSON)."""
+    """AUC and accuracy of an NLI model on the recipe's held-out set (JSON): held-out
+    relation-verification pairs, or the held-out NLI corpora when the recipe names some."""
     from kg2instruction.nli.hf_scorer import HfNliScorer, HfScorerSettings
     from kg2instruction.nli.verifier.bundled import resolve_model
-    from kg2instruction.nli.verifier.evaluate import evaluate_scorer
+    from kg2instruction.nli.verifier.evaluate import evaluate_nli_pairs, evaluate_scorer
     from kg2instruction.nli.verifier.relation_pairs import balanced_sample
-    from kg2instruction.nli.verifier.training_data import relation_data
+    from kg2instruction.nli.verifier.training_data import held_out_general_pairs, relation_data
 
     config = _load_config(config_file)
     scorer = HfNliScorer(resolve_model(model), HfScorerSettings(max_length=config.max_length,
                                                                 cpu_threads=config.threads))
-    data = relation_data(config, base_dir)
-    examples = balanced_sample(data.held_out, pairs, config.seed)
-    typer.echo(json.dumps(evaluate_scorer(examples, data.bank, scorer, threshold), indent=2))
+    if config.held_out_corpora:
+        sample = balanced_sample(held_out_general_pairs(config, base_dir), pairs, config.seed)
+        report = evaluate_nli_pairs(sample, scorer, threshold)
+    else:
+        data = relation_data(config, base_dir)
+        examples = balanced_sample(data.held_out, pairs, config.seed)
+        report = evaluate_scorer(examples, data.bank, scorer, threshold)
+    typer.echo(json.dumps(report, indent=2))
 
 
 def register(app: typer.Typer) -> None:

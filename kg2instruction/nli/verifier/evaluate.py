@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from kg2instruction.nli.metrics import auc_and_accuracy
 from kg2instruction.nli.scorer import EntailmentScorer
 from kg2instruction.nli.triple_scoring import ScoringRequest, score_requests
+from kg2instruction.nli.verifier.general_nli import NliPair
 from kg2instruction.nli.verifier.relation_pairs import RelationExample
 from kg2instruction.nli.verifier.template_bank import TemplateBank
 from kg2instruction.nli.verifier.training_data import render_all
@@ -31,3 +32,10 @@ def evaluate_scorer(examples: Sequence[RelationExample], bank: TemplateBank,
         report["by_negative_kind"][kind] = auc_and_accuracy(
             [1] * len(positives) + [0] * len(negatives), positives + negatives, threshold)
     return report
+
+
+def evaluate_nli_pairs(pairs: Sequence[NliPair], scorer: EntailmentScorer, threshold: float
+                       ) -> dict:
+    """AUC/accuracy of P(entailment) on labelled general NLI pairs (the Chinese measure)."""
+    scores = scorer.entailment_probs([(p.premise, p.hypothesis) for p in pairs])
+    return {"overall": auc_and_accuracy([p.label for p in pairs], scores, threshold)}

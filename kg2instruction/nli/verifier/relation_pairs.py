@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 import orjson
 
@@ -141,10 +141,13 @@ class ExampleBuilder:
         out["other_relation"] = [(head, tail, p) for p in fitting or self.pids if p not in linked]
         return out
 
-    def examples(self, sentence: Sentence, rng: random.Random,
-                 negatives_per_positive: int = 1) -> list[RelationExample]:
-        """One positive per stated fact with a template, and that many negatives, hard ones first
-        (kind drawn uniformly among the hard kinds available)."""
+    def examples(self, sentence: Sentence, rng: random.Random, negatives_per_positive: int = 1,
+                 kind_weights: Mapping[str, float] | None = None) -> list[RelationExample]:
+        """One positive per stated fact with a template, and that many negatives, hard ones first.
+
+        The kind is drawn among the hard kinds available, uniformly unless `kind_weights` says
+        otherwise (training may over-draw the kind a model finds hardest; held-out sets stay
+        uniform so that they do not move with the recipe)."""
         made: list[RelationExample] = []
         for fact in sentence.facts:
             head_qid, pid, tail_qid, head, tail = fact
@@ -157,7 +160,8 @@ class ExampleBuilder:
                         (["other_relation"] if candidates["other_relation"] else [])
                 if not kinds:
                     break
-                kind = rng.choice(kinds)
+                kind = rng.choice(kinds) if not kind_weights else \
+                    rng.choices(kinds, [kind_weights.get(k, 1.0) for k in kinds])[0]
                 h, t, p = candidates[kind].pop(rng.randrange(len(candidates[kind])))
                 made.append(self._example(sentence, h, t, p, 0, kind))
         return made
@@ -169,15 +173,23 @@ class ExampleBuilder:
 
 
 def build_examples(sentences: Sequence[Sentence], builder: ExampleBuilder, seed: int,
-                   negatives_per_positive: int = 1) -> list[RelationExample]:
+                   negatives_per_positive: int = 1,
+                   kind_weights: Mapping[str, float] | None = None) -> list[RelationExample]:
     rng = random.Random(seed)
     return [example for sentence in sentences
-            for example in builder.examples(sentence, rng, negatives_per_positive)]
+            for example in builder.examples(sentence, rng, negatives_per_positive, kind_weights)]
 
 
-def balanced_sample(examples: Sequence[RelationExample], pairs: int, seed: int
-                    ) -> list[RelationExample]:
-    """`pairs` examples, half positive and half negative (as many as exist), seeded."""
+Labelled = TypeVar("Labelled", bound="HasLabel")
+
+
+class HasLabel(Protocol):
+    label: int
+
+
+def balanced_sample(examples: Sequence[Labelled], pairs: int, seed: int) -> list[Labelled]:
+    """`pairs` examples (relation examples or NLI pairs), half positive and half negative (as
+    many as exist), seeded: AUC and accuracy then weigh both classes alike."""
     rng = random.Random(seed)
     positives = [e for e in examples if e.label == 1]
     negatives = [e for e in examples if e.label == 0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from pathlib import Path
 import torch
 
 from kg2instruction.atomic import atomic_write_text
+from kg2instruction.errors import ConfigError
+from kg2instruction.nli.adapter_classifier import load_base_classifier, save_adapter_classifier
 from kg2instruction.nli.verifier.bundled import minilm_base_path
 from kg2instruction.nli.verifier.config import PhaseConfig, TrainConfig
 from kg2instruction.nli.verifier.training_data import (LabelledPair, RelationData,
@@ -69,13 +72,26 @@ def _batches(phase: PhaseConfig, batch_size: int, general: Iterator[LabelledPair
         yield batch
 
 
-def load_base(path: str):
+def load_base(config: TrainConfig):
+    """(tokenizer, model) with a fresh 2-way head; wrapped in LoRA when the config asks."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        path, num_labels=2, id2label=ID2LABEL, label2id={v: k for k, v in ID2LABEL.items()},
-        dtype=torch.float32)
+    labels = {"num_labels": 2, "id2label": ID2LABEL,
+              "label2id": {v: k for k, v in ID2LABEL.items()}}
+    if config.base_model is None:       # the MiniLM package: a plain directory
+        path = str(minilm_base_path())
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForSequenceClassification.from_pretrained(path, dtype=torch.float32,
+                                                                   **labels)
+    else:
+        tokenizer, model = load_base_classifier(config.base_model, torch.float32, **labels)
+    if config.adapter is not None:
+        from peft import LoraConfig, TaskType, get_peft_model
+
+        lora = config.adapter
+        model = get_peft_model(model, LoraConfig(
+            task_type=TaskType.SEQ_CLS, r=lora.r, lora_alpha=lora.alpha,
+            lora_dropout=lora.dropout, target_modules=list(lora.target_modules)))
     return tokenizer, model
 
 
@@ -123,18 +139,21 @@ def run_phase(model, tokenizer, batches: Iterator[list[LabelledPair]], phase: Ph
     return losses
 
 
-def save_model(model, tokenizer, out_dir: Path) -> None:
-    """fp16 safetensors + tokenizer; written to a temporary sibling and renamed into place."""
+def save_model(model, tokenizer, out_dir: Path, config: TrainConfig) -> None:
+    """Written to a temporary sibling and renamed into place. A full model is saved as fp16
+    safetensors + tokenizer; a LoRA model as its adapter, naming the base (see
+    nli.adapter_classifier)."""
     tmp = out_dir.with_name(out_dir.name + ".partial")
     if tmp.exists():
-        import shutil
         shutil.rmtree(tmp)
-    half = type(model)(model.config)
-    half.load_state_dict(model.state_dict())
-    half.half().save_pretrained(tmp, safe_serialization=True)
-    tokenizer.save_pretrained(tmp)
+    if config.adapter is not None:
+        save_adapter_classifier(model, config.base_model or str(minilm_base_path()), tmp)
+    else:
+        half = type(model)(model.config)
+        half.load_state_dict(model.state_dict())
+        half.half().save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
     if out_dir.exists():
-        import shutil
         shutil.rmtree(out_dir)
     tmp.rename(out_dir)
 
@@ -152,8 +171,13 @@ def train_verifier(config: TrainConfig, out_dir: Path, base_dir: Path,
                    "relation_held_out_examples": len(relations.held_out),
                    "train_pages": relations.train_pages, "held_out_pages": relations.held_out_pages}
     report.seconds["data"] = round(time.perf_counter() - started, 1)
-    tokenizer, model = load_base(config.base_model or str(minilm_base_path()))
-    freeze_lower(model, config.frozen_layers)
+    if config.relation_phase.steps and not relations.train:
+        raise ConfigError(f"no {config.lang} relation-verification sentences in "
+                          f"{config.sentences}: set relation_phase.steps to 0",
+                          key="relation_phase")
+    tokenizer, model = load_base(config)
+    if config.adapter is None:
+        freeze_lower(model, config.frozen_layers)
     rng = random.Random(config.seed)
     general_stream = _cycle(general, rng)
     for name, phase, relation_stream, target in (
@@ -163,7 +187,7 @@ def train_verifier(config: TrainConfig, out_dir: Path, base_dir: Path,
         batches = _batches(phase, config.batch_size, general_stream, relation_stream)
         report.losses[name] = run_phase(model, tokenizer, batches, phase, config, name, progress)
         report.seconds[name] = round(time.perf_counter() - began, 1)
-        save_model(model, tokenizer, out_dir / target)
+        save_model(model, tokenizer, out_dir / target, config)
     atomic_write_text(out_dir / "training_report.json", json.dumps({
         "config": config.model_dump(mode="json"), "seconds": report.seconds, "data": report.data,
         "loss_first_last": {k: [v[:20], v[-20:]] for k, v in report.losses.items()},

@@ -10,7 +10,8 @@ from pathlib import Path
 from kg2instruction.config.theme import available_themes, load_theme
 from kg2instruction.nli.hypotheses import fill_template, fill_templates
 from kg2instruction.nli.verifier.config import TrainConfig
-from kg2instruction.nli.verifier.general_nli import NliPair, corpora_for, read_corpus
+from kg2instruction.errors import ConfigError
+from kg2instruction.nli.verifier.general_nli import NliCorpus, NliPair, corpora_for, read_corpus
 from kg2instruction.nli.verifier.kg_facts import read_kg_facts
 from kg2instruction.nli.verifier.relation_pairs import (ExampleBuilder, RelationExample,
                                                         build_examples, read_sentences,
@@ -30,11 +31,26 @@ class RelationData:
 
 
 def general_pairs(config: TrainConfig, base_dir: Path) -> list[NliPair]:
-    """All general NLI pairs of the config's language, shuffled with the seed."""
-    pairs = [pair for corpus in corpora_for(config.lang)
+    """The training general NLI pairs of the config's language, shuffled with the seed."""
+    pairs = [pair for corpus in training_corpora(config)
              for pair in read_corpus(corpus, base_dir / config.nli_data_dir)]
     random.Random(config.seed).shuffle(pairs)
     return pairs
+
+
+def training_corpora(config: TrainConfig) -> list[NliCorpus]:
+    return [c for c in corpora_for(config.lang) if c.name not in config.held_out_corpora]
+
+
+def held_out_general_pairs(config: TrainConfig, base_dir: Path) -> list[NliPair]:
+    """The pairs of the held-out corpora, in file order (never trained on)."""
+    known = {c.name: c for c in corpora_for(config.lang)}
+    unknown = sorted(set(config.held_out_corpora) - set(known))
+    if unknown:
+        raise ConfigError(f"held-out corpora {unknown} are not {config.lang} corpora "
+                          f"(known: {sorted(known)})", key="held_out_corpora")
+    return [pair for name in config.held_out_corpora
+            for pair in read_corpus(known[name], base_dir / config.nli_data_dir)]
 
 
 def template_bank(config: TrainConfig, base_dir: Path) -> TemplateBank:
@@ -52,7 +68,8 @@ def relation_data(config: TrainConfig, base_dir: Path) -> RelationData:
     train, held_out = split_by_page(sentences, config.held_out_fraction, config.seed)
     builder = ExampleBuilder(kg, bank, config.lang)
     return RelationData(
-        train=build_examples(train, builder, config.seed, config.negatives_per_positive),
+        train=build_examples(train, builder, config.seed, config.negatives_per_positive,
+                             config.train_negative_weights),
         held_out=build_examples(held_out, builder, config.seed + 1, config.negatives_per_positive),
         bank=bank, train_pages=len({s.page for s in train}),
         held_out_pages=len({s.page for s in held_out}))

@@ -10,6 +10,7 @@ import pytest
 from kg2instruction.config.theme import load_theme
 from kg2instruction.core.context import StageContext
 from kg2instruction.core.fingerprint import stage_fingerprint, theme_subset
+from kg2instruction.errors import ConfigError
 from kg2instruction.nli.hf_scorer import HfNliScorer
 from kg2instruction.schemas import NLI_TRIPLES, PARAGRAPHS, TRIPLES
 from kg2instruction.stages.nli_filter import NliFilter
@@ -101,7 +102,7 @@ def test_reversed_label_order_gives_the_same_scores(tiny_nli, tiny_nli_reversed,
 def test_threshold_change_reuses_stored_scores(tiny_nli, person) -> None:
     stage, scored = scored_by(tiny_nli[2], person)
     calls = []
-    for scorer in set(stage._scorers.values()):
+    for scorer in set(stage._loaded.values()):
         scorer.model.register_forward_hook(lambda *_: calls.append(1))
     strict = person.model_copy(update={"nli_threshold": 0.999})
     kept_default = NliFilter(NliFilter.Config()).process({"score_nli": scored}, context(person))
@@ -146,3 +147,22 @@ def test_triple_of_a_relation_outside_the_theme_is_a_config_error(person) -> Non
         templates_for(person, "place of birth", "en")          # other languages fall back to en
     with pytest.raises(ConfigError, match="not a relation of theme 'person'"):
         templates_for(person, "diplomatic relation", "en")
+
+
+def test_a_language_without_triples_never_loads_its_model(tiny_nli, person, tmp_path) -> None:
+    """model_by_lang names a zh model that does not exist: an English-only shard still scores,
+    because models load on first use; asking for zh then fails with the path in the message."""
+    missing = tmp_path / "no-such-zh-model"
+    stage = ScoreNli(ScoreNli.Config(model=str(tiny_nli[2]), model_by_lang={"zh": str(missing)},
+                                     device="cpu"))
+    ctx = StageContext(stage="score_nli", shard_id="en-00000", lang="en", languages=("en", "zh"),
+                       seed=0, theme=person, artifacts={}, base_dir=REPO)
+    stage.setup(ctx)
+    scored = stage.process({"apply_schema": triples_table(),
+                            "read_wikipedia": paragraphs_table()}, ctx)
+    assert scored.num_rows == len(CANDIDATES)
+    assert list(stage._loaded) == [str(tiny_nli[2])]
+    with pytest.raises(ConfigError, match="no-such-zh-model"):
+        stage.scorer_for("zh")
+    with pytest.raises(KeyError, match="'de'"):
+        stage.scorer_for("de")

@@ -115,3 +115,45 @@ def test_relation_without_templates_is_a_config_error(tmp_path) -> None:
     with pytest.raises(ConfigError, match="no zh NLI templates") as error:
         load_theme("person", tmp_path)
     assert error.value.line is not None
+
+
+def _calza_builder() -> tuple[ExampleBuilder, Sentence]:
+    text = ("Guido Calza (April 21, 1888 – April 17, 1946 in Rome, Italy), born in Milan, Italy, "
+            "was an Italian archaeologist whose work included excavations in Rome and at the port "
+            "city of Ostia.")
+    sentence = Sentence("s1", "Q1", "en", text, (("Q1", "P20", "Q220", "Guido Calza", "Rome"),))
+    kg = KgFacts(labels={"Q220": {"en": "Rome"}, "Q490": {"en": "Milan"}, "Q38": {"en": "Italy"}},
+                 claims={"Q1": [("P20", "Q220"), ("P19", "Q490"), ("P119", "Q220")],
+                         "Q9": [("P19", "Q220")]})
+    bank = {"P19": {"en": ["[X] was born in [Y]."]}, "P20": {"en": ["[X] died in [Y]."]},
+            "P119": {"en": ["[X] is buried in [Y]."]}}
+    return ExampleBuilder(kg, bank), sentence
+
+
+def test_negative_kind_weights_shift_training_draws_only_when_given() -> None:
+    builder, sentence = _calza_builder()
+
+    def kinds(weights, seed):
+        made = builder.examples(sentence, random.Random(seed), 1, weights)
+        return made[1].kind
+
+    uniform = [kinds(None, seed) for seed in range(200)]
+    assert {"kg_other_relation", "kg_subject_fact", "wrong_tail"} <= set(uniform)
+    assert uniform == [kinds({}, seed) for seed in range(200)]      # empty = uniform, same draws
+    heavy = [kinds({"wrong_tail": 50.0}, seed) for seed in range(200)]
+    assert heavy.count("wrong_tail") > 150 > uniform.count("wrong_tail")
+
+
+def test_held_out_corpora_are_excluded_from_training_and_checked() -> None:
+    from kg2instruction.nli.verifier.config import TrainConfig
+    from kg2instruction.nli.verifier.training_data import general_pairs, held_out_general_pairs
+
+    config = TrainConfig(lang="zh", held_out_corpora=("ocnli_dev",))
+    train = general_pairs(config, REPO)
+    held = held_out_general_pairs(config, REPO)
+    assert held and {p.source for p in held} == {"ocnli_dev"}
+    assert "ocnli_dev" not in {p.source for p in train} and {p.lang for p in train} == {"zh"}
+    assert not {(p.premise, p.hypothesis) for p in held} & {(p.premise, p.hypothesis)
+                                                            for p in train}
+    with pytest.raises(ConfigError, match="snli_dev"):
+        held_out_general_pairs(TrainConfig(lang="zh", held_out_corpora=("snli_dev",)), REPO)

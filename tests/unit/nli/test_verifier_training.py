@@ -80,3 +80,17 @@ def test_unknown_bundled_name_lists_what_exists() -> None:
 
     with pytest.raises(ConfigError, match="minilm-relation-verifier-en"):
         resolve_model("bundled:no-such-verifier")
+
+
+def test_adapter_model_card_names_base_held_out_set_and_chinese_metrics() -> None:
+    from kg2instruction.config.yaml_loader import load_yaml, validate
+
+    config = validate(TrainConfig, load_yaml(REPO / "pipelines/nli/verifier-zh.yaml"))
+    metrics = {"languages": {"zh": {"eval_set": "OCNLI dev", "models": {"ours": {"overall": {
+        "auc": 0.77, "accuracy": 0.7, "threshold": 0.5, "pairs": 2000}}}}}}
+    card = model_card(config, {"data": {}, "seconds": {"general": 1}}, metrics)
+    assert card.startswith("# gemma3-270m NLI verifier (zh)")
+    assert "LoRA adapter (r 16" in card and "Gemma terms of use" in card
+    assert "ocnli_dev (held out: evaluation only)" in card and "T-REx" not in card
+    assert "AUC 0.77" in card and "bundled:gemma3-nli-verifier-zh" in card
+    assert "Non-commercial / research use only" in card
