@@ -77,7 +77,7 @@ def _metrics(metrics: dict | None, lang: str) -> list[str]:
 def model_card(config: TrainConfig, training_report: dict, metrics: dict | None) -> str:
     corpora = corpora_for(config.lang)
     held_out = set(config.held_out_corpora)
-    restricted = [c.name for c in corpora if c.non_commercial]
+    restricted = [c.name for c in corpora if c.non_commercial and c.name not in held_out]
     title, base = _base_description(config)
     lines = [
         f"# {title} ({config.lang})", "",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
 
 
 class PhaseConfig(BaseModel):
@@ -52,7 +52,7 @@ class TrainConfig(BaseModel):
     held_out_fraction: float = Field(0.1, gt=0, lt=1, description="share of pages held out")
     negatives_per_positive: int = Field(2, ge=1)
     train_negative_weights: dict[Literal["kg_other_relation", "kg_subject_fact", "wrong_tail"],
-                                 float] = Field(
+                                 PositiveFloat] = Field(
         default_factory=dict, description="relative odds of each hard negative kind in the "
         "training examples (default: uniform); the held-out set is always uniform")
     # The shipped recipe (22 minutes on 2 CPU cores, 2 threads). Held-out AUC by recipe:
