@@ -44,7 +44,7 @@ from kg2instruction.nli.verifier.config import TrainConfig
 from kg2instruction.nli.verifier.evaluate import evaluate_nli_pairs, evaluate_scorer
 from kg2instruction.nli.verifier.relation_pairs import balanced_sample
 from kg2instruction.nli.verifier.train import GENERAL_ONLY_DIR, VERIFIER_DIR
-from kg2instruction.nli.verifier.training_data import held_out_general_pairs, relation_data
+from kg2instruction.nli.verifier.training_data import held_out_nli_sample, relation_data
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET_AUC = 0.90
@@ -89,7 +89,7 @@ def chinese(verifier: str, english: HfNliScorer, pairs: int) -> dict:
     """The Chinese verifier against the English one and embedding cosine on held-out OCNLI."""
     config = validate(TrainConfig, load_yaml(ZH_RECIPE))
     settings = HfScorerSettings(device="cpu", max_length=config.max_length)
-    sample = balanced_sample(held_out_general_pairs(config, REPO), pairs, config.seed)
+    sample = held_out_nli_sample(config, REPO, pairs)
     models = {"our Chinese verifier (Gemma-3-270M + LoRA)": lambda: HfNliScorer(
                   resolve_model(verifier), settings),
               "our English verifier (on Chinese)": lambda: english,

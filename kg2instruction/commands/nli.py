@@ -102,14 +102,14 @@ def evaluate(
     from kg2instruction.nli.verifier.bundled import resolve_model
     from kg2instruction.nli.verifier.evaluate import evaluate_nli_pairs, evaluate_scorer
     from kg2instruction.nli.verifier.relation_pairs import balanced_sample
-    from kg2instruction.nli.verifier.training_data import held_out_general_pairs, relation_data
+    from kg2instruction.nli.verifier.training_data import held_out_nli_sample, relation_data
 
     config = _load_config(config_file)
     scorer = HfNliScorer(resolve_model(model), HfScorerSettings(max_length=config.max_length,
                                                                 cpu_threads=config.threads))
     if config.held_out_corpora:
-        sample = balanced_sample(held_out_general_pairs(config, base_dir), pairs, config.seed)
-        report = evaluate_nli_pairs(sample, scorer, threshold)
+        report = evaluate_nli_pairs(held_out_nli_sample(config, base_dir, pairs), scorer,
+                                    threshold)
     else:
         data = relation_data(config, base_dir)
         examples = balanced_sample(data.held_out, pairs, config.seed)

@@ -55,12 +55,13 @@ def load_classifier(name_or_path: str, device: torch.device, dtype: torch.dtype)
     A local directory holding a LoRA adapter is merged into its base (see adapter_classifier)."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+    local = Path(name_or_path).expanduser()
     looks_local = name_or_path.startswith((".", "/", "~")) or Path(name_or_path).exists()
-    if looks_local and not Path(name_or_path).expanduser().is_dir():
+    if looks_local and not local.is_dir():
         raise ConfigError(f"NLI model directory {name_or_path} does not exist", key="model")
     try:
-        if looks_local and is_adapter_dir(Path(name_or_path).expanduser()):
-            tokenizer, model = load_adapter_classifier(Path(name_or_path).expanduser(), dtype)
+        if looks_local and is_adapter_dir(local):
+            tokenizer, model = load_adapter_classifier(local, dtype)
         else:
             tokenizer = AutoTokenizer.from_pretrained(name_or_path)
             model = AutoModelForSequenceClassification.from_pretrained(name_or_path, dtype=dtype)

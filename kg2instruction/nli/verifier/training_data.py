@@ -14,7 +14,8 @@ from kg2instruction.errors import ConfigError
 from kg2instruction.nli.verifier.general_nli import NliCorpus, NliPair, corpora_for, read_corpus
 from kg2instruction.nli.verifier.kg_facts import read_kg_facts
 from kg2instruction.nli.verifier.relation_pairs import (ExampleBuilder, RelationExample,
-                                                        build_examples, read_sentences,
+                                                        balanced_sample, build_examples,
+                                                        read_sentences,
                                                         split_by_page)
 from kg2instruction.nli.verifier.template_bank import TemplateBank, build_template_bank
 
@@ -51,6 +52,12 @@ def held_out_general_pairs(config: TrainConfig, base_dir: Path) -> list[NliPair]
                           f"(known: {sorted(known)})", key="held_out_corpora")
     return [pair for name in config.held_out_corpora
             for pair in read_corpus(known[name], base_dir / config.nli_data_dir)]
+
+
+def held_out_nli_sample(config: TrainConfig, base_dir: Path, pairs: int) -> list[NliPair]:
+    """The recipe's held-out NLI evaluation set: `pairs` pairs of its held-out corpora, half
+    entailed, seeded by the recipe (the benchmark and `kg2i nli eval` score the same pairs)."""
+    return balanced_sample(held_out_general_pairs(config, base_dir), pairs, config.seed)
 
 
 def template_bank(config: TrainConfig, base_dir: Path) -> TemplateBank:
