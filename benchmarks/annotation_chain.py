@@ -21,8 +21,8 @@ import pyarrow as pa
 from kg2instruction.annotate.disambiguate import LinkConfig, link_entities
 from kg2instruction.annotate.match import MatchConfig, match_relations, paragraphs_with_anchors
 from kg2instruction.annotate.mentions import MentionConfig, annotate_mentions, run_ner
-from kg2instruction.annotate.schema_constraint import (SchemaConfig, alias_qids, apply_schema,
-                                                       entity_names)
+from kg2instruction.annotate.schema_constraint import (ParagraphText, SchemaConfig, alias_qids,
+                                                       apply_schema, entity_names)
 from kg2instruction.annotate.theme_router import RoutedPage, make_classifier, route_pages
 from kg2instruction.annotate.types import TypeResolver
 from kg2instruction.config.entity_types import load_entity_types
@@ -132,6 +132,7 @@ class AnnotationChain:
                          if t[f"{e}_qid"] and t[f"{e}_qid"] not in categories_of})
         categories_of.update(resolver.reached(unseen))
         names_of = entity_names(self.kg, alias_qids(linked_rows), sorted({r["lang"] for r in rows}))
+        texts = {r["paragraph_id"]: ParagraphText(r["text"], r["lang"]) for r in rows}
         kept: list[dict[str, Any]] = []
         funnel: Counter[str] = Counter()
         by_theme: dict[str | None, tuple[list, list]] = {}
@@ -142,7 +143,7 @@ class AnnotationChain:
         for theme_name, (theme_candidates, theme_mentions) in sorted(
                 (k, v) for k, v in by_theme.items() if k is not None):
             triples, part = apply_schema(theme_candidates, theme_mentions, self.themes[theme_name],
-                                         categories_of, names_of, self.schema_config)
+                                         categories_of, names_of, self.schema_config, texts)
             kept += triples
             funnel.update(part)
         funnel["schema.dropped.unrouted"] += sum(1 for c in candidates

@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "kg2instruction.commands.data",      # report
     "kg2instruction.commands.model",     # train, predict, eval
     "kg2instruction.commands.refresh",   # refresh
+    "kg2instruction.commands.audit",     # audit (sample a run for hand judging; --score)
 )
 
 

@@ -87,6 +87,15 @@ TRIPLES = pa.schema([
     ("tail_mention_id", pa.string()),
     ("head_score", pa.float64()),
     ("tail_score", pa.float64()),
+    # Evidence (kg2instruction.annotate.evidence): the sentence that can state the triple, as
+    # char offsets into the paragraph; how its ends appear there ("sentence": both written in it;
+    # "subject_reference": the page subject, named elsewhere, referred to at subject_ref_*).
+    # The NLI verifier reads exactly this span.
+    ("evidence_start", pa.int32()),
+    ("evidence_end", pa.int32()),
+    ("evidence_rule", pa.string()),
+    ("subject_ref_start", pa.int32()),
+    ("subject_ref_end", pa.int32()),
 ])
 
 # One row per paragraph: the theme its page was routed to (route_themes). Added by the matching

@@ -9,10 +9,15 @@ Two kinds of evidence, both distant supervision (the NLI stage later checks the 
   coarser one down to `coarsest_time_precision`. A found value keeps the text's own span and a
   normalised value at the precision the *text* states.
 
+Evidence first (`kg2instruction.annotate.evidence`): a fact is a candidate only where one
+sentence can state it, both ends written in it, or one end the page's subject that the sentence
+refers to by a pronoun or description while the paragraph names it elsewhere. Every triple
+carries its evidence span, which is what the verifier reads. `evidence: paragraph` restores the
+older whole-paragraph pairing, for measuring what the restriction costs and buys.
+
 Triples are emitted in the KG's orientation (`direction = "forward"`: head is the claim's
 subject); the schema stage re-orients the theme's reversed P-ids. When an entity has several
-mentions, the pair of mentions closest in the text carries the triple, which keeps the NLI
-premise short.
+mentions, the closest pair of mentions that share a sentence carries the triple.
 
 The page subject (`page_subject`): encyclopedia sentences often name the page's own entity in a
 way no label lists, or not at all ("He was born in ..."). With `grounded` (the default), an
@@ -31,6 +36,10 @@ from typing import Any, Literal
 
 import pydantic
 
+from kg2instruction.annotate.evidence import (NO_EVIDENCE_COLUMNS, Evidence, EvidenceScope,
+                                             Placed, ReferenceFinder, SubjectReferenceConfig,
+                                             lead_sentences, pair_evidence, paragraph_evidence,
+                                             subject_evidence, subject_nouns)
 from kg2instruction.annotate.page_subject import (ground_subject, strip_disambiguator,
                                                   subjects_from_mentions)
 from kg2instruction.kg.protocol import Claim, KnowledgeGraph, QuantityValue, TimeValue
@@ -39,6 +48,7 @@ from kg2instruction.values.quantity_forms import (QuantityForm, UnitNames, load_
 from kg2instruction.values.recognize import recognise_times
 from kg2instruction.values.text_search import drop_nested, find_bounded, fold_text
 from kg2instruction.values.time_forms import SUPPORTED_LANGUAGES, DateForm, render_time
+from kg2instruction.text.sentences import Sentences
 from kg2instruction.values.wikidata_time import YEAR, parse_wikidata_time
 
 VALUE_SOURCES = frozenset({"time", "quantity"})
@@ -62,6 +72,11 @@ class MatchConfig(pydantic.BaseModel):
         "grounded", description="where the page entity may take part when none of its mentions "
                                 "is linked: nowhere, an unlinked title-like mention, or also "
                                 "without a span")
+    evidence: EvidenceScope = pydantic.Field(
+        "sentence", description="where a fact can be stated: one sentence (with page-subject "
+                                "references), or anywhere in the paragraph (the old pairing)")
+    subject_references: SubjectReferenceConfig = pydantic.Field(
+        default_factory=SubjectReferenceConfig)
 
     @pydantic.field_validator("value_kinds")
     @classmethod
@@ -109,6 +124,7 @@ class Paragraph:
     text: str
     anchors: tuple[Anchor, ...]      # entity mentions with a QID
     unlinked: tuple[Anchor, ...] = ()  # entity mentions left without one (subject grounding)
+    lead: str = ""                   # first sentence of the page (what its subject is)
 
 
 @dataclass(frozen=True)
@@ -134,6 +150,7 @@ class MatchCounts:
     claims_matched: int = 0
     value_claims_seen: int = 0
     value_claims_matched: int = 0
+    no_evidence: int = 0      # facts no sentence of the paragraph can state (not emitted)
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -146,6 +163,7 @@ def paragraphs_with_anchors(paragraphs: Iterable[Mapping[str, Any]],
     mentions were linked to (`subjects_from_mentions`)."""
     paragraphs, mentions = list(paragraphs), list(mentions)
     subjects = subjects_from_mentions(paragraphs, mentions)
+    leads = lead_sentences(paragraphs)
     linked: dict[str, list[Anchor]] = {}
     unlinked: dict[str, list[Anchor]] = {}
     for row in mentions:
@@ -162,7 +180,8 @@ def paragraphs_with_anchors(paragraphs: Iterable[Mapping[str, Any]],
         page_qid = row.get("page_qid") or subjects.get(row.get("page_id") or "")
         result.append(Paragraph(pid, row["lang"], row["title"] or "", page_qid, row["text"],
                                 _in_text_order(linked.get(pid, ())),
-                                _in_text_order(unlinked.get(pid, ()))))
+                                _in_text_order(unlinked.get(pid, ())),
+                                leads.get(str(row.get("page_id")), "")))
     return result
 
 
@@ -202,8 +221,70 @@ def _closest_pair(heads: Sequence[Anchor], tails: Sequence[Anchor]) -> tuple[Anc
                                  pair[1].start or 0))
 
 
+class EvidencePlacer:
+    """Chooses, for a fact between two entities of one paragraph, the mentions that carry it
+    and the sentence that can state it (None: the paragraph cannot state it)."""
+
+    def __init__(self, paragraph: Paragraph, by_qid: Mapping[str, Sequence[Anchor]],
+                 config: MatchConfig) -> None:
+        self._paragraph = paragraph
+        self._scope = config.evidence
+        self._sentences = Sentences(paragraph.text, paragraph.lang)
+        self._subject = paragraph.page_qid
+        self._references: ReferenceFinder | None = None
+        subject_anchors = by_qid.get(self._subject or "", ())
+        if self._subject and subject_anchors:
+            kinds = {a.category for a in subject_anchors if a.category}
+            refs = config.subject_references
+            person = (None if not kinds else bool(kinds & set(refs.person_categories)))
+            nouns = subject_nouns(paragraph.lead, paragraph.lang, refs.max_description_nouns)
+            self._references = ReferenceFinder(paragraph.lang, refs, person, nouns)
+
+    def place(self, heads: Sequence[Anchor], tails: Sequence[Anchor],
+              head_qid: str | None, tail_qid: str | None
+              ) -> tuple[Anchor, Anchor, Evidence] | None:
+        if self._scope == "paragraph":
+            head, tail = _closest_pair(heads, tails)
+            return head, tail, paragraph_evidence(self._paragraph.text)
+        same = [(h, t, ev) for h in heads for t in tails
+                if (ev := pair_evidence(self._sentences, Placed(h.start, h.end),
+                                        Placed(t.start, t.end))) is not None]
+        if same:
+            return min(same, key=lambda c: (c[0].distance(c[1]), c[0].start or 0,
+                                            c[1].start or 0))
+        if self._subject is None or self._subject not in (head_qid, tail_qid):
+            return None
+        subject_is_head = head_qid == self._subject
+        subjects, others = (heads, tails) if subject_is_head else (tails, heads)
+        implicit = any(a.start is None for a in subjects)
+        for other in sorted(others, key=lambda a: a.start if a.start is not None else 1 << 30):
+            evidence = subject_evidence(self._paragraph.text, self._sentences,
+                                        Placed(other.start, other.end), self._references)
+            if evidence is None and implicit and other.start is not None:
+                # the page entity without a span (`page_subject: implicit`): the sentence of
+                # the other end is all there is to read
+                start, end = self._sentences.span_of(other.start)
+                evidence = Evidence(start, end, IMPLICIT_SUBJECT)
+            if evidence is None:
+                continue
+            subject = _nearest_before(subjects, evidence.start)
+            return (subject, other, evidence) if subject_is_head else (other, subject, evidence)
+        return None
+
+
+def _nearest_before(anchors: Sequence[Anchor], offset: int) -> Anchor:
+    """The anchor closest before `offset` (the name a later reference most likely points back
+    to), else the first after it."""
+    before = [a for a in anchors if a.start is not None and a.start < offset]
+    if before:
+        return max(before, key=lambda a: a.start or 0)
+    return min(anchors, key=lambda a: a.start if a.start is not None else 1 << 30)
+
+
 def _triple(paragraph: Paragraph, head: Anchor, tail: Anchor, pid: str, rule: str,
-            tail_value: str | None = None, tail_category: str | None = None) -> dict[str, Any]:
+            evidence: Evidence | None, tail_value: str | None = None,
+            tail_category: str | None = None) -> dict[str, Any]:
+    columns = evidence.as_columns() if evidence is not None else dict(NO_EVIDENCE_COLUMNS)
     return {
         "triple_id": f"{paragraph.paragraph_id}:{head.key}|{pid}|forward|{tail.key}",
         "paragraph_id": paragraph.paragraph_id,
@@ -215,6 +296,7 @@ def _triple(paragraph: Paragraph, head: Anchor, tail: Anchor, pid: str, rule: st
         "pid": pid, "direction": "forward", "relation": None, "rule": rule, "theme": None,
         "head_mention_id": head.mention_id, "tail_mention_id": tail.mention_id,
         "head_score": head.score, "tail_score": tail.score,
+        **columns,
     }
 
 
@@ -235,13 +317,19 @@ def match_entity_pairs(paragraphs: Sequence[Paragraph], kg: KnowledgeGraph, conf
     triples: list[dict[str, Any]] = []
     for paragraph, by_qid in zip(paragraphs, participants):
         qids = sorted(by_qid)
+        placer = EvidencePlacer(paragraph, by_qid, config)
         for i, a in enumerate(qids):
             for b in qids[i + 1:]:
                 for claim in claims_by_pair.get(frozenset((a, b)), ()):
-                    head, tail = _closest_pair(by_qid[claim.head], by_qid[claim.tail])
-                    triples.append(_triple(paragraph, head, tail, claim.pid,
-                                           _rule("kg_pair", head, tail)))
                     counts.claims_matched += 1
+                    placed = placer.place(by_qid[claim.head], by_qid[claim.tail],
+                                          claim.head, claim.tail)
+                    if placed is None:
+                        counts.no_evidence += 1
+                        continue
+                    head, tail, evidence = placed
+                    triples.append(_triple(paragraph, head, tail, claim.pid,
+                                           _rule("kg_pair", head, tail), evidence))
     return triples
 
 
@@ -349,11 +437,16 @@ def match_value_claims(paragraphs: Sequence[Paragraph], kg: KnowledgeGraph, conf
     for paragraph, by_qid in zip(paragraphs, participants):
         times = [v for q in sorted(by_qid) for v in times_by_qid.get(q, ())]
         quantities = [v for q in sorted(by_qid) for v in quantities_by_qid.get(q, ())]
+        placer = EvidencePlacer(paragraph, by_qid, config)
         for match in find_value_claims(paragraph, times, quantities, renderer, counts):
-            tail = Anchor(None, match.start, match.end, match.surface, None)
-            head = min(by_qid[match.qid], key=lambda a: (a.distance(tail), a.start or 0))
+            value = Anchor(None, match.start, match.end, match.surface, None)
+            placed = placer.place(by_qid[match.qid], [value], match.qid, None)
+            if placed is None:
+                counts.no_evidence += 1
+                continue
+            head, tail, evidence = placed
             rule = _rule(f"{match.kind}_value", head)
-            triples.append(_triple(paragraph, head, tail, match.claim_pid, rule,
+            triples.append(_triple(paragraph, head, tail, match.claim_pid, rule, evidence,
                                    tail_value=match.value,
                                    tail_category="time" if match.kind == "time" else "measure"))
     return triples

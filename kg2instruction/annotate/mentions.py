@@ -13,7 +13,10 @@ positions. So, in decreasing reliability:
 4. residual NER spans; date/time and quantity labels become value mentions with a normalised
    value; labels that never name entities are dropped (all configured, none hard-coded).
 
-Overlaps are resolved by that priority, the longer span winning within a class.
+Overlaps are resolved by that priority for the writer's own spans (links, bold subject); among
+the guessed ones (repeats, neighbour names, NER) the longer span wins, so no mention survives inside
+a longer one. NER spans of adjectival names (nationalities: "Russian", "Polish") are not mentions
+and block every guessed name inside them.
 
 NER (`run_ner`) is separately callable from the rest (`annotate_mentions`), so its cost can be
 measured alone.
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kg2instruction.annotate.mention import Mention, MentionSource, mentions_table
 from kg2instruction.annotate.name_index import NameIndex, name_keys, text_vocabulary
@@ -59,6 +62,16 @@ class MentionConfig(BaseModel):
         default_factory=lambda: {"en": ("the",)},
         description="per language: leading words cut from entity NER spans ('the United States')")
     overlap_priority: tuple[PriorityClass, ...] = ("link", "subject", "repeat", "neighbour", "ner")
+    longest_wins: tuple[PriorityClass, ...] = Field(("repeat", "neighbour", "ner"), description=(
+        "classes among which the longer of two overlapping spans wins whatever their priority: a "
+        "name inside a longer name is part of it ('Huxley' in 'Noel Trevelyan Huxley')"))
+    adjective_ner_labels: tuple[str, ...] = Field(("NORP",), description=(
+        "NER labels of adjectival names (nationalities, religious and political groups: "
+        "'Russian', 'Polish'): never mentions, and no KG name is matched inside them, since "
+        "'Russian' is not the Russian language; a writer's link there still counts"))
+    ner_strip_trailing: dict[str, tuple[str, ...]] = Field(
+        default_factory=lambda: {"en": ("'s", "\u2019s", "'", "\u2019")},
+        description="per language: possessive endings cut from entity NER spans (\"King Hussein's\")")
     repeat_scope: Literal["paragraph", "page"] = Field(
         "page", description="repeat links of earlier paragraphs of the same page (in the same shard)")
     expansion_candidates: int = Field(3, ge=1, description=(
@@ -80,12 +93,25 @@ class MentionConfig(BaseModel):
             raise ValueError(f"must list each of {sorted(expected)} exactly once")
         return value
 
+    @model_validator(mode="after")
+    def _longest_wins_is_contiguous(self) -> MentionConfig:
+        """Classes sharing a group must be neighbours in the priority, or a class between them
+        would be outranked by a class it should beat."""
+        positions = sorted(self.overlap_priority.index(cls) for cls in set(self.longest_wins))
+        if positions and positions != list(range(positions[0], positions[0] + len(positions))):
+            raise ValueError("longest_wins must name classes adjacent in overlap_priority")
+        return self
+
     def min_chars(self, lang: str) -> int:
         return self.min_name_chars.get(lang.split("-")[0], self.min_name_chars.get("*", 3))
 
-    def rank_of_source(self) -> dict[str, int]:
+    def rank_of_source(self) -> dict[str, tuple[int, int]]:
+        """(group, order) per source for `resolve_overlaps`: the `longest_wins` classes share the
+        group of the best-placed of them."""
         order = {cls: i for i, cls in enumerate(self.overlap_priority)}
-        return {source: order[cls] for source, cls in _PRIORITY_CLASS.items()}
+        shared = min((order[cls] for cls in self.longest_wins), default=0)
+        return {source: (shared if cls in self.longest_wins else order[cls], order[cls])
+                for source, cls in _PRIORITY_CLASS.items()}
 
 
 def run_ner(paragraphs: pa.Table, ners: Mapping[str, NerModel]) -> list[list[NerSpan]]:
@@ -198,9 +224,15 @@ def _find_mentions(row: dict[str, Any], spans: Sequence[NerSpan], repeats: _Page
         mentions.append(Mention(span["start"], span["end"], text[span["start"]:span["end"]], "subject",
                                 link_target=subject_target, qid=subject_qid))
     paragraph_targets = [m.link_target for m in mentions if m.link_target]
-    mentions += repeats.find(row["paragraph_id"], text, counts)
-    mentions += _neighbour_mentions(text, [*paragraph_targets, subject_target], ctx)
-    mentions += _ner_mentions(text, spans, ctx.lang, config, counts)
+    guessed = repeats.find(row["paragraph_id"], text, counts)
+    guessed += _neighbour_mentions(text, [*paragraph_targets, subject_target], ctx)
+    guessed += _ner_mentions(text, spans, ctx.lang, config, counts)
+    adjectives = [s for s in spans if s.label in config.adjective_ner_labels]
+    for m in guessed:
+        if any(s.start <= m.start and m.end <= s.end for s in adjectives):
+            counts[f"dropped.adjective.{m.source}"] += 1
+        else:
+            mentions.append(m)
     return mentions
 
 
@@ -267,9 +299,10 @@ def _neighbour_mentions(text: str, targets: Sequence[str], ctx: _LangContext) ->
 def _ner_mentions(text: str, spans: Sequence[NerSpan], lang: str, config: MentionConfig,
                   counts: Counter[str]) -> list[Mention]:
     strip_words = tuple(w.casefold() for w in config.ner_strip_leading_words.get(lang, ()))
+    endings = config.ner_strip_trailing.get(lang, ())
     found = []
     for span in spans:
-        if span.label in config.drop_ner_labels:
+        if span.label in config.drop_ner_labels or span.label in config.adjective_ner_labels:
             counts[f"dropped.ner_label.{span.label}"] += 1
             continue
         surface = text[span.start:span.end]
@@ -280,9 +313,18 @@ def _ner_mentions(text: str, spans: Sequence[NerSpan], lang: str, config: Mentio
                                  value=parse(surface, lang)))
             continue
         start = span.start + _leading_word_length(surface, strip_words)
-        if start < span.end:
-            found.append(Mention(start, span.end, text[start:span.end], "ner", ner_label=span.label))
+        end = span.end - _ending_length(text[start:span.end], endings)
+        if start < end:
+            found.append(Mention(start, end, text[start:end], "ner", ner_label=span.label))
     return found
+
+
+def _ending_length(surface: str, endings: tuple[str, ...]) -> int:
+    """Length of a possessive ending ("'s" in "King Hussein's") that is not the whole span."""
+    for ending in endings:
+        if surface.endswith(ending) and len(surface) > len(ending):
+            return len(ending)
+    return 0
 
 
 def _leading_word_length(surface: str, words: tuple[str, ...]) -> int:

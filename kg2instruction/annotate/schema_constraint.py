@@ -12,8 +12,9 @@ so the run manifest shows where facts leave the funnel.
 - Types: an entity may reach several categories (a university is an organization and a
   building). The triple fits when *some* category of the head and *some* of the tail are allowed;
   the reported type is the first fitting category in the configured priority order.
-- Refinement: mentions of one entity written as two of its KG names (label/aliases) become
-  `alternative name` triples (when the theme has that relation); "located in" chains are
+- Refinement: two KG names (label/aliases) of one entity become an `alternative name` triple
+  (when the theme has that relation) only where the text states the naming (bold lead names,
+  a bracket, "also known as", "nicknamed" ...: `name_statements`); "located in" chains are
   reduced to the most specific place mentioned (the transitive reduction of the matched
   containment edges of a paragraph); when two P-ids give the same labelled triple (father P22
   and child P40 reversed both give `parent`), one is kept.
@@ -27,10 +28,12 @@ from typing import Any
 
 import pydantic
 
+from kg2instruction.annotate.name_statements import NameMention, states_other_name
 from kg2instruction.config.entity_types import FALLBACK_CATEGORY
 from kg2instruction.config.theme import Relation, Theme
 from kg2instruction.kg.protocol import KnowledgeGraph
 from kg2instruction.text.normalize import normalize_name
+from kg2instruction.text.sentences import Sentences
 
 VALUE_RULES = frozenset({"time_value", "quantity_value"})
 _NAME_PUNCTUATION = " .,;:!?\"'()[]“”‘’「」《》（），。；：！？"
@@ -173,39 +176,77 @@ def entity_names(kg: KnowledgeGraph, qids: Sequence[str], langs: Iterable[str]
     return {q: EntityNames(frozenset(labels[q]), frozenset(names[q])) for q in qids}
 
 
+@dataclass(frozen=True)
+class ParagraphText:
+    """What the alias rule reads of a paragraph."""
+
+    text: str
+    lang: str
+
+
+def _stated_pairs(group: Sequence[Mapping[str, Any]], paragraph: ParagraphText,
+                  known: EntityNames) -> list[tuple[Mapping[str, Any], Mapping[str, Any]]]:
+    """(name, other name) pairs of one entity's mentions that the text states as a naming,
+    both written in one sentence, each other name once (its first statement)."""
+    named = [m for m in group if name_key(m["surface"]) in known.names]
+    sentences = Sentences(paragraph.text, paragraph.lang)
+    pairs: list[tuple[Mapping[str, Any], Mapping[str, Any]]] = []
+    seen: set[str] = set()
+    for j, second in enumerate(named):
+        tail_key = name_key(second["surface"])
+        if tail_key in seen:
+            continue
+        for first in reversed(named[:j]):
+            if name_key(first["surface"]) == tail_key:
+                continue
+            if sentences.index_of(first["start"]) != sentences.index_of(second["start"]):
+                continue
+            if states_other_name(paragraph.text, paragraph.lang,
+                                 NameMention(first["start"], first["end"],
+                                             first["source"] == "subject"),
+                                 NameMention(second["start"], second["end"],
+                                             second["source"] == "subject")):
+                pairs.append((first, second))
+                seen.add(tail_key)
+                break
+    return pairs
+
+
 def alias_triples(mentions: Iterable[Mapping[str, Any]], theme: Theme,
                   categories_of: Mapping[str, Sequence[str]],
                   names_of: Mapping[str, EntityNames], config: SchemaConfig,
-                  funnel: Counter[str]) -> list[dict[str, Any]]:
-    """`alternative name` triples between differently written mentions of one entity in a
-    paragraph ("Eric Blair" ... "George Orwell").
+                  funnel: Counter[str],
+                  paragraphs: Mapping[str, ParagraphText]) -> list[dict[str, Any]]:
+    """`alternative name` triples where the text states that a second KG name (label or alias)
+    of an entity names it ("Eric Blair, better known as George Orwell").
 
-    Only names the KG knows for the entity (label or alias) count: a link's anchor text can be
-    anything ("Universals and particulars" linking to a section of "Aristotle"), and a title
-    or a surname alone ("President Lincoln", "Einstein") is a way of referring, not a name. The
-    head is the mention written as the entity's label when there is one, else the first known
-    name; each other known spelling (first mention of it) is a tail."""
+    A bare second spelling is a way of referring, not a naming statement ("Einstein",
+    "President Lincoln"), and a link's anchor text can be anything: both names must be KG names
+    of the entity, and the text must introduce the second as a name (`name_statements`). The
+    head is the earlier name, the tail the name the text introduces; the evidence is their
+    sentence."""
     if config.alias_relation is None or not theme.has_relation(config.alias_relation):
         return []
     relation = theme.relation(config.alias_relation)
     triples: list[dict[str, Any]] = []
     for (paragraph_id, qid), group in _alias_groups(mentions).items():
         known = names_of.get(qid)
-        named = [m for m in group if known and name_key(m["surface"]) in known.names]
-        if len({name_key(m["surface"]) for m in named}) < 2:
+        paragraph = paragraphs.get(paragraph_id)
+        if known is None or paragraph is None:
             funnel["dropped.alias_not_a_kg_name"] += 1
             continue
-        head = next((m for m in named if name_key(m["surface"]) in known.labels), named[0])
+        pairs = _stated_pairs(group, paragraph, known)
+        if not pairs:
+            funnel["dropped.alias_not_stated"] += 1
+            continue
         cats = list(categories_of.get(qid) or [FALLBACK_CATEGORY])
         fit = _fit(relation, cats, cats)
         if fit is None:
             funnel["dropped.type_mismatch"] += 1
             continue
-        seen = {name_key(head["surface"])}
-        for tail in named:
-            if name_key(tail["surface"]) in seen:
-                continue
-            seen.add(name_key(tail["surface"]))
+        sentences = Sentences(paragraph.text, paragraph.lang)
+        for head, tail in pairs:
+            start, end = sentences.span_of(tail["start"])
             triple = {
                 "paragraph_id": paragraph_id,
                 "head": head["surface"], "head_start": head["start"], "head_end": head["end"],
@@ -216,6 +257,8 @@ def alias_triples(mentions: Iterable[Mapping[str, Any]], theme: Theme,
                 "rule": "alias", "theme": theme.theme,
                 "head_mention_id": head["mention_id"], "tail_mention_id": tail["mention_id"],
                 "head_score": head.get("score"), "tail_score": tail.get("score"),
+                "evidence_start": start, "evidence_end": end, "evidence_rule": "sentence",
+                "subject_ref_start": None, "subject_ref_end": None,
             }
             triple["triple_id"] = triple_id(triple)
             triples.append(triple)
@@ -279,15 +322,18 @@ def deduplicate(triples: Iterable[dict[str, Any]], funnel: Counter[str]) -> list
 
 def apply_schema(candidates: Iterable[Mapping[str, Any]], mentions: Sequence[Mapping[str, Any]],
                  theme: Theme, categories_of: Mapping[str, Sequence[str]],
-                 names_of: Mapping[str, EntityNames], config: SchemaConfig
+                 names_of: Mapping[str, EntityNames], config: SchemaConfig,
+                 paragraphs: Mapping[str, ParagraphText] | None = None
                  ) -> tuple[list[dict[str, Any]], Counter[str]]:
     """The whole step: label + constrain, alias rule, chain reduction, dedup; with its funnel.
 
     `categories_of` maps each QID to the categories it reaches, in priority order; `names_of`
-    gives the KG names of the entities in `alias_qids(mentions)`."""
+    gives the KG names of the entities in `alias_qids(mentions)`; `paragraphs` the texts the
+    alias rule reads (without them no naming can be shown stated, so none is added)."""
     funnel: Counter[str] = Counter()
     triples = label_and_constrain(candidates, theme, categories_of, config, funnel)
-    triples += alias_triples(mentions, theme, categories_of, names_of, config, funnel)
+    triples += alias_triples(mentions, theme, categories_of, names_of, config, funnel,
+                             paragraphs or {})
     triples = reduce_containment_chains(triples, config, funnel)
     triples = deduplicate(triples, funnel)
     funnel["kept"] = len(triples)

@@ -3,7 +3,9 @@
 The paper makes data theme-centric by page: a page about a person yields Person data. So the
 routing key is the page entity (`page_qid`): its direct P31 classes are checked against the
 routing table's `by_class` rules (lowest QID first when several match), then its category
-(`TypeResolver`, priority order) against `by_category`. Pages without a subject or whose
+(`TypeResolver`, priority order) against `by_category`; a subject without classes the resolver
+knows is categorised by the properties of its statements (routed_by `claims`: the bundled KG has
+no P31 for most T-REx page subjects). Pages without a subject or whose
 subject routes nowhere go to a `ThemeClassifier`: the built-in `KeywordThemeClassifier` scores
 the page's text against each theme's own vocabulary (relation labels and NLI templates, en and
 zh); a user model plugs in through `register_classifier`.
@@ -125,7 +127,7 @@ class RoutedPage:
 
     page_key: str
     theme: str | None
-    routed_by: str      # class | category | classifier | unrouted
+    routed_by: str      # class | category | claims | classifier | unrouted
     subject: str | None = None   # the page entity routing used (page_qid or from the title)
 
 
@@ -168,7 +170,8 @@ def route_pages(paragraphs: Iterable[Mapping[str, Any]], kg: KnowledgeGraph,
                 continue
             theme = routing.theme_for(categories.get(qid, "other"))
             if theme is not None:
-                routed[key] = RoutedPage(key, theme, "category", qid)
+                rule = "claims" if qid in resolver.typed_by_claims else "category"
+                routed[key] = RoutedPage(key, theme, rule, qid)
                 continue
         unrouted.setdefault(page["lang"], []).append(key)
     for lang, keys in sorted(unrouted.items()):

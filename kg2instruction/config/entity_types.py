@@ -5,6 +5,11 @@ P31/P279 classes onto them. The categories are a fixed vocabulary (themes writte
 analysts must agree on it); which Wikidata classes fall under each is analyst-editable data in
 `themes/entity_types.yaml`. An entity whose classes reach several categories gets the first one in
 the file's `priority` order, so "university" (organization) beats "building" for a campus article.
+
+Classes are not always there: KG subsets (the bundled sample among them) keep the facts of many
+entities but not their P31 claim. For those the file's `claim_signals` say what the properties of an
+entity's own statements imply (only someone has a P106 occupation; only a place is the value of a
+P19 place of birth), the way property domains and ranges type resources in RDF schemas.
 """
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ VALUE_CATEGORIES: frozenset[str] = frozenset({"time", "measure"})
 
 QID_PATTERN = re.compile(r"^Q[1-9][0-9]*$")
 Qid = Annotated[str, StringConstraints(pattern=QID_PATTERN.pattern)]
+PropertyId = Annotated[str, StringConstraints(pattern=r"^P[1-9][0-9]*$")]
 
 
 class CategorySpec(BaseModel):
@@ -42,6 +48,30 @@ class CategorySpec(BaseModel):
     root_classes: list[Qid] = Field(default_factory=list)
 
 
+class ClaimSignals(BaseModel):
+    """Categories implied by the properties of an entity's statements, for entities whose classes
+    reach no category. Each property the entity uses votes for its category; the most votes win,
+    ties go to the configured `priority`. `as_subject`: statements (entity, P, x); `as_value`:
+    statements (x, P, entity)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    as_subject: dict[PropertyId, Category] = Field(default_factory=dict)
+    as_value: dict[PropertyId, Category] = Field(default_factory=dict)
+
+    @field_validator("as_subject", "as_value")
+    @classmethod
+    def _class_defined_categories(cls, value: dict[str, str]) -> dict[str, str]:
+        wrong = sorted(p for p, c in value.items() if c in VALUE_CATEGORIES | {FALLBACK_CATEGORY})
+        if wrong:
+            raise ValueError(f"{wrong} signal time/measure/other; those categories are assigned "
+                             f"by datatype or fallback, so a signal for them says nothing")
+        return value
+
+    def __bool__(self) -> bool:
+        return bool(self.as_subject or self.as_value)
+
+
 class EntityTypes(BaseModel):
     """`themes/entity_types.yaml`: root classes per category plus the tie-break priority."""
 
@@ -51,6 +81,9 @@ class EntityTypes(BaseModel):
     priority: list[Category]
     max_depth: int = Field(default=10, ge=1, le=50,
                            description="P279 levels walked upwards from a direct P31 class")
+    claim_signals: ClaimSignals = Field(default_factory=ClaimSignals,
+                                        description="typing of entities whose classes reach no "
+                                                    "category, by the properties they use")
     _class_index: dict[str, str] = PrivateAttr(default_factory=dict)
     _rank: dict[str, int] = PrivateAttr(default_factory=dict)
 
@@ -106,6 +139,20 @@ class EntityTypes(BaseModel):
             if cat is not None and (best is None or rank[cat] < rank[best]):
                 best = cat
         return best or FALLBACK_CATEGORY
+
+    def categorize_by_claims(self, uses: Iterable[tuple[str, str]]) -> str | None:
+        """Category voted by `(pid, direction)` uses of an entity (direction "forward": the entity
+        is the subject, "reverse": the value), None when no used property signals one."""
+        votes: dict[str, int] = {}
+        for pid, direction in set(uses):
+            table = (self.claim_signals.as_subject if direction == "forward"
+                     else self.claim_signals.as_value)
+            category = table.get(pid)
+            if category is not None:
+                votes[category] = votes.get(category, 0) + 1
+        if not votes:
+            return None
+        return min(votes, key=lambda c: (-votes[c], self._rank[c]))
 
     def root_classes(self) -> dict[str, str]:
         """Every root class QID -> its category (for closure queries against the KG)."""

@@ -34,7 +34,7 @@ HEAD, TAIL = "[X]", "[Y]"
 _PLACEHOLDER = re.compile(r"\[[^\[\]]*\]")
 THEME_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # Files in the themes directory that are not themes.
-NON_THEME_FILES = frozenset({"entity_types", "theme_routing"})
+NON_THEME_FILES = frozenset({"entity_types", "theme_routing", "relation_senses"})
 
 
 class Templates(BaseModel):

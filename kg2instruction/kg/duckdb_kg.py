@@ -106,6 +106,19 @@ class DuckDBKG:
             WHERE p.lang = $lang""", {"ids": _distinct(qids), "lang": lang})
         return dict(rows)
 
+    def descriptions(self, qids: Sequence[str], lang: str) -> dict[str, str]:
+        """Each entity's description in `lang`, first along its fallback chain (for a person
+        telling two entities of one name apart, e.g. in a hand audit)."""
+        self._check_lang(lang)
+        if not qids:
+            return {}
+        rows = self._rows("""
+            SELECT d.id, first(d.value ORDER BY f.priority, d.value)
+            FROM descriptions d JOIN lang_fallback f ON d.lang = f.variant
+            SEMI JOIN (SELECT unnest($ids) AS id) q ON d.id = q.id
+            WHERE f.lang = $lang GROUP BY d.id""", {"ids": _distinct(qids), "lang": lang})
+        return dict(rows)
+
     def aliases(self, qids: Sequence[str], lang: str) -> dict[str, list[str]]:
         self._check_lang(lang)
         if not qids:

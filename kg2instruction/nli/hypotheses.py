@@ -24,3 +24,11 @@ def fill_template(template: str, head: str, tail: str) -> str:
 def fill_templates(templates: Sequence[str], head: str, tail: str) -> list[str]:
     """All hypotheses of a relation for one (head, tail), duplicates removed, order kept."""
     return list(dict.fromkeys(fill_template(t, head, tail) for t in templates))
+
+
+def fill_claim_template(template: str, head: str, tail: str, direction: str | None) -> str:
+    """A relation-sense hypothesis: sense templates are written for the KG claim ([X] = its
+    subject), and a reversed triple's head is the claim's object, so its ends trade places."""
+    if direction == "reverse":
+        return fill_template(template, tail, head)
+    return fill_template(template, head, tail)

@@ -1,42 +1,25 @@
-"""The premise an NLI model judges a triple against: the sentences that hold its two mentions.
+"""The premise an NLI model judges a triple against: the evidence sentence matching chose for it.
 
 Scoring against the whole paragraph dilutes the evidence (NLI models are trained on one or two
 sentences and truncate long inputs), scoring against one sentence misses facts stated across a
-sentence boundary. The default is therefore the span from the start of the sentence holding the
-first mention to the end of the sentence holding the second; `paragraph` mode is kept for models
+sentence boundary. Matching now records, per triple, the one sentence that can state it
+(`evidence`, the default mode); `sentence_span` (from the sentence of the first mention to that of
+the second) is the fallback for rows without evidence, and `paragraph` mode is kept for models
 trained on documents (DocNLI-style).
 """
 from __future__ import annotations
 
-import re
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
-PremiseMode = Literal["sentence_span", "paragraph"]
+from kg2instruction.text.sentences import sentence_spans
 
-# A sentence ends at . ! ? (optionally closed by quotes/brackets) followed by whitespace and a
-# capital, digit or opening quote -- but not after short abbreviations ("Dr.", "U.S.", "St.").
-_EN_END = re.compile(r"""[.!?]["')\]]*\s+(?=["'(\[]?[A-Z0-9])""")
-_EN_ABBREV = re.compile(r"(?:\b[A-Z][a-z]{0,3}|\b[A-Za-z]|\b(?:[A-Za-z]\.){2,}|\bNo|\bvs|\bca)\.$")
-# Chinese full-width terminators; closing quotes/brackets stay with their sentence.
-_ZH_END = re.compile(r"[。！？!?；;]+[」』”’）)]*")
+__all__ = ["PremiseMode", "premise_bounds", "extract_premise", "evidence_premise",
+           "sentence_spans"]
 
-
-def sentence_spans(text: str, lang: str) -> list[tuple[int, int]]:
-    """[start, end) character spans of the sentences of `text`, covering it without gaps."""
-    ends: list[int] = []
-    if lang.startswith("zh") or lang in ("ja",):
-        ends = [m.end() for m in _ZH_END.finditer(text)]
-    else:
-        for match in _EN_END.finditer(text):
-            if not _EN_ABBREV.search(text[max(0, match.start() - 12):match.start() + 1]):
-                ends.append(match.end())
-    spans, start = [], 0
-    for end in ends:
-        if end > start and end < len(text):
-            spans.append((start, end))
-            start = end
-    spans.append((start, len(text)))
-    return spans
+# evidence: the triple's own evidence span (the default); sentence_span: from the sentence of the
+# first mention to that of the second; paragraph: the whole paragraph (document-level models).
+PremiseMode = Literal["evidence", "sentence_span", "paragraph"]
 
 
 def _sentence_of(spans: list[tuple[int, int]], offset: int) -> int:
@@ -65,3 +48,32 @@ def extract_premise(text: str, lang: str, mentions: list[tuple[int, int]],
     """The premise text (stripped) for the given mention offsets; see `premise_bounds`."""
     start, end = premise_bounds(text, lang, mentions, mode)
     return text[start:end].strip()
+
+
+_POSSESSIVE_EN = frozenset({"his", "its", "their"})
+
+
+def _end_inside(triple: Mapping[str, Any], end: str, start: int, stop: int) -> bool:
+    offset = triple.get(f"{end}_start")
+    return offset is not None and start <= offset < stop
+
+
+def evidence_premise(text: str, triple: Mapping[str, Any]) -> str | None:
+    """The triple's evidence (`evidence_start`..`evidence_end`, set by matching) with a reference
+    to the page subject (`subject_ref_*`: "He", "the city") replaced by the subject's own
+    surface, so the verifier reads "Albert Einstein was born in Ulm." and not a claim about
+    "he". None when the triple carries no evidence (rows from before evidence existed)."""
+    start, stop = triple.get("evidence_start"), triple.get("evidence_end")
+    if start is None or stop is None:
+        return None
+    ref_start, ref_end = triple.get("subject_ref_start"), triple.get("subject_ref_end")
+    if ref_start is None or ref_end is None:
+        return text[start:stop].strip()
+    outside = [end for end in ("head", "tail") if not _end_inside(triple, end, start, stop)]
+    if not outside:
+        return text[start:stop].strip()
+    name = str(triple[outside[0]])
+    word = text[ref_start:ref_end]
+    if word.casefold() in _POSSESSIVE_EN:
+        name += "'s"
+    return (text[start:ref_start] + name + text[ref_end:stop]).strip()

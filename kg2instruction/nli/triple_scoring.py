@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from kg2instruction.config.senses import Senses
 from kg2instruction.config.theme import Theme
 from kg2instruction.errors import ConfigError
-from kg2instruction.nli.hypotheses import fill_templates
-from kg2instruction.nli.premise import PremiseMode, extract_premise
+from kg2instruction.nli.hypotheses import fill_claim_template, fill_template
+from kg2instruction.nli.premise import PremiseMode, evidence_premise, extract_premise
 from kg2instruction.nli.scorer import EntailmentScorer, Pair
 
 FALLBACK_TEMPLATE_LANG = "en"   # for paragraph languages a theme has no templates in
@@ -27,7 +28,8 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class ScoringRequest:
-    """What one triple is judged on: a premise and the hypotheses of its relation."""
+    """What one triple is judged on: a premise and its hypothesis (one per triple in the stage;
+    a tuple so benchmarks can still score the max over several)."""
 
     premise: str
     hypotheses: tuple[str, ...]
@@ -35,7 +37,7 @@ class ScoringRequest:
 
 @dataclass(frozen=True)
 class TripleScore:
-    score: float          # max P(entailment) over the hypotheses
+    score: float          # P(entailment) of the hypothesis (the max, when a request has several)
     hypothesis: str       # the hypothesis that reached it
 
 
@@ -54,12 +56,33 @@ def templates_for(theme: Theme, relation: str, lang: str) -> list[str]:
     return templates.in_lang(lang) or templates.in_lang(FALLBACK_TEMPLATE_LANG)
 
 
+def hypothesis_for(triple: Mapping, lang: str, theme: Theme, senses: Senses | None) -> str:
+    """The one statement a triple is judged on: its P-id's sense (themes/relation_senses.yaml),
+    oriented by the triple's direction, so a label gathering several properties cannot confirm
+    one with another's wording. A triple without a P-id (an alias) or whose P-id has no sense
+    reads its relation's first template."""
+    templates = templates_for(theme, triple["relation"], lang)    # also checks the relation
+    sense = senses.template(triple.get("pid"), lang) if senses is not None else None
+    if sense is not None:
+        return fill_claim_template(sense, triple["head"], triple["tail"], triple.get("direction"))
+    return fill_template(templates[0], triple["head"], triple["tail"])
+
+
+def premise_for(triple: Mapping, paragraph: Paragraph, mode: PremiseMode) -> str:
+    """The text the verifier reads: the triple's evidence sentence in `evidence` mode (rows
+    without evidence fall back to the sentences spanning both mentions)."""
+    if mode == "evidence":
+        premise = evidence_premise(paragraph.text, triple)
+        if premise is not None:
+            return premise
+        mode = "sentence_span"
+    return extract_premise(paragraph.text, paragraph.lang, _mention_offsets(triple), mode)
+
+
 def scoring_request(triple: Mapping, paragraph: Paragraph, theme: Theme,
-                    mode: PremiseMode) -> ScoringRequest:
-    premise = extract_premise(paragraph.text, paragraph.lang, _mention_offsets(triple), mode)
-    templates = templates_for(theme, triple["relation"], paragraph.lang)
-    return ScoringRequest(premise, tuple(fill_templates(templates, triple["head"],
-                                                        triple["tail"])))
+                    mode: PremiseMode, senses: Senses | None = None) -> ScoringRequest:
+    premise = premise_for(triple, paragraph, mode)
+    return ScoringRequest(premise, (hypothesis_for(triple, paragraph.lang, theme, senses),))
 
 
 def score_requests(requests: Sequence[ScoringRequest], scorer: EntailmentScorer
@@ -80,8 +103,11 @@ def score_requests(requests: Sequence[ScoringRequest], scorer: EntailmentScorer
 
 def score_triples(triples: Sequence[Mapping], paragraphs: Mapping[str, Paragraph], theme: Theme,
                   scorer_for_lang: Callable[[str], EntailmentScorer],
-                  mode: PremiseMode = "sentence_span") -> list[TripleScore]:
-    """Score each triple with the scorer of its paragraph's language (`scorer_for_lang(lang)`).
+                  mode: PremiseMode = "evidence", senses: Senses | None = None
+                  ) -> list[TripleScore]:
+    """Score each triple with the scorer of its paragraph's language (`scorer_for_lang(lang)`),
+    on its relation sense's hypothesis (`senses`; None: every triple reads its label's first
+    template).
 
     A triple whose paragraph is missing is an error: the stage's inputs are misaligned."""
     by_lang: dict[str, list[int]] = {}
@@ -91,7 +117,7 @@ def score_triples(triples: Sequence[Mapping], paragraphs: Mapping[str, Paragraph
         if paragraph is None:
             raise KeyError(f"triple {triple['triple_id']}: paragraph {triple['paragraph_id']} "
                            "is not in the paragraphs input")
-        requests.append(scoring_request(triple, paragraph, theme, mode))
+        requests.append(scoring_request(triple, paragraph, theme, mode, senses))
         by_lang.setdefault(paragraph.lang, []).append(index)
     results: list[TripleScore | None] = [None] * len(triples)
     for lang, indices in by_lang.items():

@@ -8,8 +8,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pydantic
 
-from kg2instruction.annotate.schema_constraint import (SchemaConfig, alias_qids, apply_schema,
-                                                       entity_names)
+from kg2instruction.annotate.schema_constraint import (ParagraphText, SchemaConfig, alias_qids,
+                                                       apply_schema, entity_names)
 from kg2instruction.annotate.types import TypeResolver
 from kg2instruction.core import MapStage, StageContext, register_stage
 from kg2instruction.stages.entity_types_file import EntityTypesFileConfig
@@ -28,9 +28,9 @@ class ApplySchema(MapStage):
     """Candidate TRIPLES + typed mentions + paragraph themes -> theme TRIPLES."""
 
     name = "apply_schema"
-    version = "1"
+    version = "2"
     Config = ApplySchemaConfig
-    requires = ("match_relations", "type_entities", "route_themes", "build_kg")
+    requires = ("match_relations", "type_entities", "route_themes", "build_kg", "read_wikipedia")
     theme_fields = None   # labels, P-ids, types: the whole theme
     key = ("triple_id",)
     file_fields = ("entity_types_file",)
@@ -58,7 +58,9 @@ class ApplySchema(MapStage):
         if unseen:   # implicit subjects have no mention row to carry their types
             categories_of.update(TypeResolver(ctx.kg, self._entity_types).reached(unseen))
         names_of = entity_names(ctx.kg, alias_qids(mention_rows), ctx.languages)
+        texts = inputs["read_wikipedia"].select(["paragraph_id", "text", "lang"]).to_pylist()
+        paragraphs = {r["paragraph_id"]: ParagraphText(r["text"], r["lang"]) for r in texts}
         triples, funnel = apply_schema(candidate_rows, mention_rows, theme, categories_of,
-                                       names_of, self.config)
+                                       names_of, self.config, paragraphs)
         ctx.count_all(funnel)
         return triples_table(triples)

@@ -25,7 +25,7 @@ class MatchRelations(MapStage):
     """PARAGRAPHS + typed LINKED_MENTIONS -> candidate TRIPLES (unlabelled, KG orientation)."""
 
     name = "match_relations"
-    version = "1"
+    version = "2"
     Config = MatchRelationsConfig
     requires = ("read_wikipedia", "type_entities", "build_kg")
     theme_fields = ()
@@ -34,7 +34,7 @@ class MatchRelations(MapStage):
 
     def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
         paragraphs = inputs["read_wikipedia"].select(
-            ["paragraph_id", "page_id", "lang", "title", "page_qid", "text"]).to_pylist()
+            ["paragraph_id", "page_id", "index", "lang", "title", "page_qid", "text"]).to_pylist()
         mentions = inputs["type_entities"].to_pylist()
         batch = paragraphs_with_anchors(paragraphs, mentions)
         triples, counts = match_relations(batch, ctx.kg, self.config)

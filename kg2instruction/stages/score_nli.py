@@ -1,11 +1,13 @@
-"""Stage `score_nli`: every theme triple with its max P(entailment) over the relation's templates.
+"""Stage `score_nli`: every theme triple with the P(entailment) of its one hypothesis.
 
-Scoring is the expensive step (a transformer forward per hypothesis) and reads only the theme's
-relations (their templates); the threshold split lives in `nli_filter` / `nli_rejected`. Since the
-framework fingerprints a stage by the theme fields it declares, changing the theme's
-`nli_threshold` reruns only the two cheap split stages and reuses every stored score. (A
-per-relation `nli_threshold` lives inside `relations`, which also holds the templates, so it does
-invalidate the scores.)
+The hypothesis is the triple's relation sense (`themes/relation_senses.yaml`, one statement per
+Wikidata property, fingerprinted as a file field); triples without one read their label's first
+template. Scoring is the expensive step (a transformer forward per hypothesis) and reads only
+the theme's relations (their templates); the threshold split lives in `nli_filter` /
+`nli_rejected`. Since the framework fingerprints a stage by the theme fields it declares,
+changing the theme's `nli_threshold` reruns only the two cheap split stages and reuses every
+stored score. (A per-relation `nli_threshold` lives inside `relations`, which also holds the
+templates, so it does invalidate the scores.)
 """
 from __future__ import annotations
 
@@ -15,12 +17,16 @@ from typing import Any
 import pyarrow as pa
 from pydantic import Field
 
+from kg2instruction.config.senses import SENSES_FILE, Senses, load_senses_file
+from kg2instruction.config.theme import Theme
 from kg2instruction.core import MapStage, StageConfig, StageContext, execution_knob, register_stage
 from kg2instruction.nli.premise import PremiseMode
 from kg2instruction.nli.scorer import EntailmentScorer, Precision
 from kg2instruction.nli.triple_scoring import Paragraph, score_triples
 from kg2instruction.nli.verifier.bundled import ENGLISH_VERIFIER, BUNDLED_PREFIX, resolve_model
 from kg2instruction.schemas import NLI_TRIPLES
+
+DEFAULT_SENSES_FILE = f"themes/{SENSES_FILE}"
 
 
 class ScoreNliConfig(StageConfig):
@@ -30,7 +36,9 @@ class ScoreNliConfig(StageConfig):
                        description="hub name, local path, or bundled:<name>")
     model_by_lang: dict[str, str] = Field(default_factory=dict,
                                           description="per-language override of `model`")
-    premise: PremiseMode = "sentence_span"
+    premise: PremiseMode = "evidence"
+    senses_file: str = Field(DEFAULT_SENSES_FILE, description="one NLI hypothesis per Wikidata "
+                             "property (YAML, inside the project)")
     max_length: int = Field(256, ge=16, description="tokens per pair (premise truncated first)")
     device: str = execution_knob("auto", "auto | cpu | cuda | cuda:N")
     precision: Precision = execution_knob("auto", "auto: bf16/fp16 on CUDA, fp32 on CPU")
@@ -56,15 +64,16 @@ def with_scores(triples: pa.Table, scores: list[float], hypotheses: list[str]) -
 
 @register_stage
 class ScoreNli(MapStage):
-    """Theme TRIPLES + paragraphs -> every triple with its max P(entailment) (NLI_TRIPLES)."""
+    """Theme TRIPLES + paragraphs -> each triple with its hypothesis's score (NLI_TRIPLES)."""
 
     name = "score_nli"
-    version = "1"
+    version = "2"                     # 2: one relation-sense hypothesis per triple, not the max
     Config = ScoreNliConfig
     requires = ("apply_schema", "read_wikipedia")
     uses_model = True
     theme_fields = ("relations",)     # templates; thresholds are the split stages' business
     key = ("triple_id",)
+    file_fields = ("senses_file",)    # editing a sense re-scores
     config: ScoreNliConfig
 
     @classmethod
@@ -95,6 +104,12 @@ class ScoreNli(MapStage):
             max_batch_tokens=self.config.max_batch_tokens, cpu_threads=self.config.cpu_threads)
         self._languages = tuple(ctx.languages or ("en",))
         self._loaded: dict[str, EntailmentScorer] = {}   # one model serving several langs: once
+        self._senses: Senses = load_senses_file(ctx.path(self.config.senses_file))
+        uncovered = (sorted({pid for pid, _ in self._senses.uncovered(ctx.theme)})
+                     if isinstance(ctx.theme, Theme) else [])
+        if uncovered:
+            ctx.log.warning("P-ids without a relation sense in %s, scored on their label's first "
+                            "template: %s", self._senses.path, ", ".join(uncovered))
 
     def scorer_for(self, lang: str) -> EntailmentScorer:
         if lang not in self._languages:
@@ -112,7 +127,11 @@ class ScoreNli(MapStage):
         if triples.num_rows == 0:
             return NLI_TRIPLES.empty_table()
         paragraphs = paragraphs_by_id(inputs["read_wikipedia"])
-        results = score_triples(triples.to_pylist(), paragraphs, ctx.theme, self.scorer_for,
-                                self.config.premise)
+        rows = triples.to_pylist()
+        results = score_triples(rows, paragraphs, ctx.theme, self.scorer_for,
+                                self.config.premise, self._senses)
         ctx.count("scored", n=len(results))
+        with_sense = sum(1 for row in rows if row.get("pid") in self._senses)
+        ctx.count("hypothesis", n=with_sense, reason="relation_sense")
+        ctx.count("hypothesis", n=len(rows) - with_sense, reason="label_template")
         return with_scores(triples, [r.score for r in results], [r.hypothesis for r in results])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
 
 
 class PhaseConfig(BaseModel):
@@ -17,6 +17,15 @@ class PhaseConfig(BaseModel):
     steps: int = Field(ge=0)
     learning_rate: float = Field(gt=0)
     general_fraction: float = Field(ge=0, le=1, description="share of general NLI pairs per batch")
+    gold_fraction: float = Field(0.0, ge=0, le=1, description="share of human-gold "
+                                 "relation-verification pairs per batch (`gold.train`); the rest "
+                                 "of the batch is T-REx relation pairs")
+
+    @model_validator(mode="after")
+    def _shares_fit(self) -> "PhaseConfig":
+        if self.general_fraction + self.gold_fraction > 1:
+            raise ValueError("general_fraction + gold_fraction must not exceed 1")
+        return self
 
 
 class LoraAdapterConfig(BaseModel):
@@ -30,6 +39,63 @@ class LoraAdapterConfig(BaseModel):
     dropout: float = Field(0.05, ge=0, lt=1)
     target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
                                        "up_proj", "down_proj")
+
+
+class GoldSource(BaseModel):
+    """One human-gold set and the part of it a split takes (see nli/verifier/gold_pairs.py).
+
+    KnowledgeNet is split by its folds, Re-DocRED by document index: `part` picks a parity, and
+    `every`/`offset` keep every `every`-th document of that part (to carve a dev slice out of the
+    training documents without touching the held-out ones)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dataset: Literal["knowledgenet", "redocred"]
+    path: str
+    folds: tuple[int, ...] = Field((), description="knowledgenet: the folds taken")
+    part: Literal["even", "odd", "all"] = Field("all", description="redocred: document parity")
+    every: int = Field(1, ge=1, description="redocred: keep every n-th document of the part")
+    offset: int = Field(0, ge=0, description="redocred: which of those (0 <= offset < every)")
+
+    @model_validator(mode="after")
+    def _selector_fits(self) -> "GoldSource":
+        if self.dataset == "knowledgenet" and not self.folds:
+            raise ValueError("a knowledgenet source needs `folds`")
+        if self.dataset == "knowledgenet" and (self.part, self.every) != ("all", 1):
+            raise ValueError("part/every/offset select Re-DocRED documents; knowledgenet takes "
+                             "`folds`")
+        if self.dataset == "redocred" and self.folds:
+            raise ValueError("a redocred source takes `part` (and every/offset), not folds")
+        if self.offset >= self.every:
+            raise ValueError("offset must be smaller than every")
+        return self
+
+
+class GoldSplits(BaseModel):
+    """Human-gold relation-verification pairs: trained on, calibrated and selected on (dev), and
+    measured on (held_out, never seen by training or calibration). Splits must not share a
+    document; the training run checks."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    train: tuple[GoldSource, ...] = ()
+    dev: tuple[GoldSource, ...] = ()
+    held_out: tuple[GoldSource, ...] = ()
+    source_weights: dict[Literal["knowledgenet", "redocred"], PositiveFloat] = Field(
+        default_factory=dict, description="relative odds of drawing a training pair from each "
+        "dataset (default: equal); within a dataset positives and negatives are drawn 1:1")
+
+
+class Calibration(BaseModel):
+    """How the per-relation thresholds are chosen on the dev pairs (nli/verifier/thresholds.py)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    target_precision: float = Field(0.9, gt=0, le=1)
+    positive_prior: float = Field(0.5, gt=0, lt=1, description="share of true claims precision "
+                                  "is computed at (the pipeline's candidates: about half)")
+    min_pairs: int = Field(40, ge=2, description="dev pairs a P-id needs for its own threshold")
+    min_each_class: int = Field(10, ge=1)
 
 
 class TrainConfig(BaseModel):
@@ -46,8 +112,13 @@ class TrainConfig(BaseModel):
     nli_data_dir: str = "tests/fixtures/nli"
     sentences: str = "tests/fixtures/wikidata/trex-gold-dev.jsonl.gz"
     kg_dump: str = "pipelines/sample/wikidata-mini.json.bz2"
-    prompt_csv: str | None = "tests/fixtures/wikidata/relation_prompts_23langs.csv"
     themes_dir: str = "themes"
+    hypotheses: Literal["senses", "theme_templates"] = Field(
+        "senses", description="senses: each P-id's one relation sense (themes_dir/"
+        "relation_senses.yaml), the hypothesis score_nli scores; theme_templates: every template "
+        "of every label a P-id feeds plus prompt_csv (the older bank, for comparison)")
+    prompt_csv: str | None = Field("tests/fixtures/wikidata/relation_prompts_23langs.csv",
+                                   description="X-FACTR/mLAMA prompts (theme_templates only)")
     seed: int = 13
     held_out_fraction: float = Field(0.1, gt=0, lt=1, description="share of pages held out")
     negatives_per_positive: int = Field(2, ge=1)
@@ -76,3 +147,16 @@ class TrainConfig(BaseModel):
                          "one thread was 3-20x faster per step than two (OpenMP threads wait "
                          "for each other when the cores are oversubscribed)")
     threshold: float = Field(0.5, ge=0, le=1, description="reported accuracy cut-off")
+    init_model: str | None = Field(None, description="start from these trained weights (a "
+                                   "`bundled:<name>`, path or hub id with a 2-way head) instead "
+                                   "of the base; the general phase may then be 0 steps")
+    gold: GoldSplits = GoldSplits()
+    calibration: Calibration = Calibration()
+    eval_every: int = Field(0, ge=0, description="relation-phase steps between dev evaluations "
+                            "(AUC on gold.dev; the best checkpoint is the one saved); 0: keep "
+                            "the last")
+    selection_pairs: int = Field(1500, ge=2, description="dev pairs (balanced, seeded) scored at "
+                                 "each evaluation; calibration uses every dev pair")
+    checkpoint_every: int = Field(0, ge=0, description="steps between resumable checkpoints "
+                                  "(model, optimizer, step) under <out>/checkpoint; a killed "
+                                  "run started again with the same --out resumes there")

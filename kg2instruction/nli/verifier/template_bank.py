@@ -1,10 +1,12 @@
 """Hypothesis templates per Wikidata property, for building relation-verification pairs.
 
-Training pairs are rendered with the same kind of hypotheses the pipeline stage will score, so
-the verifier learns the theme templates themselves: every theme relation contributes its
-templates to each of its P-ids (reversed P-ids with [X] and [Y] swapped, since a reversed claim
-(s, P, o) is read o --label--> s), and the X-FACTR/mLAMA relation prompts add one more per
-P-id. Templates are always in the claim's own orientation: [X] = subject, [Y] = object.
+Training pairs are rendered with the hypotheses the pipeline stage scores. The default bank,
+`bank_from_senses`, holds each P-id's one relation sense (themes/relation_senses.yaml), exactly
+what `score_nli` fills for a triple of that P-id. The older bank, kept for comparison, gives a
+P-id every template of every theme label it feeds (reversed P-ids with [X] and [Y] swapped, since
+a reversed claim (s, P, o) is read o --label--> s) plus the X-FACTR/mLAMA relation prompts; it
+teaches the verifier to accept a label's other properties (a burial place as a death place).
+Templates are always in the claim's own orientation: [X] = subject, [Y] = object.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from kg2instruction.config.senses import Senses
 from kg2instruction.config.theme import Theme
 from kg2instruction.errors import InputError
 from kg2instruction.sources.compressed import open_text
@@ -28,6 +31,15 @@ def _add(bank: dict[str, dict[str, list[str]]], pid: str, lang: str, template: s
     templates = bank[pid].setdefault(lang, [])
     if template and template not in templates:
         templates.append(template)
+
+
+def bank_from_senses(senses: Senses, langs: Iterable[str] = ("en", "zh")
+                     ) -> dict[str, dict[str, list[str]]]:
+    """P-id -> language -> [its one sense template] (English for languages without their own,
+    as in the stage)."""
+    langs = tuple(langs)
+    return {pid: {lang: [sense.in_lang(lang)] for lang in langs}
+            for pid, sense in senses.by_pid.items()}
 
 
 def bank_from_themes(themes: Iterable[Theme], langs: Iterable[str] = ("en", "zh")

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg2instruction.config.senses import load_senses
 from kg2instruction.config.theme import available_themes, load_theme
 from kg2instruction.nli.hypotheses import fill_template, fill_templates
 from kg2instruction.nli.verifier.config import TrainConfig
@@ -17,7 +18,8 @@ from kg2instruction.nli.verifier.relation_pairs import (ExampleBuilder, Relation
                                                         balanced_sample, build_examples,
                                                         read_sentences,
                                                         split_by_page)
-from kg2instruction.nli.verifier.template_bank import TemplateBank, build_template_bank
+from kg2instruction.nli.verifier.template_bank import (TemplateBank, bank_from_senses,
+                                                        build_template_bank)
 
 LabelledPair = tuple[str, str, int]
 
@@ -61,7 +63,10 @@ def held_out_nli_sample(config: TrainConfig, base_dir: Path, pairs: int) -> list
 
 
 def template_bank(config: TrainConfig, base_dir: Path) -> TemplateBank:
+    """By default the relation senses, so training hypotheses are the ones score_nli scores."""
     themes_dir = base_dir / config.themes_dir
+    if config.hypotheses == "senses":
+        return bank_from_senses(load_senses(themes_dir))
     themes = [load_theme(name, themes_dir) for name in available_themes(themes_dir)]
     csv = base_dir / config.prompt_csv if config.prompt_csv else None
     return build_template_bank(themes, csv)

@@ -104,7 +104,7 @@ def test_value_claims_of_q42_found_at_their_precision(build_tiny_kg, q42_entity)
     text = ("Douglas Adams (11 March 1952 – 11 May 2001) was an English author. He began "
             "writing in 1974 and stood 1.96 m tall. His 12009 fans met in 2001.")
     mentions = [mention("p", text, "Douglas Adams", "Q42")]
-    triples, counts = run(kg, [paragraph("p", text)], mentions)
+    triples, counts = run(kg, [paragraph("p", text, page_qid="Q42")], mentions)
     found = {(t["pid"], t["tail"], t["tail_value"], t["tail_type"]) for t in triples}
     assert ("P569", "11 March 1952", "1952-03-11", "time") in found
     assert ("P570", "11 May 2001", "2001-05-11", "time") in found
@@ -116,6 +116,14 @@ def test_value_claims_of_q42_found_at_their_precision(build_tiny_kg, q42_entity)
     assert not any(t["tail"] in ("1952",) for t in triples)
     assert all(text[t["tail_start"]:t["tail_end"]] == t["tail"] for t in triples)
     assert counts.value_claims_matched == len(triples)
+    # the later sentences name him only as "He"/"His": their evidence is that reference
+    (began,) = [t for t in triples if t["pid"] == "P2031"]
+    assert began["evidence_rule"] == "subject_reference"
+    assert text[began["subject_ref_start"]:began["subject_ref_end"]] == "He"
+    assert text[began["evidence_start"]:began["evidence_end"]].startswith("He began writing")
+    # without knowing the page's subject, "He" stands for nobody: only the first sentence counts
+    alone, _ = run(kg, [paragraph("p", text)], mentions)
+    assert {t["pid"] for t in alone} == {"P569", "P570"}
 
 
 def test_value_claims_in_chinese(build_tiny_kg, q42_entity) -> None:

@@ -5,8 +5,8 @@ from collections import Counter
 
 import pytest
 
-from kg2instruction.annotate.schema_constraint import (EntityNames, SchemaConfig, alias_qids,
-                                                       apply_schema, entity_names,
+from kg2instruction.annotate.schema_constraint import (EntityNames, ParagraphText, SchemaConfig,
+                                                       alias_qids, apply_schema, entity_names,
                                                        reduce_containment_chains)
 from kg2instruction.config.theme import Theme
 
@@ -157,12 +157,37 @@ def test_alias_mentions_become_alternative_name(theme: Theme, build_tiny_kg, q42
     assert alias_qids(mentions) == ["Q185", "Q42"]
     names = entity_names(kg, alias_qids(mentions), ["en", "zh"])
     triples, funnel = apply_schema([], mentions, theme, TYPES | {"Q185": ["human"]}, names,
-                                   SchemaConfig())
+                                   SchemaConfig(), {"p": ParagraphText(text, "en")})
+    # the text introduces the second name ("better known as", a bracket): earlier name is head
     assert [(t["head"], t["relation"], t["tail"], t["rule"]) for t in triples] == [
-        ("Larry Sanger", "alternative name", "Lawrence Mark Sanger", "alias"),   # label is head
-        ("Douglas Adams", "alternative name", "Douglas Noel Adams", "alias")]
+        ("Lawrence Mark Sanger", "alternative name", "Larry Sanger", "alias"),
+        ("Douglas Noel Adams", "alternative name", "Douglas Adams", "alias")]
     assert funnel["added.alias"] == 2
     assert [t["head_qid"] for t in triples] == [t["tail_qid"] for t in triples] == ["Q185", "Q42"]
+    assert all(t["evidence_rule"] == "sentence" and t["evidence_start"] == 0 for t in triples)
+
+
+def test_alias_needs_the_text_to_state_the_name(theme: Theme) -> None:
+    """Two KG names of one entity in a paragraph are not a naming statement by themselves."""
+    names = {"Q42": EntityNames(frozenset({"douglas adams"}),
+                                frozenset({"douglas adams", "douglas noel adams"}))}
+    unstated = "Douglas Noel Adams wrote radio plays. Later Douglas Adams moved to California."
+    mentions = [mention("p", unstated, "Douglas Noel Adams", "Q42"),
+                mention("p", unstated, "Douglas Adams", "Q42", source="repeat")]
+    triples, funnel = apply_schema([], mentions, theme, TYPES, names, SchemaConfig(),
+                                   {"p": ParagraphText(unstated, "en")})
+    assert triples == [] and funnel["dropped.alias_not_stated"] == 1
+    same_sentence = "Douglas Noel Adams met Douglas Adams fans in London."
+    mentions = [mention("p", same_sentence, "Douglas Noel Adams", "Q42"),
+                mention("p", same_sentence, "Douglas Adams", "Q42", source="repeat")]
+    assert apply_schema([], mentions, theme, TYPES, names, SchemaConfig(),
+                        {"p": ParagraphText(same_sentence, "en")})[0] == []
+    bold = "Douglas Noel Adams or simply Douglas Adams was an English author."
+    mentions = [mention("p", bold, "Douglas Noel Adams", "Q42", source="subject"),
+                mention("p", bold, "Douglas Adams", "Q42", source="subject")]
+    (t,) = apply_schema([], mentions, theme, TYPES, names, SchemaConfig(),
+                        {"p": ParagraphText(bold, "en")})[0]
+    assert (t["head"], t["tail"]) == ("Douglas Noel Adams", "Douglas Adams")
 
 
 def test_alias_rule_needs_kg_names_and_the_relation_in_the_theme(theme: Theme) -> None:
@@ -174,12 +199,15 @@ def test_alias_rule_needs_kg_names_and_the_relation_in_the_theme(theme: Theme) -
                 mention("p", text, "Douglas Adams", "Q42")]
     names = {"Q42": EntityNames(frozenset({"douglas adams"}),
                                 frozenset({"douglas adams", "douglas noel adams"}))}
-    assert len(apply_schema([], mentions, theme, TYPES, names, SchemaConfig())[0]) == 1
-    assert apply_schema([], mentions, bare, TYPES, names, SchemaConfig())[0] == []
+    texts = {"p": ParagraphText(text, "en")}
+    assert len(apply_schema([], mentions, theme, TYPES, names, SchemaConfig(), texts)[0]) == 1
+    assert apply_schema([], mentions, bare, TYPES, names, SchemaConfig(), texts)[0] == []
     assert apply_schema([], mentions, theme, TYPES, names,
-                        SchemaConfig(alias_relation=None))[0] == []
-    unknown, funnel = apply_schema([], mentions, theme, TYPES, {}, SchemaConfig())
+                        SchemaConfig(alias_relation=None), texts)[0] == []
+    unknown, funnel = apply_schema([], mentions, theme, TYPES, {}, SchemaConfig(), texts)
     assert unknown == [] and funnel["dropped.alias_not_a_kg_name"] == 1
+    # without the paragraph text nothing can be shown stated
+    assert apply_schema([], mentions, theme, TYPES, names, SchemaConfig())[0] == []
 
 
 def test_located_in_chain_keeps_most_specific_place(theme: Theme) -> None:

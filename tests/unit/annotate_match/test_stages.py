@@ -68,12 +68,15 @@ def test_annotation_stages_end_to_end(context: StageContext) -> None:
     assert routed.to_pylist()[0]["theme"] == "person" and counters == {"paragraphs.person": 1}
 
     kept, funnel = run(ApplySchema, {"match_relations": candidates, "type_entities": typed,
+                                     "read_wikipedia": paragraphs,
                                      "route_themes": routed}, context)
     triples = {(t["head"], t["relation"], t["tail"], t["tail_value"]) for t in kept.to_pylist()}
     assert ("Douglas Noel Adams", "date of birth", "11 March 1952", "1952-03-11") in triples
     assert ("Douglas Noel Adams", "date of death", "11 May 2001", "2001-05-11") in triples
-    assert ("Douglas Adams", "alternative name", "Douglas Noel Adams", None) in triples
-    assert funnel["kept"] == len(kept) and funnel["added.alias"] == 1
+    # "Douglas Adams" in the next sentence refers to him; the text does not state it as a name
+    assert not any(t[1] == "alternative name" for t in triples)
+    assert funnel["kept"] == len(kept) and funnel["dropped.alias_not_stated"] == 1
+    assert all(t["evidence_rule"] == "sentence" for t in kept.to_pylist())
     assert all(t["theme"] == "person" and t["head_start"] is not None for t in kept.to_pylist())
 
 
@@ -89,9 +92,11 @@ def test_apply_schema_keeps_only_paragraphs_of_the_run_theme(context: StageConte
                                        "theme": "works", "routed_by": "classifier"}],
                                      schema=PARAGRAPH_THEMES)
     kept, funnel = run(ApplySchema, {"match_relations": candidates, "type_entities": typed,
+                                     "read_wikipedia": paragraphs,
                                      "route_themes": elsewhere}, context)
     assert len(kept) == 0 and funnel["dropped.other_theme"] == len(candidates) > 0
     kept_all, _ = run(ApplySchema, {"match_relations": candidates, "type_entities": typed,
+                                    "read_wikipedia": paragraphs,
                                     "route_themes": elsewhere}, context,
                       only_routed_paragraphs=False)
     assert len(kept_all) > 0

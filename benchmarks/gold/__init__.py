@@ -1,0 +1,1 @@
+"""Scorers of the chain against human-annotated gold sets (tests/fixtures/gold/)."""

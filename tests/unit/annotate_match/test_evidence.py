@@ -1,0 +1,86 @@
+"""Evidence sentences, page-subject references and naming statements, on real Wikipedia prose
+(leads of the bundled sample's pages)."""
+from __future__ import annotations
+
+from kg2instruction.annotate.evidence import (ReferenceFinder, SubjectReferenceConfig,
+                                              subject_nouns)
+from kg2instruction.annotate.name_statements import NameMention, states_other_name
+from kg2instruction.nli.premise import evidence_premise
+from kg2instruction.text.sentences import Sentences
+
+ALABAMA = ("Alabama is a state in the southeastern region of the United States. It is bordered "
+           "by Tennessee to the north. The state is the 30th largest by area.")
+LINCOLN = ("Abraham Lincoln was the 16th President of the United States. Born in Kentucky, he "
+           "grew up on the frontier. His nickname \"Honest Abe\" stuck. Mary Todd married a "
+           "lawyer in Springfield.")
+
+
+def span(text: str, surface: str, occurrence: int = 0) -> tuple[int, int]:
+    start = -1
+    for _ in range(occurrence + 1):
+        start = text.index(surface, start + 1)
+    return start, start + len(surface)
+
+
+def test_lead_nouns_describe_the_subject() -> None:
+    assert subject_nouns("Alabama is a state in the southeastern region.", "en", 4) == ("state",)
+    assert subject_nouns("Aristotle was a Greek philosopher and scientist born in Stagira.",
+                         "en", 4) == ("philosopher", "scientist")
+    assert subject_nouns("Anarchism is a political philosophy that advocates stateless "
+                         "societies.", "en", 4) == ("philosophy",)
+    assert subject_nouns("No copula here.", "en", 4) == ()
+    assert subject_nouns("Alabama is a state.", "en", 0) == ()
+
+
+def test_references_follow_the_kind_of_subject() -> None:
+    config = SubjectReferenceConfig()
+    sentences = Sentences(ALABAMA, "en")
+    thing = ReferenceFinder("en", config, False, ("state",))
+    second, third = sentences.spans[1], sentences.spans[2]
+    assert thing.find(ALABAMA, *second) == span(ALABAMA, "It")
+    assert thing.find(ALABAMA, *third) == span(ALABAMA, "The state")
+    person = ReferenceFinder("en", config, True, ())
+    assert person.find(ALABAMA, *second) is None   # "it" is not a person
+    lincoln = Sentences(LINCOLN, "en")
+    he = ReferenceFinder("en", config, True, ())
+    # "Born in Kentucky, he grew up": the reference may follow the other end
+    start = LINCOLN.index(", he ") + 2
+    assert he.find(LINCOLN, *lincoln.spans[1]) == (start, start + 2)
+    # a sentence about someone else ("Mary Todd married a lawyer") has no reference to him
+    assert he.find(LINCOLN, *lincoln.spans[3]) is None
+    unknown = ReferenceFinder("en", config, None, ())   # kind unknown: both pronoun sets
+    assert unknown.find(ALABAMA, *second) == span(ALABAMA, "It")
+
+
+def test_premise_reads_the_evidence_with_the_subject_named() -> None:
+    text = LINCOLN
+    ev_start, ev_end = Sentences(text, "en").spans[2]
+    ref = span(text, "His")
+    triple = {"head": "Abraham Lincoln", "head_start": 0, "head_end": 15,
+              "tail": "Honest Abe", "tail_start": span(text, "Honest Abe")[0],
+              "tail_end": span(text, "Honest Abe")[1], "evidence_start": ev_start,
+              "evidence_end": ev_end, "subject_ref_start": ref[0], "subject_ref_end": ref[1]}
+    assert evidence_premise(text, triple) == 'Abraham Lincoln\'s nickname "Honest Abe" stuck.'
+    assert evidence_premise(text, {**triple, "subject_ref_start": None,
+                                   "subject_ref_end": None}) == 'His nickname "Honest Abe" stuck.'
+    assert evidence_premise(text, {"head": "x", "tail": "y"}) is None
+
+
+def test_naming_statements() -> None:
+    def stated(text: str, first: str, second: str, bold: bool = False, lang: str = "en") -> bool:
+        a, b = span(text, first), span(text, second)
+        return states_other_name(text, lang, NameMention(*a, bold), NameMention(*b, bold))
+
+    iso = "The International Organization for Standardization (ISO) sets standards."
+    assert stated(iso, "International Organization for Standardization", "ISO")
+    assert stated("Louis IX (German: Ludwig IX) ruled Hesse.", "Louis IX", "Ludwig IX")
+    assert stated("Eric Arthur Blair, better known as George Orwell, wrote.", "Eric Arthur Blair",
+                  "George Orwell")
+    assert stated(LINCOLN, "Abraham Lincoln", "Honest Abe")
+    assert not stated("Albert Einstein was a physicist. Einstein moved to Bern.",
+                      "Albert Einstein", "Einstein")
+    assert not stated("Huxley and Noel Trevelyan Huxley met.", "Huxley", "Noel Trevelyan Huxley")
+    assert stated("Samuel Clemens Mark Twain", "Samuel Clemens", "Mark Twain", bold=True)
+    assert stated("国际标准化组织（ISO）是标准机构。", "国际标准化组织", "ISO", lang="zh")
+    assert stated("鲁迅，原名周樟寿，是作家。", "鲁迅", "周樟寿", lang="zh")
+    assert not stated("鲁迅是作家。周樟寿是谁？", "鲁迅", "周樟寿", lang="zh")
