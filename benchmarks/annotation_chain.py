@@ -105,7 +105,8 @@ class AnnotationChain:
             mentions, counts = annotate_mentions(paragraphs, spans, self.kg, self.mention_config)
             funnel.update(counts)
         with self.timings.step("disambiguate"):
-            linked, counts = link_entities(mentions, paragraphs, self.kg, self.link_config)
+            linked, counts = link_entities(mentions, paragraphs, self.kg, self.link_config,
+                                           self.entity_types)
             funnel.update(counts)
         resolver = TypeResolver(self.kg, self.entity_types)   # per shard, as the stage does
         with self.timings.step("types"):

@@ -32,9 +32,8 @@ from benchmarks.gold.knowledgenet import PROPERTY_PIDS, Document, best_name, nam
 from kg2instruction.kg.build import build_kg
 from kg2instruction.kg.build_config import BuildResources, KGBuildConfig
 from kg2instruction.kg.dump_identity import dump_identity
+from kg2instruction.stages.build_kg import STORE_FILE   # what BuildKG.open reads in its directory
 
-STORE_FILE = "kg.duckdb"     # the name BuildKG.open expects inside an artifact directory
-BASE_STORE = "base.duckdb"
 MEMBERSHIP_PIDS = ("P108", "P463", "P54")   # employer, member of, member of sports team
 
 # P31 given to an entity the subset lacks, by the role a KnowledgeNet fact gives it; an entity
@@ -56,6 +55,9 @@ ROLE_CLASSES: tuple[tuple[str, str, str], ...] = (
     ("object", "PLACE_OF_BIRTH", "Q486972"), ("object", "PLACE_OF_RESIDENCE", "Q486972"),
     ("object", "HEADQUARTERS", "Q486972"),               # human settlement
 )
+# English only (the gold is English); one parse process (the machine is shared).
+BUILD_CONFIG = KGBuildConfig(languages=("en",))
+BUILD_RESOURCES = BuildResources(progress=False, parse_workers=1, memory_limit="1GB")
 _LINE_ID = re.compile(r'"id"\s*:\s*"(Q[0-9]+)"')
 
 
@@ -216,6 +218,16 @@ def write_dump(base_dump: Path, additions: Additions, out: Path) -> None:
         sink.write("\n]\n")
 
 
+def ensure_base_kg(dump: Path, cache_dir: Path) -> Path:
+    """The artifact directory of the dump's own store (the KG of a run on that dump)."""
+    key = hashlib.sha256(json.dumps(dump_identity(dump), sort_keys=True).encode()).hexdigest()
+    out_dir = cache_dir / f"base-{dump.name.split('.')[0]}-{key[:16]}"
+    if not (out_dir / STORE_FILE).exists():
+        out_dir.mkdir(parents=True, exist_ok=True)
+        build_kg(dump, out_dir / STORE_FILE, BUILD_CONFIG, BUILD_RESOURCES)
+    return out_dir
+
+
 def kg_key(gold: Path, base_dump: Path, document_ids: list[str]) -> str:
     """Digest of every input of the store: gold bytes, dump identity, the documents chosen, and
     this recipe's own source (a change to how facts are added rebuilds)."""
@@ -235,20 +247,13 @@ def ensure_knowledgenet_kg(documents: list[Document], gold: Path, base_dump: Pat
     summary_file = out_dir / "additions.json"
     if (out_dir / STORE_FILE).exists() and summary_file.exists():
         return out_dir, json.loads(summary_file.read_text())
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    base_key = hashlib.sha256(json.dumps(dump_identity(base_dump), sort_keys=True).encode()
-                              ).hexdigest()[:16]
-    base_store = cache_dir / f"{base_dump.name.split('.')[0]}-{base_key}.duckdb"
-    resources = BuildResources(progress=False, parse_workers=1, memory_limit="1GB")
-    config = KGBuildConfig(languages=["en"])
-    if not base_store.exists():
-        build_kg(base_dump, base_store, config, resources)
+    base_store = ensure_base_kg(base_dump, cache_dir) / STORE_FILE
     additions = plan_additions(documents, base_store)
     out_dir.mkdir(parents=True, exist_ok=True)
     dump = out_dir / "knowledgenet-dump.json"
     try:
         write_dump(base_dump, additions, dump)
-        build_kg(dump, out_dir / STORE_FILE, config, resources)
+        build_kg(dump, out_dir / STORE_FILE, BUILD_CONFIG, BUILD_RESOURCES)
     finally:
         dump.unlink(missing_ok=True)
     counts = additions.counts()

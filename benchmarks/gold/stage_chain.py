@@ -76,7 +76,6 @@ class StageChain:
 
     def __init__(self, pipeline_file: Path, kg_dir: Path, themes: Sequence[str],
                  until: Sequence[str] = ("nli_filter",),
-                 config_updates: Mapping[str, Mapping[str, Any]] | None = None,
                  languages: Sequence[str] = ("en",)) -> None:
         pipeline = load_pipeline(pipeline_file)
         dag = build_dag(pipeline)
@@ -97,13 +96,18 @@ class StageChain:
                 cls: type[ArtifactStage] = node.cls   # type: ignore[assignment]
                 self.artifacts[cls.provides] = ArtifactRef(
                     cls.provides, stage_ref(cls), kg_dir, node.config.model_dump(mode="json"))
-        self._configs: dict[str, StageConfig] = {}
-        for node in self.nodes:
-            config = node.config
-            if config_updates and node.name in config_updates:
-                config = config.model_copy(update=dict(config_updates[node.name]))
-            self._configs[node.name] = config
+        self._configs: dict[str, StageConfig] = {node.name: node.config for node in self.nodes}
         self._prepared: dict[tuple[str, str | None], Stage] = {}
+
+    def config(self, stage: str) -> StageConfig:
+        """The stage's config as the pipeline file sets it (after any `update_config`)."""
+        return self._configs[stage]
+
+    def update_config(self, stage: str, fields: Mapping[str, Any]) -> None:
+        """Change some of a stage's settings before it runs (e.g. wrap its NER in a cache)."""
+        if any(name == stage for name, _ in self._prepared):
+            raise RuntimeError(f"stage {stage!r} is already set up")
+        self._configs[stage] = self._configs[stage].model_copy(update=dict(fields))
 
     def themed(self, node: StageNode) -> bool:
         return node.cls.theme_fields != ()
@@ -121,6 +125,17 @@ class StageChain:
             stage.setup(self._context(node.name, theme, ""))
             self._prepared[key] = stage
         return self._prepared[key]
+
+    def read_source(self, path: Path, lang: str) -> pa.Table:
+        """Paragraphs of a dump or corpus file, read by the pipeline's own source stage."""
+        from kg2instruction.config.pipeline import SourceFile
+
+        node = next(n for n in self.nodes if n.cls.kind == "source")
+        stage = node.cls(self._configs[node.name])
+        ctx = self._context(node.name, None, lang)
+        stage.setup(ctx)
+        tables = list(stage.read(SourceFile(path=str(path), lang=lang), path, ctx))   # type: ignore[attr-defined]
+        return pa.concat_tables(tables) if tables else pa.table({})
 
     def run(self, paragraphs: pa.Table, pages_per_batch: int = 200) -> ChainOutput:
         output = ChainOutput()

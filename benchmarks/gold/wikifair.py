@@ -49,7 +49,7 @@ from kg2instruction.annotate.disambiguate import LinkConfig, link_entities
 from kg2instruction.annotate.mention import VALUE_SOURCES
 from kg2instruction.annotate.mentions import MentionConfig, annotate_mentions, run_ner
 from kg2instruction.annotate.types import TypeResolver
-from kg2instruction.config.entity_types import FALLBACK_CATEGORY, load_entity_types
+from kg2instruction.config.entity_types import FALLBACK_CATEGORY, EntityTypes, load_entity_types
 from kg2instruction.kg.protocol import KnowledgeGraph
 from kg2instruction.ner.base import NerModel
 from kg2instruction.schemas import PARAGRAPHS
@@ -180,7 +180,8 @@ def word_boundary(span: Span, text: str) -> Span:
 
 def annotate_articles(articles: Sequence[Article], kg: KnowledgeGraph, ners: Mapping[str, NerModel],
                       mention_config: MentionConfig | None = None,
-                      link_config: LinkConfig | None = None) -> dict[str, list[dict[str, Any]]]:
+                      link_config: LinkConfig | None = None,
+                      entity_types: EntityTypes | None = None) -> dict[str, list[dict[str, Any]]]:
     """article id -> our linked mentions, offsets shifted to the article text. All articles are
     one shard, as a reader would hand them to the stages."""
     offsets: dict[str, tuple[str, int]] = {}
@@ -191,7 +192,7 @@ def annotate_articles(articles: Sequence[Article], kg: KnowledgeGraph, ners: Map
             rows.append(row)
     table = pa.Table.from_pylist(rows, schema=PARAGRAPHS)
     mentions, _ = annotate_mentions(table, run_ner(table, ners), kg, mention_config or MentionConfig())
-    linked, _ = link_entities(mentions, table, kg, link_config or LinkConfig())
+    linked, _ = link_entities(mentions, table, kg, link_config or LinkConfig(), entity_types)
     by_article: dict[str, list[dict[str, Any]]] = {a.id: [] for a in articles}
     for m in linked.to_pylist():
         article_id, offset = offsets[m["paragraph_id"]]
@@ -273,11 +274,12 @@ def evaluate_wikifair(path: str | Path, kg: KnowledgeGraph, ners: Mapping[str, N
     """Mention recall, linking accuracy and link precision on one Wiki-Fair split (see the
     module docstring for the rules), hyperlink mentions and other mentions apart."""
     articles = read_articles(path)
-    predicted = annotate_articles(articles, kg, ners, mention_config, link_config)
+    entity_types = load_entity_types(Path(entity_types_path))
+    predicted = annotate_articles(articles, kg, ners, mention_config, link_config, entity_types)
     gold_qids = sorted({lab.entity for a in articles for lab in a.labels if lab.is_qid})
     known = set(kg.labels(gold_qids, "en")) | set(kg.aliases(gold_qids, "en"))
     linked_qids = sorted({m["qid"] for ms in predicted.values() for m in ms if m["qid"]})
-    resolver = TypeResolver(kg, load_entity_types(Path(entity_types_path)))
+    resolver = TypeResolver(kg, entity_types)
     typed = {q for q, c in resolver.categories(linked_qids).items() if c != FALLBACK_CATEGORY}
     names = kg.labels(sorted(set(linked_qids) | set(gold_qids)), "en")
 

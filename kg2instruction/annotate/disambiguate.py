@@ -1,24 +1,39 @@
-"""Link mentions to KG entities: candidates by name, chosen by tail-label overlap (as in the paper).
+"""Link mentions to KG entities: candidates by name, chosen by tail-label overlap (as in the paper),
+with what Wikipedia itself says about names.
 
 A candidate's score is the number of the paragraph's other mentions whose names occur among the
 labels and aliases of the candidate's KG neighbours: the "Paris" whose neighbours include "Troy",
 "Helen" and "Priam" is the Trojan prince when those names are in the paragraph, whatever the
-capital's popularity. Ties are broken deterministically: a link's own target (its title is the
-candidate's label), then more claims, then the lower QID.
+capital's popularity. Then, in order:
+
+- commonness: how often the shard's own hyperlinks with this anchor text lead to the candidate
+  (the writer of another page linked "Georgia" to the state); computed per shard, from the
+  MENTIONS table, so the local and Ray executors, which hand the stage the same shards, agree;
+- for links, the link's own target: a candidate labelled exactly as the title, provided the KG
+  gives it a class (an untyped stub called "United States" is not what the article "United
+  States" is about);
+- more claims, then the lower QID.
+
+Type compatibility with the context: where NER labelled the span (PERSON, GPE, ORG...), a
+candidate whose entity-type categories do not fit the label (`LinkConfig.ner_label_categories`)
+is not taken: "Freeman" tagged PERSON is not a product, "Louis" tagged GPE is not the given name.
+For a free mention this is a filter; for a link, a preference (the writer asserted the entity).
 
 Mentions of one link target in a paragraph (the link, its repeats, the bold subject) are decided
-together, once. A link is always linked when it has any candidate (the writer asserted an
-entity); any other mention is left unlinked when it has no candidate or only candidates tied at
-score zero: guessing by popularity alone is what the tail-label check exists to avoid. The
-evidence of every choice (score, runner-up, number of candidates, how it was decided) is kept;
-where nothing was chosen (a certain QID, a single candidate) the score stays null, which also
-spares fetching the neighbours of hub entities that need no scoring.
+together, once. A link is always linked when it has any candidate. Any other mention is left
+unlinked without evidence: no candidate, candidates tied at zero overlap and zero commonness, or a
+single candidate it matches only through an alias (a former name, an abbreviation): guessing by
+popularity alone is what the tail-label check exists to avoid. A free mention's candidates must
+keep the capitals of the name they match ("Un" is not "UN"). The evidence of every choice (score,
+runner-up, number of candidates, how it was decided) is kept; where nothing was chosen (a certain
+QID, a single candidate) the score stays null, which also spares fetching the neighbours of hub
+entities that need no scoring.
 """
 from __future__ import annotations
 
 import functools
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -27,13 +42,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kg2instruction.annotate.link_targets import is_own_target, target_candidates, title_variants
 from kg2instruction.annotate.mention import VALUE_SOURCES
+from kg2instruction.annotate.name_index import case_compatible, is_unspaced
 from kg2instruction.annotate.neighbour_cache import neighbour_cache
+from kg2instruction.annotate.types import TypeResolver
+from kg2instruction.config.entity_types import Category, EntityTypes
 from kg2instruction.kg.protocol import Candidate, KnowledgeGraph, qid_number
 from kg2instruction.schemas import LINKED_MENTIONS
 from kg2instruction.text.normalize import normalize_name
 
-LinkedBy = Literal["sitelink", "page", "neighbour", "unique", "overlap", "link_target", "claims",
-                   "qid", "unlinked", "value"]
+LinkedBy = Literal["sitelink", "page", "neighbour", "unique", "overlap", "commonness", "link_target",
+                   "type", "claims", "qid", "unlinked", "value"]
+_NAMED_NON_PERSON = ("geographic_region", "organization", "architectural_structure", "transport",
+                     "astronomical_object", "event", "product")
 
 
 class LinkConfig(BaseModel):
@@ -44,6 +64,11 @@ class LinkConfig(BaseModel):
     max_candidates: int = Field(20, ge=1, description=(
         "candidates scored per mention, most claims first (a link's own target always included); "
         "bounds the neighbour look-ups for very ambiguous names"))
+    ner_label_categories: dict[str, tuple[Category, ...]] = Field(
+        default_factory=lambda: {"PERSON": ("human",), "PER": ("human",),
+                                 **{label: _NAMED_NON_PERSON for label in ("GPE", "LOC", "FAC", "ORG")}},
+        description=("entity-type categories an entity must reach to be linked to a span NER gave "
+                     "this label (labels absent here constrain nothing); needs entity types"))
 
 
 @dataclass(frozen=True)
@@ -60,35 +85,51 @@ class Decision:
 class _Scored:
     candidate: Candidate
     score: int
+    prior: float
     own_target: bool
+    fits: bool
 
     def rank_key(self) -> tuple:
-        return (-self.score, not self.own_target, -self.candidate.n_claims,
-                qid_number(self.candidate.qid))
+        return (-self.score, -self.prior, not self.own_target, not self.fits,
+                -self.candidate.n_claims, qid_number(self.candidate.qid))
 
 
 def decide(candidates: Sequence[Candidate], score_of: Mapping[str, int], *, target: str | None,
-           lang: str, is_link: bool, n_found: int | None = None) -> Decision:
+           lang: str, is_link: bool, n_found: int | None = None,
+           prior_of: Mapping[str, float] | None = None,
+           untyped: Collection[str] = frozenset(), unfit: Collection[str] = frozenset()
+           ) -> Decision:
     """Choose among scored candidates (see the module docstring for the rules).
 
-    `n_found` is the number of candidates before shortlisting (reported as evidence)."""
+    `n_found` is the number of candidates before shortlisting (reported as evidence); `prior_of`
+    the commonness of each candidate for the mention's text; `untyped` the candidates the KG
+    gives no class (never a link's own target); `unfit` those whose type does not fit the NER
+    label of the span (a tie-break)."""
     n_found = len(candidates) if n_found is None else n_found
     if not candidates:
         return Decision(None, "unlinked", n_candidates=n_found)
-    scored = sorted((_Scored(c, score_of.get(c.qid, 0),
-                             target is not None and is_own_target(c, target, lang))
+    prior_of = prior_of or {}
+    scored = sorted((_Scored(c, score_of.get(c.qid, 0), prior_of.get(c.qid, 0.0),
+                             target is not None and c.qid not in untyped
+                             and is_own_target(c, target, lang), c.qid not in unfit)
                      for c in candidates), key=_Scored.rank_key)
     best = scored[0]
     runner = scored[1] if len(scored) > 1 else None
     if runner is None:
-        return Decision(best.candidate.qid, "unique", n_candidates=n_found)
+        if is_link or best.score > 0 or best.prior > 0 or _several_words(best.candidate.matched, lang):
+            return Decision(best.candidate.qid, "unique", n_candidates=n_found)
+        return Decision(None, "unlinked", n_candidates=n_found)
     how: LinkedBy
     if best.score > runner.score:
         how = "overlap"
+    elif best.prior > runner.prior:
+        how = "commonness"
     elif not is_link and best.score == 0:
         return Decision(None, "unlinked", 0.0, runner.candidate.qid, 0.0, n_found)
     elif best.own_target and not runner.own_target:
         how = "link_target"
+    elif best.fits and not runner.fits:
+        how = "type"
     elif best.candidate.n_claims > runner.candidate.n_claims:
         how = "claims"
     else:
@@ -97,10 +138,19 @@ def decide(candidates: Sequence[Candidate], score_of: Mapping[str, int], *, targ
                     float(runner.score), n_found)
 
 
-def link_entities(mentions: pa.Table, paragraphs: pa.Table, kg: KnowledgeGraph, config: LinkConfig
-                  ) -> tuple[pa.Table, Counter[str]]:
+def _several_words(name: str, lang: str) -> bool:
+    """A name of several words (unspaced scripts: of three characters or more) rarely names two
+    entities; a single word ("Freeman", "Alfie", "Lemberg") is as often a given name, a surname
+    or a former name of something else."""
+    if is_unspaced(lang):
+        return len(normalize_name(name, lang)) >= 3
+    return len(name.split()) > 1
+
+
+def link_entities(mentions: pa.Table, paragraphs: pa.Table, kg: KnowledgeGraph, config: LinkConfig,
+                  entity_types: EntityTypes | None = None) -> tuple[pa.Table, Counter[str]]:
     """LINKED_MENTIONS for a MENTIONS table; `paragraphs` supplies each paragraph's language and
-    page QID. Row order is kept."""
+    page QID; `entity_types` enables the type check against NER labels. Row order is kept."""
     info = {r["paragraph_id"]: r for r in paragraphs.select(["paragraph_id", "lang", "page_qid"]).to_pylist()}
     rows = mentions.to_pylist()
     missing = sorted({r["paragraph_id"] for r in rows} - info.keys())
@@ -112,7 +162,7 @@ def link_entities(mentions: pa.Table, paragraphs: pa.Table, kg: KnowledgeGraph, 
     for i, row in enumerate(rows):
         by_lang[info[row["paragraph_id"]]["lang"]].append(i)
     for lang, indices in sorted(by_lang.items()):
-        decided = _link_language([rows[i] for i in indices], lang, info, kg, config)
+        decided = _link_language([rows[i] for i in indices], lang, info, kg, config, entity_types)
         for i, decision in zip(indices, decided, strict=True):
             decisions[i] = decision
     counts: Counter[str] = Counter()
@@ -124,23 +174,30 @@ def link_entities(mentions: pa.Table, paragraphs: pa.Table, kg: KnowledgeGraph, 
 
 
 def _link_language(rows: list[dict[str, Any]], lang: str, info: Mapping[str, Mapping[str, Any]],
-                   kg: KnowledgeGraph, config: LinkConfig) -> list[Decision]:
+                   kg: KnowledgeGraph, config: LinkConfig, entity_types: EntityTypes | None
+                   ) -> list[Decision]:
     """Decisions for the mentions of one language, in row order (all KG calls batched)."""
     anchors: dict[str, list[str]] = defaultdict(list)
+    bold_names: dict[str, list[str]] = defaultdict(list)   # the page's bold names of its title
     for row in rows:
-        if row["qid"] is None and row["link_target"] and row["source"] == "link":
-            anchors[row["link_target"]].append(row["surface"])
+        if row["qid"] is None and row["link_target"] and row["source"] in ("link", "subject"):
+            (anchors if row["source"] == "link" else bold_names)[row["link_target"]].append(row["surface"])
     group_targets = sorted({r["link_target"] for r in rows if r["qid"] is None and r["link_target"]})
-    by_target = target_candidates(group_targets, kg, lang, anchors)
+    by_target = target_candidates(group_targets, kg, lang, anchors, bold_names)
     free_names = sorted({r["surface"] for r in rows if _is_free(r)})
-    by_name = kg.candidates(free_names, lang) if free_names else {}
-    shortlist = {t: _shortlist(c, config) for t, c in by_target.items()}
+    by_name = {n: [c for c in cands if case_compatible(c.matched, n)]
+               for n, cands in (kg.candidates(free_names, lang) if free_names else {}).items()}
+    shortlist = {t: _shortlist(by_target.get(t, []), config) for t in group_targets}
     shortlist_by_name = {n: _shortlist(c, config) for n, c in by_name.items()}
+    fits = _TypeFit(rows, shortlist, shortlist_by_name, kg, config, entity_types)
     # Neighbours only where a choice depends on them: hub entities ("human", "United States")
     # have tens of thousands, and certain or single-candidate mentions need no score.
-    qids = {c.qid for cs in [*shortlist.values(), *shortlist_by_name.values()] if len(cs) > 1
-            for c in cs}
-    neighbour_names = neighbour_cache(kg).names(sorted(qids), lang)
+    qids = sorted({c.qid for cs in [*shortlist.values(), *shortlist_by_name.values()] if len(cs) > 1
+                   for c in cs})
+    cache = neighbour_cache(kg)
+    neighbour_names = cache.names(qids, lang)
+    untyped = {q for q, classes in cache.classes(qids, lang).items() if not classes}
+    commonness = _commonness(rows, by_target, lang)
 
     decisions: list[Decision] = [Decision(None, "unlinked")] * len(rows)
     paragraphs: dict[str, list[int]] = defaultdict(list)
@@ -149,6 +206,10 @@ def _link_language(rows: list[dict[str, Any]], lang: str, info: Mapping[str, Map
     for paragraph_id, members in paragraphs.items():
         page_qid = info[paragraph_id]["page_qid"]
         overlap = _OverlapScorer([rows[k] for k in members], lang, neighbour_names)
+        group_labels: dict[str, Counter[str]] = defaultdict(Counter)
+        for k in members:
+            if rows[k]["link_target"] and rows[k]["ner_label"]:
+                group_labels[rows[k]["link_target"]][rows[k]["ner_label"]] += 1
         group_decisions: dict[str, Decision] = {}
         for k in members:
             row = rows[k]
@@ -159,17 +220,72 @@ def _link_language(rows: list[dict[str, Any]], lang: str, info: Mapping[str, Map
             elif row["link_target"]:
                 target = row["link_target"]
                 if target not in group_decisions:
+                    labels = group_labels.get(target)
+                    label = min(labels, key=lambda x: (-labels[x], x)) if labels else None
                     cands = shortlist.get(target, [])
                     group_decisions[target] = decide(
                         cands, overlap.scores(cands, exclude_target=target), target=target,
-                        lang=lang, is_link=True, n_found=len(by_target.get(target, ())))
+                        lang=lang, is_link=True, n_found=len(by_target.get(target, ())),
+                        untyped=untyped, unfit=fits.misfits(cands, label))
                 decisions[k] = group_decisions[target]
             else:
-                cands = shortlist_by_name.get(row["surface"], [])
+                cands = fits.only(shortlist_by_name.get(row["surface"], []), row["ner_label"])
                 decisions[k] = decide(cands, overlap.scores(cands, exclude_surface=row["surface"]),
                                       target=None, lang=lang, is_link=False,
-                                      n_found=len(by_name.get(row["surface"], ())))
+                                      n_found=len(by_name.get(row["surface"], ())),
+                                      prior_of=commonness.get(_norm(row["surface"], lang)))
     return decisions
+
+
+class _TypeFit:
+    """Which candidates fit the NER label of their span (see `LinkConfig.ner_label_categories`);
+    categories come from one batched lookup per shard, for the candidates that need them."""
+
+    def __init__(self, rows: Sequence[Mapping[str, Any]], by_target: Mapping[str, Sequence[Candidate]],
+                 by_name: Mapping[str, Sequence[Candidate]], kg: KnowledgeGraph, config: LinkConfig,
+                 entity_types: EntityTypes | None) -> None:
+        self._allowed = {label: frozenset(cats) for label, cats in config.ner_label_categories.items()}
+        self._categories: dict[str, frozenset[str]] = {}
+        if entity_types is None:
+            self._allowed = {}
+            return
+        wanted: set[str] = set()
+        for row in rows:
+            if row["qid"] is None and row["ner_label"] in self._allowed:
+                pool = by_target.get(row["link_target"], ()) if row["link_target"] else \
+                    by_name.get(row["surface"], ())
+                wanted.update(c.qid for c in pool)
+        reached = TypeResolver(kg, entity_types).reached(sorted(wanted)) if wanted else {}
+        self._categories = {q: frozenset(cats) for q, cats in reached.items()}
+
+    def _fits(self, candidate: Candidate, label: str) -> bool:
+        return not self._categories.get(candidate.qid, frozenset()).isdisjoint(self._allowed[label])
+
+    def only(self, candidates: Sequence[Candidate], label: str | None) -> list[Candidate]:
+        """The fitting candidates (all of them where the label constrains nothing)."""
+        if label not in self._allowed:
+            return list(candidates)
+        return [c for c in candidates if self._fits(c, label)]
+
+    def misfits(self, candidates: Sequence[Candidate], label: str | None) -> frozenset[str]:
+        """The candidates that do not fit (for links, only a tie-break: a link is the writer's
+        assertion, and NER may have mislabelled its span)."""
+        kept = {c.qid for c in self.only(candidates, label)}
+        return frozenset(c.qid for c in candidates if c.qid not in kept)
+
+
+def _commonness(rows: Sequence[Mapping[str, Any]], by_target: Mapping[str, Sequence[Candidate]],
+                lang: str) -> dict[str, dict[str, float]]:
+    """Normalised anchor text -> QID -> share of the shard's links with that anchor whose target
+    is that entity (a certain QID, else the title's best-ranked candidate)."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        if row["source"] != "link":
+            continue
+        qid = row["qid"] or next((c.qid for c in by_target.get(row["link_target"] or "", ())), None)
+        if qid is not None:
+            counts[_norm(row["surface"], lang)][qid] += 1
+    return {anchor: {q: n / sum(c.values()) for q, n in c.items()} for anchor, c in counts.items()}
 
 
 def _is_free(row: Mapping[str, Any]) -> bool:

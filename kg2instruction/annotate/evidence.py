@@ -170,13 +170,19 @@ def pair_evidence(sentences: Sentences, head: Placed, tail: Placed) -> Evidence 
 
 
 def subject_evidence(text: str, sentences: Sentences, other: Placed,
-                     references: ReferenceFinder | None) -> Evidence | None:
-    """`subject_reference` evidence: the sentence of `other` refers to the page subject."""
+                     references: ReferenceFinder | None,
+                     rivals: Sequence[int] = ()) -> Evidence | None:
+    """`subject_reference` evidence: the sentence of `other` refers to the page subject.
+
+    `rivals` are the offsets of other entities of the subject's own kind: one written in the
+    sentence before the reference is the nearer antecedent ("When Sulla occupied Athens, he
+    carried off the library" is about Sulla, not the page's philosopher), so the sentence does
+    not count."""
     if references is None or other.start is None:
         return None
     start, end = sentences.span_of(other.start)
     found = references.find(text, start, end)
-    if found is None:
+    if found is None or any(start <= rival < found[0] for rival in rivals):
         return None
     return Evidence(start, end, SUBJECT_REFERENCE, found[0], found[1])
 

@@ -232,9 +232,13 @@ class EvidencePlacer:
         self._sentences = Sentences(paragraph.text, paragraph.lang)
         self._subject = paragraph.page_qid
         self._references: ReferenceFinder | None = None
+        self._rivals: list[int] = []
         subject_anchors = by_qid.get(self._subject or "", ())
         if self._subject and subject_anchors:
             kinds = {a.category for a in subject_anchors if a.category}
+            self._rivals = sorted(a.start for a in paragraph.anchors
+                                  if a.qid != self._subject and a.start is not None
+                                  and (a.category in kinds or not kinds))
             refs = config.subject_references
             person = (None if not kinds else bool(kinds & set(refs.person_categories)))
             nouns = subject_nouns(paragraph.lead, paragraph.lang, refs.max_description_nouns)
@@ -259,7 +263,8 @@ class EvidencePlacer:
         implicit = any(a.start is None for a in subjects)
         for other in sorted(others, key=lambda a: a.start if a.start is not None else 1 << 30):
             evidence = subject_evidence(self._paragraph.text, self._sentences,
-                                        Placed(other.start, other.end), self._references)
+                                        Placed(other.start, other.end), self._references,
+                                        [r for r in self._rivals if r != other.start])
             if evidence is None and implicit and other.start is not None:
                 # the page entity without a span (`page_subject: implicit`): the sentence of
                 # the other end is all there is to read

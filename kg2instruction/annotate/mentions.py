@@ -25,13 +25,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from kg2instruction.annotate.mention import Mention, MentionSource, mentions_table
+from kg2instruction.annotate.mention import VALUE_SOURCES, Mention, MentionSource, mentions_table
 from kg2instruction.annotate.name_index import NameIndex, name_keys, text_vocabulary
 from kg2instruction.annotate.stop_names import StopList, stop_names
 from kg2instruction.annotate.overlaps import resolve_overlaps
@@ -186,18 +186,22 @@ class _LangContext:
     def build(cls, rows: list[dict[str, Any]], kg: KnowledgeGraph, lang: str,
               config: MentionConfig) -> _LangContext:
         anchors: dict[str, list[str]] = defaultdict(list)
+        bold_names: dict[str, list[str]] = defaultdict(list)   # the page's bold names of its title
         certain: dict[str, str] = {}
         page_subject: dict[str, str] = {}
         for row in rows:
             for link in row["links"] or ():
                 anchors[_target_of(link)].append(link["anchor"])
+            for span in row["subject_spans"] or ():
+                bold_names[row["title"]].append(row["text"][span["start"]:span["end"]])
             page_subject[row["page_id"]] = row["title"]
             if row["page_qid"]:
                 certain[row["title"]] = row["page_qid"]
         targets = set(anchors) | set(page_subject.values())
         sitelinked = kg.sitelinks(sorted(t for t in targets if t not in certain), f"{lang}wiki")
         certain.update(sitelinked)
-        infos = describe_targets(sorted(targets), certain, anchors, kg, lang, config.expansion_candidates)
+        infos = describe_targets(sorted(targets), certain, anchors, bold_names, kg, lang,
+                                 config.expansion_candidates)
         expansion = {q for info in infos.values() for q in info.expansion}
         stop_keys = name_keys(stop_names(lang, config.stop_names,
                                          config.extra_stop_names.get(lang, ())), lang)
@@ -233,7 +237,11 @@ def _find_mentions(row: dict[str, Any], spans: Sequence[NerSpan], repeats: _Page
             counts[f"dropped.adjective.{m.source}"] += 1
         else:
             mentions.append(m)
-    return mentions
+    # what NER says a name is, for the type check of linking ("White House" as FAC)
+    label_at = {(m.start, m.end): m.ner_label for m in mentions if m.source == "ner"}
+    return [replace(m, ner_label=label_at[(m.start, m.end)])
+            if m.ner_label is None and m.source not in VALUE_SOURCES and (m.start, m.end) in label_at
+            else m for m in mentions]
 
 
 class _PageRepeats:

@@ -17,6 +17,7 @@ from kg2instruction.kg.protocol import KnowledgeGraph, Neighbour
 from kg2instruction.text.normalize import normalize_name
 
 DEFAULT_MAX_NEIGHBOURS = 400_000   # neighbours held per process (roughly 100 MB)
+INSTANCE_OF = "P31"
 
 
 class NeighbourCache:
@@ -61,6 +62,14 @@ class NeighbourCache:
                     self._names[key] = names
             result[qid] = names
         return result
+
+    def classes(self, qids: Sequence[str], lang: str) -> dict[str, frozenset[str]]:
+        """The classes (P31 values) of each entity, from its cached neighbours; empty for an
+        entity the KG gives no class."""
+        neighbours = self.neighbours(qids, lang)
+        return {q: frozenset(nb.qid for nb in neighbours.get(q, ())
+                             if nb.pid == INSTANCE_OF and nb.direction == "forward")
+                for q in dict.fromkeys(qids)}
 
     def _store(self, key: tuple[str, str], items: list[Neighbour]) -> None:
         if len(items) > self._max:

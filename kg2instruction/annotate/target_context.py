@@ -27,8 +27,8 @@ class TargetInfo:
 
 
 def describe_targets(targets: Collection[str], certain: Mapping[str, str],
-                     anchors: Mapping[str, Sequence[str]], kg: KnowledgeGraph, lang: str,
-                     expansion_limit: int) -> dict[str, TargetInfo]:
+                     anchors: Mapping[str, Sequence[str]], bold_names: Mapping[str, Sequence[str]],
+                     kg: KnowledgeGraph, lang: str, expansion_limit: int) -> dict[str, TargetInfo]:
     """Candidates, repeat names and expansion entities for each target.
 
     Repeat names are the title variants plus the labels and aliases of the target's entity, but
@@ -37,7 +37,7 @@ def describe_targets(targets: Collection[str], certain: Mapping[str, str],
     would create repeats of the wrong entity.
     """
     uncertain = [t for t in targets if t not in certain]
-    candidates = target_candidates(uncertain, kg, lang, anchors)
+    candidates = target_candidates(uncertain, kg, lang, anchors, bold_names)
     name_entity: dict[str, str] = {}
     for target in targets:
         if target in certain:

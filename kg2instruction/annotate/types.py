@@ -7,10 +7,11 @@ depth-bounded query per call, identical on both backends); this module decides w
 reached. Results are cached per resolver, and a resolver lives for one shard, so a QID seen in
 many paragraphs costs one lookup.
 
-An entity whose classes reach no category (most often: the KG has no P31 for it, as for 71% of the
-T-REx page subjects in the bundled sample) is typed by the properties of its own statements
-(`entity_types.yaml` `claim_signals`, one vote per property used): someone with a P106 occupation
-is a human, the value of a P19 place of birth a geographic region. The statements come from the
+An entity without classes (the KG has no P31 for it, as for 71% of the T-REx page subjects in the
+bundled sample) is typed by the properties of its own statements (`entity_types.yaml`
+`claim_signals`, one vote per property used): someone with a P106 occupation is a human, the value
+of a P19 place of birth a geographic region. An entity whose classes are known but listed nowhere
+(a position, an award) stays `other`: its classes said what it is. The statements come from the
 process's neighbour cache, which disambiguation has usually filled for the same entities already.
 """
 from __future__ import annotations
@@ -21,6 +22,7 @@ from kg2instruction.annotate.neighbour_cache import neighbour_cache
 from kg2instruction.config.entity_types import FALLBACK_CATEGORY, EntityTypes
 from kg2instruction.kg.protocol import KnowledgeGraph
 
+CLASS_PROPERTY = "P31"   # instance of: an entity with it is typed by its classes alone
 # Mention sources that are values rather than entities, and the category their datatype implies.
 VALUE_SOURCE_CATEGORIES: Mapping[str, str] = {"time": "time", "quantity": "measure"}
 
@@ -59,13 +61,15 @@ class TypeResolver:
         return {q: list(self._cache[q]) for q in wanted}
 
     def _type_by_claims(self, qids: list[str]) -> None:
-        """Fill the category of class-less `qids` from the properties of their statements."""
+        """Fill the category of `qids` without P31 from the properties of their statements."""
         if not qids or not self._entity_types.claim_signals:
             return
         statements = neighbour_cache(self._kg).neighbours(qids, self._lookup_lang())
         for qid in qids:
-            category = self._entity_types.categorize_by_claims(
-                (nb.pid, nb.direction) for nb in statements.get(qid, ()))
+            uses = [(nb.pid, nb.direction) for nb in statements.get(qid, ())]
+            if (CLASS_PROPERTY, "forward") in uses:
+                continue   # classed, just not in a category (a position, an award): stays other
+            category = self._entity_types.categorize_by_claims(uses)
             if category is not None:
                 self._cache[qid] = [category]
                 self.typed_by_claims.add(qid)

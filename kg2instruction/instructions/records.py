@@ -34,6 +34,10 @@ PROVENANCE = pa.struct([
     ("tail_end", pa.int32()), ("tail_qid", pa.string()), ("tail_value", pa.string()),
     ("pid", pa.string()), ("direction", pa.string()), ("rule", pa.string()),
     ("nli_score", pa.float64()),
+    # the sentence that states the triple (char offsets into `text`) and how it names the ends
+    ("evidence_start", pa.int32()), ("evidence_end", pa.int32()),
+    ("evidence_rule", pa.string()),
+    ("subject_ref_start", pa.int32()), ("subject_ref_end", pa.int32()),
 ])
 
 # One row per InstructIE record (sampled paragraph). `provenance` is the side table, nested per
@@ -133,7 +137,8 @@ def build_record(paragraph: Mapping[str, Any], triples: Sequence[Mapping[str, An
             "triple_id": t.get("triple_id"), "relation_en": label_en,
             **{k: t.get(k) for k in ("head", "head_start", "head_end", "head_qid", "tail",
                                      "tail_start", "tail_end", "tail_qid", "tail_value", "pid",
-                                     "direction", "rule")},
+                                     "direction", "rule", "evidence_start", "evidence_end",
+                                     "evidence_rule", "subject_ref_start", "subject_ref_end")},
             "nli_score": _score(t.get("nli_score"))})
     for m in mentions:
         category = typed_category(m)

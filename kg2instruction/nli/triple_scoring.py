@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kg2instruction.config.senses import Senses
 from kg2instruction.config.theme import Theme
@@ -16,6 +17,9 @@ from kg2instruction.errors import ConfigError
 from kg2instruction.nli.hypotheses import fill_claim_template, fill_template
 from kg2instruction.nli.premise import PremiseMode, evidence_premise, extract_premise
 from kg2instruction.nli.scorer import EntailmentScorer, Pair
+
+if TYPE_CHECKING:          # the verifier package imports this module
+    from kg2instruction.nli.verifier.thresholds import CalibratedThresholds
 
 FALLBACK_TEMPLATE_LANG = "en"   # for paragraph languages a theme has no templates in
 
@@ -127,7 +131,21 @@ def score_triples(triples: Sequence[Mapping], paragraphs: Mapping[str, Paragraph
     return results   # type: ignore[return-value]
 
 
-def keep_mask(relations: Sequence[str], scores: Sequence[float], theme: Theme) -> list[bool]:
-    """True where score >= the relation's threshold (its override, else the theme's)."""
-    thresholds = {rel: theme.threshold_for(theme.relation(rel)) for rel in set(relations)}
-    return [score >= thresholds[rel] for rel, score in zip(relations, scores)]
+def keep_mask(relations: Sequence[str], scores: Sequence[float], theme: Theme,
+              pids: Sequence[str | None] | None = None,
+              calibrated: CalibratedThresholds | None = None) -> list[bool]:
+    """True where score >= the triple's threshold. A relation's own `nli_threshold` in the
+    theme wins; else the verifier's threshold calibrated for the triple's P-id (its pooled one
+    for P-ids calibrated without enough dev pairs); without calibrated thresholds, the theme's
+    `nli_threshold`. `pids` (one per triple) is needed only with `calibrated`."""
+    if calibrated is not None and pids is None:
+        raise ValueError("calibrated thresholds are per P-id: pass the triples' pids")
+    overrides = {rel: theme.relation(rel).nli_threshold for rel in set(relations)}
+    default = {rel: theme.threshold_for(theme.relation(rel)) for rel in set(relations)}
+
+    def threshold(index: int, rel: str) -> float:
+        if overrides[rel] is not None or calibrated is None:
+            return default[rel]
+        return calibrated.for_pid(pids[index])      # type: ignore[index]
+
+    return [score >= threshold(i, rel) for i, (rel, score) in enumerate(zip(relations, scores))]

@@ -31,7 +31,7 @@ class BuildRecords(ReduceStage):
     """SAMPLE + NLI_TRIPLES + PARAGRAPHS + typed LINKED_MENTIONS -> RECORDS."""
 
     name = "build_records"
-    version = "1"
+    version = "2"
     Config = BuildRecordsConfig
     requires = ("sample_paragraphs", TRIPLES_STAGE, "read_wikipedia", MENTIONS_STAGE)
     theme_fields = None      # labels in both languages, theme name, entity types

@@ -11,11 +11,14 @@ from collections.abc import Mapping
 import pyarrow as pa
 
 from kg2instruction.annotate.disambiguate import LinkConfig, link_entities
-from kg2instruction.core import MapStage, StageConfig, StageContext, register_stage
+from kg2instruction.core import MapStage, StageContext, register_stage
 from kg2instruction.schemas import LINKED_MENTIONS
+from kg2instruction.stages.entity_types_file import EntityTypesFileConfig
 
 
-class LinkEntitiesConfig(StageConfig):
+class LinkEntitiesConfig(EntityTypesFileConfig):
+    """Candidate scoring bounds and the entity-type file (for the type check against NER labels)."""
+
     linking: LinkConfig = LinkConfig()
 
 
@@ -24,15 +27,19 @@ class LinkEntities(MapStage):
     """MENTIONS (+ PARAGRAPHS for language and page QID) -> LINKED_MENTIONS."""
 
     name = "link_entities"
-    version = "1"
+    version = "2"
     Config = LinkEntitiesConfig
     requires = ("identify_mentions", "read_wikipedia", "build_kg")
     theme_fields = ()
+    file_fields = ("entity_types_file",)
     key = ("paragraph_id", "start", "end")
     config: LinkEntitiesConfig
 
+    def setup(self, ctx: StageContext) -> None:
+        self._entity_types = self.config.load_entity_types(ctx)
+
     def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
         linked, counts = link_entities(inputs["identify_mentions"], inputs["read_wikipedia"],
-                                       ctx.kg, self.config.linking)
+                                       ctx.kg, self.config.linking, self._entity_types)
         ctx.count_all(counts)
         return linked.cast(LINKED_MENTIONS)

@@ -1,27 +1,58 @@
 """Stage `nli_filter`: the scored triples whose NLI score reaches their threshold.
 
-Thresholds come from the theme (`nli_threshold`, per-relation overrides); the dropped triples are
-kept by the sibling stage `nli_rejected`, so a threshold change needs no re-scoring.
+A triple's threshold is its relation's own `nli_threshold` when the theme sets one; else the
+threshold calibrated for its P-id on human-judged dev pairs, shipped beside the verifier that
+scored it (`thresholds.json`, see nli/verifier/thresholds.py); else the theme's `nli_threshold`
+(models without calibration: hub models, the Chinese verifier). Scores of one model do not mean
+the same on every relation, which is why a calibrated model's per-relation cut-offs replace the
+theme-wide one. The dropped triples are kept by the sibling stage `nli_rejected`, so a threshold
+change needs no re-scoring.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from pydantic import Field
 
 from kg2instruction.core import MapStage, StageConfig, StageContext, register_stage
 from kg2instruction.nli.triple_scoring import keep_mask
+from kg2instruction.nli.verifier.bundled import BUNDLED_PREFIX, ENGLISH_VERIFIER, resolve_model
+from kg2instruction.nli.verifier.thresholds import (THRESHOLDS_FILE, CalibratedThresholds,
+                                                    read_thresholds)
 
 
 class ThresholdConfig(StageConfig):
-    """Thresholds come from the theme (`nli_threshold`, per-relation overrides)."""
+    """Which model's calibrated thresholds apply: name the model(s) `score_nli` scored with."""
+
+    model: str = Field(BUNDLED_PREFIX + ENGLISH_VERIFIER,
+                       description="the model score_nli used (its thresholds.json, when it has "
+                                   "one, gives per-relation thresholds)")
+    model_by_lang: dict[str, str] = Field(default_factory=dict,
+                                          description="per-language override of `model`, as in "
+                                                      "score_nli")
+
+    def model_for(self, lang: str) -> str:
+        return self.model_by_lang.get(lang, self.model)
 
 
-def split_by_threshold(scored: pa.Table, theme) -> tuple[pa.Table, pa.Table]:
-    """(kept, dropped) rows of a scored table under the theme's thresholds."""
-    keep = pa.array(keep_mask(scored["relation"].to_pylist(),
-                              scored["nli_score"].to_pylist(), theme), pa.bool_())
+def calibrated_for(model: str, lang: str | None) -> CalibratedThresholds | None:
+    """The model's thresholds when they were calibrated for `lang` (a model serving several
+    languages is calibrated on one)."""
+    from pathlib import Path
+
+    resolved = Path(resolve_model(model))
+    thresholds = read_thresholds(resolved) if resolved.is_dir() else None
+    return thresholds if thresholds is not None and thresholds.lang == lang else None
+
+
+def split_by_threshold(scored: pa.Table, theme, calibrated: CalibratedThresholds | None = None
+                       ) -> tuple[pa.Table, pa.Table]:
+    """(kept, dropped) rows of a scored table (see the module docstring for the thresholds)."""
+    keep = pa.array(keep_mask(scored["relation"].to_pylist(), scored["nli_score"].to_pylist(),
+                              theme, scored["pid"].to_pylist(), calibrated), pa.bool_())
     return scored.filter(keep), scored.filter(pc.invert(keep))
 
 
@@ -30,14 +61,29 @@ class NliFilter(MapStage):
     """Scored triples -> the triples whose score reaches their threshold."""
 
     name = "nli_filter"
-    version = "1"
+    version = "2"                 # 2: calibrated per-relation thresholds of the scoring model
     Config = ThresholdConfig
     requires = ("score_nli",)
     theme_fields = ("nli_threshold", "relations")
     key = ("triple_id",)
+    config: ThresholdConfig
+
+    @classmethod
+    def external_inputs(cls, config: ThresholdConfig) -> list[dict[str, Any]]:
+        """The content of each named model's thresholds file: recalibrating re-splits."""
+        import hashlib
+        from pathlib import Path
+
+        identities = []
+        for name in sorted({config.model, *config.model_by_lang.values()}):
+            path = Path(resolve_model(name)) / THRESHOLDS_FILE
+            digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+            identities.append({"model": name, "thresholds_sha256": digest})
+        return identities
 
     def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
-        kept, dropped = split_by_threshold(inputs["score_nli"], ctx.theme)
+        calibrated = calibrated_for(self.config.model_for(ctx.lang or ""), ctx.lang)
+        kept, dropped = split_by_threshold(inputs["score_nli"], ctx.theme, calibrated)
         return self.pick(kept, dropped, ctx)
 
     def pick(self, kept: pa.Table, dropped: pa.Table, ctx: StageContext) -> pa.Table:

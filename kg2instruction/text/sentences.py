@@ -14,7 +14,12 @@ import re
 # A sentence ends at . ! ? (optionally closed by quotes/brackets) followed by whitespace and a
 # capital, digit or opening quote -- but not after short abbreviations ("Dr.", "U.S.", "St.").
 _EN_END = re.compile(r"""[.!?]["')\]]*\s+(?=["'(\[]?[A-Z0-9])""")
-_EN_ABBREV = re.compile(r"(?:\b[A-Z][a-z]{0,3}|\b[A-Za-z]|\b(?:[A-Za-z]\.){2,}|\bNo|\bvs|\bca)\.$")
+# Abbreviations are listed, not guessed from shape: "Rome." and "Ohio." end sentences.
+_EN_ABBREV = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|St|Ste|Mt|Ft|Jr|Sr|Gen|Col|Maj|Lt|Capt|Cmdr|Adm|Sgt|Gov|Sen|"
+    r"Rep|Rev|Hon|Fr|Pres|Messrs|Co|Corp|Inc|Ltd|Bros|No|Nos|Vol|Vols|vs|ca|cf|approx|Jan|Feb|"
+    r"Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|fl|op|pp|c|b|d|p)|\b[A-Z]|"
+    r"\b(?:[A-Za-z]\.){2,})\.$")
 # Chinese full-width terminators; closing quotes/brackets stay with their sentence.
 _ZH_END = re.compile(r"[。！？!?；;]+[」』”’）)]*")
 _UNSPACED_LANGS = ("zh", "ja")

@@ -63,20 +63,24 @@ def load_state(out_dir: Path, config_json: str) -> TrainState | None:
     return TrainState(**saved["state"])
 
 
-def restore(out_dir: Path, model, optimizer, scheduler) -> None:
-    """Weights, optimizer, scheduler and torch RNG of the checkpoint into live objects."""
+def restore_weights(out_dir: Path, model) -> None:
+    """The checkpoint's weights into the live model (every trained tensor must be there)."""
     from safetensors.torch import load_file
 
+    saved = load_file(str(out_dir / CHECKPOINT_DIR / "model" / "model.safetensors"))
+    missing, _ = model.load_state_dict(saved, strict=False)
+    trained = {name for name, p in model.named_parameters() if p.requires_grad}
+    if trained & set(missing):
+        raise RuntimeError(f"checkpoint lacks trained weights {sorted(trained & set(missing))[:3]}")
+
+
+def restore(out_dir: Path, optimizer, scheduler) -> None:
+    """Optimizer, scheduler and torch RNG of the checkpoint into live objects."""
     target = out_dir / CHECKPOINT_DIR
-    model.load_state_dict(load_file(str(target / "model" / "model.safetensors")), strict=False)
     saved = torch.load(target / "optimizer.pt", weights_only=False)
     optimizer.load_state_dict(saved["optimizer"])
     scheduler.load_state_dict(saved["scheduler"])
     torch.set_rng_state(saved["torch_rng"])
-
-
-def checkpoint_model_dir(out_dir: Path) -> Path:
-    return out_dir / CHECKPOINT_DIR / "model"
 
 
 def drop_checkpoint(out_dir: Path) -> None:

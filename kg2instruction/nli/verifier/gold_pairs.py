@@ -60,9 +60,20 @@ class VerificationPair:
     group: str         # document id: pairs of one document stay on one side of a split
 
 
+_OBJECTIVE = {"He": "him", "She": "her", "It": "it", "They": "them"}
+
+
 def hypothesis(pair: VerificationPair, template: str) -> str:
-    """The pair's claim in words, [X] = head, [Y] = tail."""
-    return fill_template(template, pair.head, pair.tail)
+    """The pair's claim in words, [X] = head, [Y] = tail; a pronoun end is written in the case
+    its place asks for ("[Y] is a child of [X]" with [X] = "She" reads "... a child of her")."""
+    stripped = template.lstrip()
+
+    def cased(mention: str, placeholder: str) -> str:
+        if mention in _OBJECTIVE and not stripped.startswith(placeholder):
+            return _OBJECTIVE[mention]
+        return mention
+
+    return fill_template(template, cased(pair.head, "[X]"), cased(pair.tail, "[Y]"))
 
 
 def consistent(pairs: Iterable[VerificationPair]) -> list[VerificationPair]:
@@ -82,7 +93,7 @@ def consistent(pairs: Iterable[VerificationPair]) -> list[VerificationPair]:
 
 # ---------------------------------------------------------------- KnowledgeNet
 
-Kind = Literal["PER", "ORG", "LOC", "DATE"]
+Kind = Literal["PER", "ORG", "LOC", "NAT", "DATE"]   # NAT: a nationality (country or demonym)
 
 
 @dataclass(frozen=True)
@@ -104,7 +115,7 @@ KN_PROPERTIES: dict[str, KnProperty] = {
     "DATE_OF_DEATH": KnProperty("P570", False, "PER", "DATE"),
     "PLACE_OF_BIRTH": KnProperty("P19", False, "PER", "LOC"),
     "PLACE_OF_RESIDENCE": KnProperty("P551", False, "PER", "LOC"),
-    "NATIONALITY": KnProperty("P27", False, "PER", "LOC"),
+    "NATIONALITY": KnProperty("P27", False, "PER", "NAT"),
     "EMPLOYEE_OR_MEMBER_OF": KnProperty("P108", False, "PER", "ORG"),
     "EDUCATED_AT": KnProperty("P69", False, "PER", "ORG"),
     "POLITICAL_AFFILIATION": KnProperty("P102", False, "PER", "ORG"),

@@ -12,6 +12,18 @@ from kg2instruction.audit.tsv import COLUMNS, read_audit
 from kg2instruction.cli import main as kg2i
 
 N = 20
+MARKS = ("[[", "]]", "{{", "}}")
+pytestmark = pytest.mark.slow       # builds the sample KG store (~10 s alone, more when shared)
+
+
+def unmarked(text: str) -> str:
+    for token in MARKS:
+        text = text.replace(token, "")
+    return text
+
+
+def between(text: str, opening: str, closing: str) -> str:
+    return text[text.index(opening) + len(opening):text.index(closing)]
 
 
 def sample(run, out: Path | None = None, *extra: str) -> int:
@@ -56,12 +68,12 @@ def test_evidence_marks_both_ends_and_the_paragraph_is_the_run_text(audit_run,
     triples = {t["triple_id"]: t for rows in strata(audit_run).values() for t in rows}
     for row in (r.fields for r in read_audit(default_sample)):
         triple = triples[row["triple_id"]]
-        assert f"[[{row['head']}]]" in row["evidence"]
-        assert f"{{{{{row['tail']}}}}}" in row["evidence"]
-        unmarked = row["paragraph"]
-        for token in ("[[", "]]", "{{", "}}"):
-            unmarked = unmarked.replace(token, "")
-        assert unmarked == texts[triple["paragraph_id"]]
+        evidence = row["evidence"]
+        assert all(evidence.count(token) == 1 for token in MARKS)
+        assert unmarked(between(evidence, "[[", "]]")) == row["head"]
+        assert unmarked(between(evidence, "{{", "}}")) == row["tail"]
+        assert unmarked(evidence) in texts[triple["paragraph_id"]]
+        assert unmarked(row["paragraph"]) == texts[triple["paragraph_id"]]
         assert row["evidence_source"] == "mention_sentences"   # fixture rows have no offsets
         if triple["head_qid"]:                                   # English: linked, KG-named
             assert row["head_entity"].startswith(triple["head_qid"] + " ")
@@ -85,10 +97,9 @@ def test_a_judged_file_is_never_overwritten_without_force(audit_run, tmp_path, c
     assert sample(audit_run, path) == 0
     assert sample(audit_run, path) == 0                # no verdicts yet: drawn again freely
     lines = path.read_text().splitlines()
-    lines[4] = lines[4] + "correct"                    # fills `note`? no: verdict, then note
-    fields = lines[4].split("\t")
-    fields[COLUMNS.index("verdict")], fields[COLUMNS.index("note")] = "correct", ""
-    lines[4] = "\t".join(fields[:len(COLUMNS)])
+    fields = lines[4].split("\t")                      # 3 comment lines, header, first row
+    fields[COLUMNS.index("verdict")] = "correct"
+    lines[4] = "\t".join(fields)
     judged = "\n".join(lines) + "\n"
     path.write_text(judged)
     capsys.readouterr()

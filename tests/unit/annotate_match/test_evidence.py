@@ -84,3 +84,26 @@ def test_naming_statements() -> None:
     assert stated("国际标准化组织（ISO）是标准机构。", "国际标准化组织", "ISO", lang="zh")
     assert stated("鲁迅，原名周樟寿，是作家。", "鲁迅", "周樟寿", lang="zh")
     assert not stated("鲁迅是作家。周樟寿是谁？", "鲁迅", "周樟寿", lang="zh")
+
+
+def test_a_nearer_person_takes_the_pronoun(sample_duckdb_kg) -> None:
+    """On Aristotle's page, "he" after another person in the sentence is that person."""
+    from kg2instruction.annotate.match import Anchor, EvidencePlacer, MatchConfig, Paragraph
+    text = ("Aristotle was a Greek philosopher and scientist. When Lucius Cornelius Sulla "
+            "occupied Athens in 86 BC, he carried off the library to Rome. Later he went to "
+            "Athens.")
+    subject = Anchor("p:0-9", 0, 9, "Aristotle", "Q868", "human")
+    sulla_at = text.index("Lucius")
+    sulla = Anchor("p:s", sulla_at, sulla_at + 23, "Lucius Cornelius Sulla", "Q1", "human")
+    first, second = (text.index("Athens"), text.rindex("Athens"))
+    athens = [Anchor("p:a1", first, first + 6, "Athens", "Q1524", "geographic_region"),
+              Anchor("p:a2", second, second + 6, "Athens", "Q1524", "geographic_region")]
+    paragraph = Paragraph("p", "en", "Aristotle", "Q868", text, (subject, sulla, *athens),
+                          lead=text[:text.index(".") + 1])
+    placer = EvidencePlacer(paragraph, {"Q868": [subject], "Q1": [sulla], "Q1524": athens},
+                            MatchConfig())
+    head, tail, evidence = placer.place([subject], athens, "Q868", "Q1524")
+    assert tail.start == second and evidence.rule == "subject_reference"
+    assert text[evidence.start:evidence.end].strip() == "Later he went to Athens."
+    # Sulla is named in his own sentence: the pair Sulla-Athens needs no reference
+    assert placer.place([sulla], athens, "Q1", "Q1524")[2].rule == "sentence"

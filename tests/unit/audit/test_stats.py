@@ -9,7 +9,8 @@ from kg2instruction.audit.stats import Stratum, stratified_share, weighted_auc, 
 
 
 @pytest.mark.parametrize(("share", "n", "low", "high"), [
-    # 8/10: centre (0.8 + 1.9208/10) / 1.38415 = 0.71674, half 1.96·√(0.016 + 0.0096037) / 1.38415
+    # 8/10: centre (0.8 + 1.9208/10) / 1.38415 = 0.71674,
+    # half 1.96·√(0.016 + 0.0096037) / 1.38415 = 0.22658
     (0.8, 10, 0.49016, 0.94332),
     # 0/10: centre = half = 0.19207 / 1.38415 = 0.13877
     (0.0, 10, 0.0, 0.27753),
