@@ -13,12 +13,24 @@ measured on OCNLI dev (held out of its training; human-written, unlike the trans
 Chinese-SNLI it trains on), balanced to half entailed: our Chinese verifier (Gemma-3-270M +
 LoRA), the English verifier, and embedding cosine.
 
+Human gold (issue 19, the real question): relation-verification pairs from KnowledgeNet fold 3
+and Re-DocRED odd documents (nli/verifier/gold_pairs.py; the held-out splits of
+pipelines/nli/verifier-en-gold.yaml, never trained or calibrated on), each pair scored on its
+P-id's one relation sense. Reported per dataset and model: AUC (overall, per negative kind),
+accuracy/precision/recall at 0.5 and at the model's per-relation thresholds (its
+thresholds.json; a model without one is calibrated here on the recipe's dev pairs, the same way).
+Models: the previous bundled verifier (`--old-verifier`), the new one, and the general-NLI-only
+checkpoint when the run has one. `--sections gold` runs only this part and updates the stored
+results.
+
 Throughput: pairs/s of the stage path (premise extraction, template filling, tokenization,
 length bucketing, forward, max) against the raw model forward alone on the very same batches,
 both in this process (target >= 0.80).
 
 Usage: .venv/bin/python benchmarks/nli.py [--run-dir cache/nli-train/en] [--pairs 2000]
        [--zh-run-dir cache/nli-train/zh | --zh-verifier bundled:gemma3-nli-verifier-zh]
+       [--sections trex,gold,zh] [--gold-run-dir cache/nli-train/en-gold]
+       [--old-verifier DIR] [--gold-recipe pipelines/nli/verifier-en-gold.yaml]
 Writes benchmarks/results/nli.json and .md.
 """
 from __future__ import annotations
@@ -41,7 +53,10 @@ from kg2instruction.config.yaml_loader import load_yaml, validate
 from kg2instruction.nli.verifier.bundled import (BUNDLED_PREFIX, CHINESE_VERIFIER,
                                                  minilm_base_path, resolve_model)
 from kg2instruction.nli.verifier.config import TrainConfig
-from kg2instruction.nli.verifier.evaluate import evaluate_nli_pairs, evaluate_scorer
+from kg2instruction.nli.verifier.evaluate import (evaluate_gold, evaluate_nli_pairs,
+                                                  evaluate_scorer, score_gold_pairs)
+from kg2instruction.nli.verifier.gold_data import gold_data
+from kg2instruction.nli.verifier.thresholds import calibrate, read_thresholds
 from kg2instruction.nli.verifier.relation_pairs import balanced_sample
 from kg2instruction.nli.verifier.train import GENERAL_ONLY_DIR, VERIFIER_DIR
 from kg2instruction.nli.verifier.training_data import held_out_nli_sample, relation_data
@@ -50,6 +65,9 @@ REPO = Path(__file__).resolve().parents[1]
 TARGET_AUC = 0.90
 TARGET_THROUGHPUT = 0.80
 ZH_RECIPE = REPO / "pipelines/nli/verifier-zh.yaml"
+GOLD_RECIPE = REPO / "pipelines/nli/verifier-en-gold.yaml"
+TARGET_GOLD_AUC = 0.85
+SECTIONS = ("trex", "gold", "zh")
 
 
 def stage_requests(examples, bank) -> list[ScoringRequest]:
@@ -116,9 +134,83 @@ def chinese_markdown(zh: dict) -> list[str]:
     return lines + [""]
 
 
-def markdown(result: dict) -> str:
-    lines = ["# NLI filter benchmark", "",
-             f"Held-out relation-verification set: {result['eval_pairs']} pairs "
+def _thresholds_for(model_dir: Path, scorer: HfNliScorer, config: TrainConfig, dev_pairs,
+                    templates) -> tuple[object, str]:
+    """The model's shipped thresholds, else ones calibrated here on the recipe's dev pairs."""
+    shipped = read_thresholds(model_dir) if model_dir.is_dir() else None
+    if shipped is not None:
+        return shipped, "shipped thresholds.json"
+    scores = score_gold_pairs(dev_pairs, templates, scorer)
+    cal = config.calibration
+    return calibrate([p.pid for p in dev_pairs], [p.label for p in dev_pairs], scores,
+                     lang=config.lang, target_precision=cal.target_precision,
+                     positive_prior=cal.positive_prior, min_pairs=cal.min_pairs,
+                     min_each_class=cal.min_each_class), "calibrated here on the recipe's dev"
+
+
+def gold(models: dict[str, Path], recipe: Path, max_length: int) -> dict:
+    """Every model on the recipe's held-out gold pairs, per dataset (see the module docstring)."""
+    config = validate(TrainConfig, load_yaml(recipe))
+    data = gold_data(config, REPO, splits=("dev", "held_out"))
+    by_source = {source: [p for p in data.held_out if p.source == source]
+                 for source in sorted({p.source for p in data.held_out})}
+    settings = HfScorerSettings(device="cpu", max_length=max_length)
+    result: dict = {"recipe": str(recipe.relative_to(REPO)), "target_auc": TARGET_GOLD_AUC,
+                    "datasets": {source: {"pairs": len(pairs),
+                                          "positives": sum(p.label for p in pairs),
+                                          "kinds": dict(sorted(
+                                              {k: sum(1 for p in pairs if p.kind == k)
+                                               for k in {p.kind for p in pairs}}.items()))}
+                                 for source, pairs in by_source.items()},
+                    "dev_pairs": len(data.dev), "models": {}}
+    for name, model_dir in models.items():
+        began = time.perf_counter()
+        scorer = HfNliScorer(str(model_dir), settings)
+        thresholds, origin = _thresholds_for(model_dir, scorer, config, data.dev, data.templates)
+        entry: dict = {"model": str(model_dir.relative_to(REPO)) if model_dir.is_relative_to(REPO)
+                       else str(model_dir), "thresholds": origin,
+                       "thresholds_default": thresholds.default,
+                       "thresholds_by_pid": dict(thresholds.by_pid), "datasets": {}}
+        for source, pairs in by_source.items():
+            scores = score_gold_pairs(pairs, data.templates, scorer)
+            entry["datasets"][source] = evaluate_gold(pairs, scores, thresholds)
+            print("gold", name, source, entry["datasets"][source]["overall"], flush=True)
+        entry["seconds"] = round(time.perf_counter() - began, 1)
+        result["models"][name] = entry
+    return result
+
+
+def gold_markdown(section: dict) -> list[str]:
+    lines = ["## Human gold: does the sentence state relation R between these mentions?", "",
+             f"Held-out pairs of `{section['recipe']}` (never trained or calibrated on), one "
+             f"relation-sense hypothesis per pair. Target AUC >= {section['target_auc']} on both.",
+             ""]
+    for source, info in section["datasets"].items():
+        lines.append(f"- {source}: {info['pairs']} pairs, {info['positives']} positive; "
+                     "negatives: " + ", ".join(f"{k} {v}" for k, v in info["kinds"].items()
+                                               if k != "positive"))
+    lines += ["", "| model | dataset | AUC | AUC by negative kind | acc@0.5 | "
+              "precision / recall @0.5 | acc @calibrated | precision / recall @calibrated |",
+              "|---|---|---|---|---|---|---|---|"]
+    for name, entry in section["models"].items():
+        for source, report in entry["datasets"].items():
+            kinds = ", ".join(f"{k} {v['auc']}" for k, v in report["by_negative_kind"].items())
+            fixed, cal = report["at_fixed"], report.get("at_calibrated", {})
+            lines.append(f"| {name} | {source} | {report['overall']['auc']} | {kinds} | "
+                         f"{fixed['accuracy']} | {fixed['precision']} / {fixed['recall']} | "
+                         f"{cal.get('accuracy', '-')} | {cal.get('precision', '-')} / "
+                         f"{cal.get('recall', '-')} |")
+    lines += ["", "Calibrated thresholds (precision >= 0.90 at a 1:1 prior on the dev pairs; "
+              "P-ids without enough dev pairs use the pooled one):", ""]
+    for name, entry in section["models"].items():
+        by_pid = ", ".join(f"{pid} {t}" for pid, t in sorted(entry["thresholds_by_pid"].items()))
+        lines.append(f"- {name} ({entry['thresholds']}): pooled {entry['thresholds_default']}; "
+                     f"{by_pid or 'none per relation'}")
+    return lines + [""]
+
+
+def trex_markdown(result: dict) -> list[str]:
+    lines = [f"Held-out relation-verification set: {result['eval_pairs']} pairs "
              f"({result['eval_positives']} positive) from {result['held_out_pages']} held-out "
              f"pages; threshold {result['threshold']}; max over at most "
              f"{result['max_templates'] or 'all'} templates per relation.", "",
@@ -131,19 +223,72 @@ def markdown(result: dict) -> str:
                      + " | ".join(str(kinds.get(k, {}).get("auc", "-"))
                                   for k in result["negative_kinds"]) + " |")
     t = result["throughput"]
-    lines += ["", f"Target AUC >= {TARGET_AUC} (our verifier, English).", "",
-              "## Throughput (CPU, this machine, shared)", "",
-              f"{t['triples']} triples -> {t['pairs']} unique pairs: stage path "
-              f"{t['stage_pairs_per_s']} pairs/s, raw forward on the same batches "
-              f"{t['raw_forward_pairs_per_s']} pairs/s, ratio {t['ratio']} "
-              f"(target >= {TARGET_THROUGHPUT}).", "",
-              "GPU settings: `score_nli` with `device: auto` picks CUDA and bf16 (fp16 where bf16 "
-              "is unsupported); raise `max_batch_tokens` (e.g. 65536) and `max_batch_size` "
-              "(256); under Ray the stage runs on an actor pool (`uses_model`), one model per "
-              "actor.", ""]
+    return lines + [
+        "", f"Target AUC >= {TARGET_AUC} (our verifier, English).", "",
+        "## Throughput (CPU, this machine, shared)", "",
+        f"{t['triples']} triples -> {t['pairs']} unique pairs: stage path "
+        f"{t['stage_pairs_per_s']} pairs/s, raw forward on the same batches "
+        f"{t['raw_forward_pairs_per_s']} pairs/s, ratio {t['ratio']} "
+        f"(target >= {TARGET_THROUGHPUT}).", "",
+        "GPU settings: `score_nli` with `device: auto` picks CUDA and bf16 (fp16 where bf16 "
+        "is unsupported); raise `max_batch_tokens` (e.g. 65536) and `max_batch_size` "
+        "(256); under Ray the stage runs on an actor pool (`uses_model`), one model per "
+        "actor.", ""]
+
+
+def markdown(result: dict) -> str:
+    lines = ["# NLI filter benchmark", ""]
+    if "models" in result:
+        lines += trex_markdown(result)
+    if "gold" in result:
+        lines += gold_markdown(result["gold"])
     if "zh" in result.get("languages", {}):
         lines += chinese_markdown(result["languages"]["zh"])
     return "\n".join(lines)
+
+
+def trex(args: argparse.Namespace, verifier: HfNliScorer) -> dict:
+    """The T-REx held-out section and the stage throughput."""
+    config = TrainConfig()
+    data = relation_data(config, REPO)
+    examples = balanced_sample(data.held_out, args.pairs, config.seed)
+    settings = HfScorerSettings(device="cpu", max_length=config.max_length)
+    models = {"our verifier (general NLI + relation pairs)": verifier,
+              "embedding cosine (all-MiniLM-L6-v2)": EmbeddingSimilarityScorer(
+                  str(minilm_base_path()))}
+    if (args.run_dir / GENERAL_ONLY_DIR).is_dir():
+        models["general-NLI-only (phase-1 checkpoint)"] = HfNliScorer(
+            str(args.run_dir / GENERAL_ONLY_DIR), settings)
+    result = {"eval_set": "Held-out relation-verification set (T-REx dev, held-out pages)",
+              "eval_pairs": len(examples), "eval_positives": sum(e.label for e in examples),
+              "held_out_pages": data.held_out_pages, "threshold": config.threshold,
+              "max_templates": args.max_templates,
+              "negative_kinds": sorted({e.kind for e in examples if e.label == 0}), "models": {},
+              "seconds": {}}
+    for name, scorer in models.items():
+        began = time.perf_counter()
+        result["models"][name] = evaluate_scorer(examples, data.bank, scorer, config.threshold,
+                                                 args.max_templates)
+        result["seconds"][name] = round(time.perf_counter() - began, 1)
+        print(name, result["models"][name]["overall"], flush=True)
+    sample = random.Random(config.seed).sample(examples, min(args.throughput_triples,
+                                                             len(examples)))
+    result["throughput"] = throughput(sample, data.bank, verifier, args.repeats)
+    print(result["throughput"], flush=True)
+    return result
+
+
+def gold_models(args: argparse.Namespace) -> dict[str, Path]:
+    """Old verifier, new verifier, and the gold run's general-NLI-only checkpoint if it has one."""
+    models = {}
+    if args.old_verifier is not None:
+        models["previous verifier (T-REx pairs)"] = args.old_verifier
+    models["new verifier (+ human gold)"] = args.gold_verifier or args.gold_run_dir / VERIFIER_DIR
+    for run in (args.gold_run_dir, args.run_dir):
+        if (run / GENERAL_ONLY_DIR).is_dir():
+            models["general-NLI-only"] = run / GENERAL_ONLY_DIR
+            break
+    return models
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,42 +308,43 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--zh-verifier", default=None,
                         help="Chinese verifier (default: <zh-run-dir>/verifier, else the bundled "
                              "one when installed; 'none' skips the Chinese section)")
+    parser.add_argument("--sections", default=",".join(SECTIONS),
+                        help=f"comma-separated subset of {SECTIONS}; sections not run keep "
+                             "their stored results")
+    parser.add_argument("--gold-recipe", type=Path, default=GOLD_RECIPE)
+    parser.add_argument("--gold-run-dir", type=Path, default=REPO / "cache/nli-train/en-gold",
+                        help="output of `kg2i nli train --config <gold recipe>`")
+    parser.add_argument("--gold-verifier", type=Path, default=None,
+                        help="new verifier for the gold section (default: <gold-run-dir>/"
+                             "verifier)")
+    parser.add_argument("--old-verifier", type=Path, default=None,
+                        help="the previous verifier, measured beside the new one")
+    parser.add_argument("--gold-max-length", type=int, default=256,
+                        help="tokens per pair, as score_nli")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks/results/nli")
     args = parser.parse_args(argv)
+    sections = [s.strip() for s in args.sections.split(",") if s.strip()]
+    unknown = sorted(set(sections) - set(SECTIONS))
+    if unknown:
+        parser.error(f"unknown sections {unknown}; choose from {SECTIONS}")
     torch.set_num_threads(args.threads)
-    config = TrainConfig()
-    data = relation_data(config, REPO)
-    examples = balanced_sample(data.held_out, args.pairs, config.seed)
-    settings = HfScorerSettings(device="cpu", max_length=config.max_length)
-    verifier = HfNliScorer(str(args.verifier or args.run_dir / VERIFIER_DIR), settings)
-    models = {
-        "our verifier (general NLI + relation pairs)": verifier,
-        "general-NLI-only (phase-1 checkpoint)": HfNliScorer(str(args.run_dir / GENERAL_ONLY_DIR),
-                                                             settings),
-        "embedding cosine (all-MiniLM-L6-v2)": EmbeddingSimilarityScorer(str(minilm_base_path())),
-    }
-    result = {"eval_set": "Held-out relation-verification set (T-REx dev, held-out pages)",
-              "eval_pairs": len(examples), "eval_positives": sum(e.label for e in examples),
-              "held_out_pages": data.held_out_pages, "threshold": config.threshold,
-              "max_templates": args.max_templates,
-              "negative_kinds": sorted({e.kind for e in examples if e.label == 0}), "models": {},
-              "seconds": {}}
-    for name, scorer in models.items():
-        began = time.perf_counter()
-        result["models"][name] = evaluate_scorer(examples, data.bank, scorer, config.threshold,
-                                                 args.max_templates)
-        result["seconds"][name] = round(time.perf_counter() - began, 1)
-        print(name, result["models"][name]["overall"], flush=True)
-    sample = random.Random(config.seed).sample(examples, min(args.throughput_triples,
-                                                             len(examples)))
-    result["throughput"] = throughput(sample, data.bank, verifier, args.repeats)
-    print(result["throughput"], flush=True)
+    stored = args.out.with_suffix(".json")
+    result = json.loads(stored.read_text()) if stored.is_file() else {}
+    verifier = None
+    if "trex" in sections or "zh" in sections:
+        verifier = HfNliScorer(str(args.verifier or args.run_dir / VERIFIER_DIR),
+                               HfScorerSettings(device="cpu",
+                                                max_length=TrainConfig().max_length))
+    if "trex" in sections:
+        result.update(trex(args, verifier))
+    if "gold" in sections:
+        result["gold"] = gold(gold_models(args), args.gold_recipe, args.gold_max_length)
     zh_verifier = args.zh_verifier or (str(args.zh_run_dir / VERIFIER_DIR) if args.zh_run_dir
                                        else BUNDLED_PREFIX + CHINESE_VERIFIER)
-    if zh_verifier != "none":
-        result["languages"] = {"zh": chinese(zh_verifier, verifier, args.pairs)}
+    if "zh" in sections and zh_verifier != "none":
+        result.setdefault("languages", {})["zh"] = chinese(zh_verifier, verifier, args.pairs)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out.with_suffix(".json"), json.dumps(result, indent=2))
+    atomic_write_text(stored, json.dumps(result, indent=2))
     atomic_write_text(args.out.with_suffix(".md"), markdown(result))
     return 0
 

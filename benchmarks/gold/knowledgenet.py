@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from kg2instruction.errors import InputError
 
@@ -226,18 +227,63 @@ def best_name(names: Counter[str]) -> str:
     return min(names, key=lambda n: (-names[n], -len(n), n))
 
 
-def corpus_records(documents: Iterable[Document], with_page_qid: bool = True,
-                   titles: dict[str, str] | None = None) -> list[dict]:
-    """One JSONL corpus record per passage (page = document), the input the chain reads.
+Unit = Literal["document", "passage"]
+# The title of a document none of whose mentions names its subject (pronouns only, or no facts):
+# every page has a title, and this one names nothing the KG or the text holds.
+UNNAMED_TITLE = "KnowledgeNet document"
+PASSAGE_SEPARATOR = "\n"   # a line break always ends a sentence: no sentence spans two passages
 
-    The title is the page entity's KG label (`titles`), else its most frequent annotated name;
-    `with_page_qid=False` leaves the page QID out, as on a KG without sitelinks, where the chain
-    resolves the title itself."""
-    records = []
+
+@dataclass
+class Layout:
+    """Where each passage sits in the paragraph the chain reads (a passage, or its document's
+    passages joined in text order)."""
+
+    placed: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)
+
+    def add(self, paragraph_id: str, start: int, end: int, passage_id: str) -> None:
+        self.placed.setdefault(paragraph_id, []).append((start, end, passage_id))
+
+    def locate(self, paragraph_id: str, position: int | None) -> tuple[str, int]:
+        """(passage id, its offset in the paragraph) for a character position; the first
+        passage when the position is unknown (an end without a span)."""
+        spans = self.placed[paragraph_id]
+        if position is not None:
+            for start, end, passage_id in spans:
+                if start <= position < end + len(PASSAGE_SEPARATOR):
+                    return passage_id, start
+        return spans[0][2], spans[0][0]
+
+    def passages_of(self, paragraph_id: str) -> list[str]:
+        return [p for _, _, p in self.placed.get(paragraph_id, [])]
+
+
+def corpus_records(documents: Iterable[Document], unit: Unit, with_page_qid: bool = True,
+                   titles: dict[str, str] | None = None) -> tuple[list[dict], Layout]:
+    """JSONL corpus records the chain reads (page = document) and where each passage landed.
+
+    `unit="passage"`: one record per passage. `unit="document"`: one per document, its passages
+    joined, which gives what a Wikipedia paragraph gives and a lone passage lacks: the subject
+    named in another sentence (so "He ..." can refer to it), and entities of other sentences
+    that the evidence rule must not pair. The title is the page entity's KG label (`titles`),
+    else its most frequent annotated name; `with_page_qid=False` leaves the page QID out, as
+    on a KG without sitelinks, where the chain resolves the title itself."""
+    records: list[dict] = []
+    layout = Layout()
     for document in documents:
-        title = (titles or {}).get(document.page_qid or "", "") or document.title
+        title = ((titles or {}).get(document.page_qid or "", "") or document.title
+                 or f"{UNNAMED_TITLE} {document.document_id}")
+        common = {"lang": "en", "title": title, "page_id": f"kn-{document.document_id}",
+                  "page_qid": document.page_qid if with_page_qid else None}
+        if unit == "passage":
+            for passage in document.passages:
+                records.append({"id": passage.passage_id, "text": passage.text, **common})
+                layout.add(passage.passage_id, 0, len(passage.text), passage.passage_id)
+            continue
+        paragraph_id, offset, texts = f"kn-{document.document_id}", 0, []
         for passage in document.passages:
-            records.append({"id": passage.passage_id, "lang": "en", "text": passage.text,
-                            "title": title, "page_id": f"kn-{document.document_id}",
-                            "page_qid": document.page_qid if with_page_qid else None})
-    return records
+            layout.add(paragraph_id, offset, offset + len(passage.text), passage.passage_id)
+            texts.append(passage.text)
+            offset += len(passage.text) + len(PASSAGE_SEPARATOR)
+        records.append({"id": paragraph_id, "text": PASSAGE_SEPARATOR.join(texts), **common})
+    return records, layout

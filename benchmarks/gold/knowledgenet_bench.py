@@ -1,11 +1,13 @@
-"""The KnowledgeNet section: run the chain on every passage, score it and the peer baseline.
+"""The KnowledgeNet section: run the chain on the gold passages, score it and the peer baseline.
 
 The chain is the pipeline's own stages (`stage_chain.StageChain`, configs from the pipeline file)
-on one corpus record per passage, with the benchmark KG (`knowledgenet_kg`). Scored at three
-points: candidates after matching, triples after the schema (what the verifier is given), and
-after the verifier (what is published). Run twice: with the derived page QID (as sitelinks give
-it) and without it (the title only, as on a KG without sitelinks). The peer baseline reads the
-same passages with the annotator-linked mentions standing in for hyperlinks.
+with the benchmark KG (`knowledgenet_kg`). Scored at three points: candidates after matching,
+triples after the schema (what the verifier is given), and after the verifier (what is
+published). Three runs: each document's passages as one paragraph with the derived page QID (as
+a Wikipedia paragraph with its sitelink), the same without the page QID (the title only, as on a
+KG without sitelinks), and every passage alone. Every triple is scored in the passage holding
+its evidence sentence. The peer baseline reads the same passages with the annotator-linked
+mentions standing in for hyperlinks (its rule is sentence-local: the unit does not matter).
 """
 from __future__ import annotations
 
@@ -20,8 +22,8 @@ from typing import Any
 import pyarrow as pa
 
 from benchmarks.gold.cached_ner import cached_specs
-from benchmarks.gold.knowledgenet import (PROPERTY_OF_PID, Document, Passage, corpus_records,
-                                          load_documents)
+from benchmarks.gold.knowledgenet import (PROPERTY_OF_PID, Document, Layout, Passage, Unit,
+                                          corpus_records, load_documents)
 from benchmarks.gold.knowledgenet_kg import STORE_FILE, ensure_knowledgenet_kg
 from benchmarks.gold.knowledgenet_scoring import (CORRECT, fact_key_of, gold_facts,
                                                   score_triples, verdicts)
@@ -35,7 +37,18 @@ from kg2instruction.sources.corpus_jsonl import read_corpus_jsonl
 from kg2instruction.text.sentences import sentence_spans
 
 UNTIL = ("nli_filter", "nli_rejected")
-VARIANTS = {"page_qid": True, "no_page_qid": False}
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    unit: Unit
+    page_qid: bool
+
+
+VARIANTS = (Variant("document", "document", True),
+            Variant("document_no_page_qid", "document", False),
+            Variant("passage", "passage", True))
 
 
 @dataclass(frozen=True)
@@ -123,23 +136,23 @@ def precision_by(triples: list[dict], passages: Mapping[str, Passage], field: st
             for k, c in sorted(counts.items())}
 
 
-def loss_causes(output: ChainOutput, passages: Mapping[str, Passage], themes: Mapping[str, Any]
-                ) -> dict[str, int]:
+def loss_causes(rows: Mapping[str, list[dict]], passages: Mapping[str, Passage],
+                themes: Mapping[str, Any]) -> dict[str, int]:
     """Where each QID-linked gold fact missing from the published triples was lost."""
     linked: dict[str, set[str]] = {}
-    for m in output.rows("type_entities"):
+    for m in rows["type_entities"]:
         if m["qid"]:
             linked.setdefault(m["paragraph_id"], set()).add(m["qid"])
-    routed = {r["paragraph_id"]: r for r in output.rows("route_themes")}
+    routed = {r["paragraph_id"]: r for r in rows["route_themes"]}
 
     def keys(stage: str) -> set:
-        return {fact_key_of(t, t["paragraph_id"]) for t in output.rows(stage)} - {None}
+        return {fact_key_of(t, t["paragraph_id"]) for t in rows[stage]} - {None}
     matched, schema, published = keys("match_relations"), keys("apply_schema"), keys("nli_filter")
     causes: Counter[str] = Counter()
     for key in gold_facts(passages.values()) - published:
         passage_id, prop, subject, obj = key
         if key in schema:
-            causes["rejected_by_verifier"] += 1
+            causes["rejected by the verifier"] += 1
         elif key in matched:
             theme = routed[passage_id]["theme"]
             if theme is None:
@@ -166,33 +179,66 @@ def sentence_count(passages: Sequence[Passage]) -> int:
     return sum(len(sentence_spans(p.text, "en")) for p in passages)
 
 
+def _triple_anchor(row: Mapping[str, Any]) -> int | None:
+    """Where a triple is read: its evidence, else its first placed end."""
+    if row.get("evidence_start") is not None:
+        return row["evidence_start"]
+    starts = [row[f"{e}_start"] for e in ("head", "tail") if row.get(f"{e}_start") is not None]
+    return min(starts) if starts else None
+
+
+def _shifted(row: Mapping[str, Any], passage_id: str, offset: int) -> dict[str, Any]:
+    moved = dict(row, paragraph_id=passage_id)
+    for name, value in row.items():
+        if value is not None and (name in ("start", "end") or name.endswith(("_start", "_end"))):
+            moved[name] = value - offset
+    return moved
+
+
+def in_passage_coordinates(output: ChainOutput, layout: Layout) -> dict[str, list[dict]]:
+    """The chain's rows re-keyed to the passage each was read in, offsets into that passage:
+    triples by their evidence sentence, mentions by their start; routing per passage."""
+    rows: dict[str, list[dict]] = {}
+    for stage in ("match_relations", "apply_schema", "score_nli", "nli_filter"):
+        rows[stage] = [_shifted(r, *layout.locate(r["paragraph_id"], _triple_anchor(r)))
+                       for r in output.rows(stage)]
+    rows["type_entities"] = [_shifted(m, *layout.locate(m["paragraph_id"], m["start"]))
+                             for m in output.rows("type_entities")]
+    rows["route_themes"] = [dict(r, paragraph_id=p) for r in output.rows("route_themes")
+                            for p in layout.passages_of(r["paragraph_id"])]
+    return rows
+
+
 def run_variant(chain: StageChain, documents: list[Document], passages: dict[str, Passage],
-                with_page_qid: bool, titles: dict[str, str], work_dir: Path,
+                variant: Variant, titles: dict[str, str], work_dir: Path,
                 sentences: int) -> dict[str, Any]:
     started = time.perf_counter()
-    records = corpus_records(documents, with_page_qid, titles)
-    name = "knowledgenet-" + ("page-qid" if with_page_qid else "no-page-qid")
-    output = chain.run(paragraphs_table(records, work_dir, name))
-    scored = output.rows("score_nli")
-    kept = output.rows("nli_filter")
-    result = {
-        "after_matching": score_triples(output.rows("match_relations"), passages, sentences
-                                        ).as_dict(),
-        "before_verifier": score_triples(output.rows("apply_schema"), passages, sentences
-                                         ).as_dict(),
+    records, layout = corpus_records(documents, variant.unit, variant.page_qid, titles)
+    output = chain.run(paragraphs_table(records, work_dir, f"knowledgenet-{variant.name}"))
+    rows = in_passage_coordinates(output, layout)
+    scored, kept = rows["score_nli"], rows["nli_filter"]
+    return {
+        "unit": variant.unit, "page_qid_given": variant.page_qid,
+        "after_matching": score_triples(rows["match_relations"], passages, sentences).as_dict(),
+        "before_verifier": score_triples(rows["apply_schema"], passages, sentences).as_dict(),
         "after_verifier": score_triples(kept, passages, sentences).as_dict(),
         "verifier": verifier_effect(scored, {t["triple_id"] for t in kept}, passages),
-        "missed_facts_by_cause": loss_causes(output, passages, chain.themes),
-        "routed_paragraphs": dict(Counter(r["theme"] or "none"
-                                          for r in output.rows("route_themes")).most_common()),
+        "missed_facts_by_cause": loss_causes(rows, passages, chain.themes),
+        "routed_passages": dict(Counter(r["theme"] or "none"
+                                        for r in rows["route_themes"]).most_common()),
         "published_by_rule": dict(Counter(t.get("rule") for t in kept).most_common()),
         "precision_by_evidence_rule": {
-            "before_verifier": precision_by(output.rows("apply_schema"), passages,
-                                            "evidence_rule"),
+            "before_verifier": precision_by(rows["apply_schema"], passages, "evidence_rule"),
             "after_verifier": precision_by(kept, passages, "evidence_rule")},
         "seconds": round(time.perf_counter() - started, 1),
     }
-    return result
+
+
+def _shown(path: Path) -> str:
+    """A path as the report shows it: relative to the working directory when inside it."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(Path.cwd())) if resolved.is_relative_to(Path.cwd()) \
+        else str(path)
 
 
 def evaluate_knowledgenet(inputs: Inputs) -> dict[str, Any]:
@@ -214,12 +260,12 @@ def evaluate_knowledgenet(inputs: Inputs) -> dict[str, Any]:
     configured_ner = {"en": chain.config("identify_mentions").ner["en"]}   # type: ignore[attr-defined]
     chain.update_config("identify_mentions",
                         {"ner": cached_specs(configured_ner, inputs.cache_dir)})
-    variants = {name: run_variant(chain, documents, passages, flag, titles,
-                                  inputs.cache_dir / "work", sentences)
-                for name, flag in VARIANTS.items()}
+    variants = {v.name: run_variant(chain, documents, passages, v, titles,
+                                    inputs.cache_dir / "work", sentences) for v in VARIANTS}
     n_facts = sum(len(p.facts) for p in passages.values())
     return {
-        "gold_file": str(inputs.gold), "documents": len(documents), "passages": len(passages),
+        "gold_file": _shown(inputs.gold), "pipeline": _shown(inputs.pipeline),
+        "documents": len(documents), "passages": len(passages),
         "sentences": sentences, "annotated_pairs": sum(len(p.properties)
                                                        for p in passages.values()),
         "fact_rows": n_facts, "linked_gold_facts": len(gold_facts(passages.values())),

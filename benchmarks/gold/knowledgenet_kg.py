@@ -66,7 +66,7 @@ class Additions:
     """What the gold adds to the subset: claims per head, and entities the subset lacks."""
 
     claims: dict[str, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
-    labels: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str | None] = field(default_factory=dict)   # None: only pronouns seen
     aliases: dict[str, list[str]] = field(default_factory=dict)
     classes: dict[str, str] = field(default_factory=dict)
 
@@ -151,7 +151,7 @@ def plan_additions(documents: list[Document], base_store: Path) -> Additions:
         if qid in known:
             continue
         found = names.get(qid)
-        additions.labels[qid] = best_name(found) if found else qid
+        additions.labels[qid] = best_name(found) if found else None
         additions.aliases[qid] = sorted(n for n in (found or {}) if n != additions.labels[qid]
                                         and len(n.split()) > 1)
         for role, prop, cls in ROLE_CLASSES:
@@ -168,7 +168,8 @@ def _new_entity(qid: str, additions: Additions) -> dict:
     for pid, tail in sorted(additions.claims.get(qid, ())):
         claims[pid].append(_statement(pid, tail))
     return {"type": "item", "id": qid,
-            "labels": {"en": {"language": "en", "value": additions.labels[qid]}},
+            "labels": ({"en": {"language": "en", "value": additions.labels[qid]}}
+                       if additions.labels[qid] else {}),
             "descriptions": {},
             "aliases": {"en": [{"language": "en", "value": a}
                                for a in additions.aliases.get(qid, [])]} if additions.aliases.get(qid) else {},

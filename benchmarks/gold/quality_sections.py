@@ -164,7 +164,7 @@ def trex_section(inputs: SectionInputs) -> dict[str, Any]:
     if evaluate is None:
         return {"missing": "benchmarks/trex_recall.py recall_report"}
     started = time.perf_counter()
-    report = evaluate(gold=inputs.trex, kg_dump=inputs.kg_dump, cache_dir=inputs.cache_dir,
+    report = evaluate(gold=inputs.trex, kg_dump=inputs.kg_dump, cache_dir=inputs.cache_dir / "trex",
                       themes_dir=inputs.themes_dir, sample=inputs.limit)
     report["seconds"] = round(time.perf_counter() - started, 1)
     return report

@@ -50,8 +50,8 @@ from kg2instruction.kg.protocol import Candidate, KnowledgeGraph, qid_number
 from kg2instruction.schemas import LINKED_MENTIONS
 from kg2instruction.text.normalize import normalize_name
 
-LinkedBy = Literal["sitelink", "page", "neighbour", "unique", "overlap", "commonness", "link_target",
-                   "type", "claims", "qid", "unlinked", "value"]
+LinkedBy = Literal["sitelink", "page", "neighbour", "unique", "overlap", "commonness", "prominence",
+                   "link_target", "type", "claims", "qid", "unlinked", "value"]
 _NAMED_NON_PERSON = ("geographic_region", "organization", "architectural_structure", "transport",
                      "astronomical_object", "event", "product")
 
@@ -64,6 +64,12 @@ class LinkConfig(BaseModel):
     max_candidates: int = Field(20, ge=1, description=(
         "candidates scored per mention, most claims first (a link's own target always included); "
         "bounds the neighbour look-ups for very ambiguous names"))
+    dominance: float | None = Field(None, gt=1, description=(
+        "a free mention with no contextual evidence is linked to the candidate it names by label "
+        "when that candidate has at least this many times the claims of the next one plus one "
+        "('Lebanon' the country, not a town of 1 claim); null (default): never link without "
+        "evidence, since claim counts of a KG subset say little about prominence (the bundled "
+        "sample gives the country Georgia 111 claims, the US state 7)"))
     ner_label_categories: dict[str, tuple[Category, ...]] = Field(
         default_factory=lambda: {"PERSON": ("human",), "PER": ("human",),
                                  **{label: _NAMED_NON_PERSON for label in ("GPE", "LOC", "FAC", "ORG")}},
@@ -97,14 +103,15 @@ class _Scored:
 def decide(candidates: Sequence[Candidate], score_of: Mapping[str, int], *, target: str | None,
            lang: str, is_link: bool, n_found: int | None = None,
            prior_of: Mapping[str, float] | None = None,
-           untyped: Collection[str] = frozenset(), unfit: Collection[str] = frozenset()
-           ) -> Decision:
+           untyped: Collection[str] = frozenset(), unfit: Collection[str] = frozenset(),
+           dominance: float | None = None) -> Decision:
     """Choose among scored candidates (see the module docstring for the rules).
 
     `n_found` is the number of candidates before shortlisting (reported as evidence); `prior_of`
     the commonness of each candidate for the mention's text; `untyped` the candidates the KG
     gives no class (never a link's own target); `unfit` those whose type does not fit the NER
-    label of the span (a tie-break)."""
+    label of the span (a tie-break); `dominance` lets a free mention without evidence be linked
+    to a candidate it names by label that has that many times the claims of the next (plus one)."""
     n_found = len(candidates) if n_found is None else n_found
     if not candidates:
         return Decision(None, "unlinked", n_candidates=n_found)
@@ -115,9 +122,14 @@ def decide(candidates: Sequence[Candidate], score_of: Mapping[str, int], *, targ
                      for c in candidates), key=_Scored.rank_key)
     best = scored[0]
     runner = scored[1] if len(scored) > 1 else None
+    dominant = (dominance is not None and best.candidate.via == "label"
+                and best.candidate.n_claims >= dominance * (1 + (runner.candidate.n_claims
+                                                                 if runner else 0)))
     if runner is None:
         if is_link or best.score > 0 or best.prior > 0 or _several_words(best.candidate.matched, lang):
             return Decision(best.candidate.qid, "unique", n_candidates=n_found)
+        if dominant:
+            return Decision(best.candidate.qid, "prominence", n_candidates=n_found)
         return Decision(None, "unlinked", n_candidates=n_found)
     how: LinkedBy
     if best.score > runner.score:
@@ -125,7 +137,9 @@ def decide(candidates: Sequence[Candidate], score_of: Mapping[str, int], *, targ
     elif best.prior > runner.prior:
         how = "commonness"
     elif not is_link and best.score == 0:
-        return Decision(None, "unlinked", 0.0, runner.candidate.qid, 0.0, n_found)
+        if not dominant:
+            return Decision(None, "unlinked", 0.0, runner.candidate.qid, 0.0, n_found)
+        how = "prominence"
     elif best.own_target and not runner.own_target:
         how = "link_target"
     elif best.fits and not runner.fits:
@@ -184,9 +198,11 @@ def _link_language(rows: list[dict[str, Any]], lang: str, info: Mapping[str, Map
             (anchors if row["source"] == "link" else bold_names)[row["link_target"]].append(row["surface"])
     group_targets = sorted({r["link_target"] for r in rows if r["qid"] is None and r["link_target"]})
     by_target = target_candidates(group_targets, kg, lang, anchors, bold_names)
-    free_names = sorted({r["surface"] for r in rows if _is_free(r)})
+    neighbour_names_found = {r["surface"] for r in rows if r["source"] == "neighbour" and r["qid"]}
+    free_names = sorted({r["surface"] for r in rows if _is_free(r)} | neighbour_names_found)
     by_name = {n: [c for c in cands if case_compatible(c.matched, n)]
                for n, cands in (kg.candidates(free_names, lang) if free_names else {}).items()}
+    rows = [_unsure_neighbour(r, by_name) for r in rows]
     shortlist = {t: _shortlist(by_target.get(t, []), config) for t in group_targets}
     shortlist_by_name = {n: _shortlist(c, config) for n, c in by_name.items()}
     fits = _TypeFit(rows, shortlist, shortlist_by_name, kg, config, entity_types)
@@ -233,7 +249,8 @@ def _link_language(rows: list[dict[str, Any]], lang: str, info: Mapping[str, Map
                 decisions[k] = decide(cands, overlap.scores(cands, exclude_surface=row["surface"]),
                                       target=None, lang=lang, is_link=False,
                                       n_found=len(by_name.get(row["surface"], ())),
-                                      prior_of=commonness.get(_norm(row["surface"], lang)))
+                                      prior_of=commonness.get(_norm(row["surface"], lang)),
+                                      dominance=config.dominance)
     return decisions
 
 
@@ -286,6 +303,19 @@ def _commonness(rows: Sequence[Mapping[str, Any]], by_target: Mapping[str, Seque
         if qid is not None:
             counts[_norm(row["surface"], lang)][qid] += 1
     return {anchor: {q: n / sum(c.values()) for q, n in c.items()} for anchor, c in counts.items()}
+
+
+def _unsure_neighbour(row: dict[str, Any], by_name: Mapping[str, Sequence[Candidate]]
+                      ) -> dict[str, Any]:
+    """A neighbour name that is also the label of another entity is not settled by being a
+    neighbour ("Physics" in "Professor of Experimental Physics" is the science, though the Nobel
+    Prize in Physics is a neighbour of the page's physicist): it is decided like any free
+    mention, where the neighbourhood still counts through the overlap score."""
+    if row["source"] != "neighbour" or row["qid"] is None:
+        return row
+    if any(c.qid != row["qid"] and c.via == "label" for c in by_name.get(row["surface"], ())):
+        return {**row, "qid": None}
+    return row
 
 
 def _is_free(row: Mapping[str, Any]) -> bool:

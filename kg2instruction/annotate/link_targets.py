@@ -34,6 +34,7 @@ disambiguation use this one lookup, so they agree on what a link can mean.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -69,6 +70,7 @@ def title_form(title: str) -> TitleForm:
     exact = [title]
     for pattern, replacement in ((_INITIALS_JOINED, r"\1. "), (_INITIALS_SPACED, r"\1.")):
         exact.append(pattern.sub(replacement, title))
+    exact.append(_without_marks(title))      # "Zaïre" ~ "Zaire": KG aliases often drop marks
     match = _PARENTHETICAL.search(title)
     bare = qualifier = None
     if match:
@@ -78,6 +80,20 @@ def title_form(title: str) -> TitleForm:
     if not bare or not qualifier:
         bare = qualifier = None
     return TitleForm(tuple(dict.fromkeys(e for e in exact if e)), bare, qualifier)
+
+
+def _without_marks(text: str) -> str:
+    """Latin letters without their combining marks ("Zaïre" -> "Zaire"); other scripts kept."""
+    out: list[str] = []
+    base_is_latin = False
+    for ch in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(ch):
+            if not base_is_latin:
+                out.append(ch)
+            continue
+        base_is_latin = "LATIN" in unicodedata.name(ch, "")
+        out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out))
 
 
 def title_variants(title: str) -> list[str]:

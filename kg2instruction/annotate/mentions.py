@@ -24,7 +24,7 @@ measured alone.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -32,7 +32,8 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kg2instruction.annotate.mention import VALUE_SOURCES, Mention, MentionSource, mentions_table
-from kg2instruction.annotate.name_index import NameIndex, name_keys, text_vocabulary
+from kg2instruction.annotate.link_targets import title_form
+from kg2instruction.annotate.name_index import NameIndex, is_unspaced, name_keys, text_vocabulary
 from kg2instruction.annotate.stop_names import StopList, stop_names
 from kg2instruction.annotate.overlaps import resolve_overlaps
 from kg2instruction.annotate.target_context import (NeighbourNames, TargetInfo, describe_targets,
@@ -41,6 +42,7 @@ from kg2instruction.annotate.values import parse_date, parse_quantity
 from kg2instruction.errors import ConfigError, InputError
 from kg2instruction.kg.protocol import KnowledgeGraph
 from kg2instruction.ner.base import NerModel, NerSpan
+from kg2instruction.text.normalize import normalize_name
 
 PriorityClass = Literal["link", "subject", "repeat", "neighbour", "ner"]
 _PRIORITY_CLASS: dict[str, str] = {"link": "link", "subject": "subject", "repeat": "repeat",
@@ -82,6 +84,11 @@ class MentionConfig(BaseModel):
         "base list of words never matched as names: spaCy's stop words for the language, or none"))
     extra_stop_names: dict[str, tuple[str, ...]] = Field(default_factory=dict,
                                                          description="per language, added to the base list")
+    person_ner_labels: tuple[str, ...] = Field(("PERSON", "PER"), description=(
+        "NER labels of people: the page subject's short name repeats it only on such a span"))
+    class_pids: tuple[str, ...] = Field(("P31",), description=(
+        "properties whose values are classes of an entity (instance of): neighbours reached only "
+        "through them are not searched in the text ('the album', 'a crisis' are common nouns)"))
     max_name_tokens: int = Field(8, ge=1, description="longest name matched, in tokens (punctuation counts)")
     max_name_chars_unspaced: int = Field(24, ge=1)
 
@@ -208,7 +215,8 @@ class _LangContext:
         # only names that can occur in this shard's texts are worth indexing
         vocabulary = text_vocabulary((r["text"] for r in rows), lang)
         names = neighbour_names(expansion, kg, lang,
-                                _new_index(lang, config, stop_keys, vocabulary=vocabulary))
+                                _new_index(lang, config, stop_keys, vocabulary=vocabulary),
+                                class_pids=config.class_pids)
         return cls(lang, infos, names, page_subject, config, stop_keys)
 
 
@@ -228,7 +236,8 @@ def _find_mentions(row: dict[str, Any], spans: Sequence[NerSpan], repeats: _Page
         mentions.append(Mention(span["start"], span["end"], text[span["start"]:span["end"]], "subject",
                                 link_target=subject_target, qid=subject_qid))
     paragraph_targets = [m.link_target for m in mentions if m.link_target]
-    guessed = repeats.find(row["paragraph_id"], text, counts)
+    persons = {(s.start, s.end) for s in spans if s.label in config.person_ner_labels}
+    guessed = repeats.find(row["paragraph_id"], text, counts, persons)
     guessed += _neighbour_mentions(text, [*paragraph_targets, subject_target], ctx)
     guessed += _ner_mentions(text, spans, ctx.lang, config, counts)
     adjectives = [s for s in spans if s.label in config.adjective_ner_labels]
@@ -252,9 +261,16 @@ class _PageRepeats:
     paragraph itself, then the names of its targets, then the same for each earlier paragraph,
     nearest first. A match takes its best tier; two targets tied there make it ambiguous, and it
     is skipped. Links of later paragraphs never count.
+
+    Only full names repeat a linked target: a one-word anchor or alias ("Huxley" for "Thomas Henry
+    Huxley", "Union" for "Union (American Civil War)") is as likely another bearer of the name,
+    unless that word is the title itself ("Paris"). The page subject is different: the article is
+    about it, so its own short name standing alone (the first or last word of a person's title,
+    "Huxley" on "Aldous Huxley") repeats it where NER reads that very span as a person.
     """
 
     _SUBJECT = -1
+    _SHORT = -2     # the subject's short name: a repeat only on a person span
 
     def __init__(self, page_rows: Sequence[dict[str, Any]], subject_target: str, ctx: _LangContext) -> None:
         self._ctx = ctx
@@ -262,22 +278,27 @@ class _PageRepeats:
         self._index: NameIndex[tuple[int, bool, str]] = ctx.new_index()
         for name in ctx.targets[subject_target].repeat_names:
             self._index.add(name, (self._SUBJECT, False, subject_target))
+        for name in short_names(subject_target, ctx.lang):
+            self._index.add(name, (self._SHORT, False, subject_target))
         for k, row in enumerate(page_rows):
             links = row["links"] or ()
             for link in links:
-                self._index.add(link["anchor"], (k, True, _target_of(link)))
+                if is_full_name(link["anchor"], _target_of(link), ctx.lang):
+                    self._index.add(link["anchor"], (k, True, _target_of(link)))
             for target in dict.fromkeys(_target_of(link) for link in links):
                 for name in ctx.targets[target].repeat_names:
-                    self._index.add(name, (k, False, target))
+                    if is_full_name(name, target, ctx.lang):
+                        self._index.add(name, (k, False, target))
 
-    def find(self, paragraph_id: str, text: str, counts: Counter[str]) -> list[Mention]:
+    def find(self, paragraph_id: str, text: str, counts: Counter[str],
+             person_spans: Collection[tuple[int, int]] = ()) -> list[Mention]:
         here = self._position[paragraph_id]
         oldest = 0 if self._ctx.config.repeat_scope == "page" else here
         found = []
         for match in self._index.find(text):
             tiers: dict[int, set[str]] = defaultdict(set)
             for k, is_anchor, target in match.payloads:
-                if k == self._SUBJECT:
+                if k == self._SUBJECT or (k == self._SHORT and (match.start, match.end) in person_spans):
                     tiers[0].add(target)
                 elif oldest <= k <= here:
                     tiers[1 + 2 * (here - k) + (0 if is_anchor else 1)].add(target)
@@ -293,11 +314,39 @@ class _PageRepeats:
         return found
 
 
+def is_full_name(name: str, target: str, lang: str) -> bool:
+    """A name that may repeat a linked target: not one word of its longer title ("Huxley" of
+    "Thomas Henry Huxley"); several words, a one-word title itself and a one-word other name
+    ("Elizabethtown" for "Elizabeth, New Jersey") are full (unspaced scripts: every name)."""
+    if is_unspaced(lang) or len(name.split()) > 1:
+        return True
+    form = title_form(target)
+    key = normalize_name(name, lang)
+    if key in {normalize_name(n, lang) for n in (*form.exact, *([form.bare] if form.bare else ()))}:
+        return True
+    return key not in {normalize_name(w.strip(",.()"), lang) for w in target.split()}
+
+
+def short_names(title: str, lang: str) -> tuple[str, ...]:
+    """The first and last word of a title of several words, without its qualifier ("Aldous",
+    "Huxley" for "Aldous Huxley"); none for unspaced scripts or one-word titles."""
+    if is_unspaced(lang):
+        return ()
+    form = title_form(title)
+    words = (form.bare or form.exact[0]).split()
+    if len(words) < 2:
+        return ()
+    return tuple(dict.fromkeys(w.strip(",.") for w in (words[0], words[-1]) if w.strip(",.")))
+
+
 def _neighbour_mentions(text: str, targets: Sequence[str], ctx: _LangContext) -> list[Mention]:
     active = {q for t in targets for q in ctx.targets[t].expansion}
     found = []
     for match in ctx.neighbours.index.find(text):
-        near = ctx.neighbours.qids_near(match.payloads, active)
+        surface = text[match.start:match.end]
+        # a lowercase word is a common noun unless it is the neighbour's very label ("lawyer"),
+        # not one of its aliases ("group" for "band", "label" for "record label")
+        near = ctx.neighbours.qids_near(match.payloads, active, labels_only=surface[:1].islower())
         if near:
             found.append(Mention(match.start, match.end, text[match.start:match.end], "neighbour",
                                  qid=near[0] if len(near) == 1 else None))

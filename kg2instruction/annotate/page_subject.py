@@ -56,19 +56,47 @@ def title_tokens(text: str, lang: str) -> frozenset[str]:
 
 def ground_subject(title: str, unlinked: Iterable[Span], lang: str) -> Span | None:
     """The unlinked mention most like the page title (most shared content words, then the
-    earliest); None when none shares any."""
+    earliest); None when none shares any. A mention whose head word is not one of the title's
+    names something of the subject, not the subject ("Alberta's Rockies", "Lincoln
+    administration", "University of Alberta" on "Alberta")."""
     wanted = title_tokens(title, lang)
     if not wanted:
         return None
+    title_words = _words(title)
     best: tuple[int, int] | None = None
     chosen: Span | None = None
     for span in unlinked:
         shared = len(wanted & title_tokens(span.surface, lang))
+        if shared and not lang.startswith(("zh", "ja")) and head_word(span.surface) not in title_words:
+            continue
         if shared and span.start is not None:
             key = (-shared, span.start)
             if best is None or key < best:
                 best, chosen = key, span
     return chosen
+
+
+# Words after which an English noun phrase's head comes first ("University of Alberta").
+_HEAD_FIRST_BEFORE = frozenset({"of", "for", "in", "on", "at", "de", "du", "des", "von", "van"})
+
+
+def head_word(surface: str) -> str:
+    """The head of a name read as an English-style noun phrase: the word before 'of' (and the
+    like) when there is one, else the last word; possessives count as modifiers."""
+    words = _WORD.findall(_PARENTHETICAL.sub("", surface).replace("\u2019", "'").casefold())
+    words = [w for w in words if w != "s"] or words      # "Alberta's Rockies" -> alberta, rockies
+    for i, word in enumerate(words[1:], start=1):
+        if word in _HEAD_FIRST_BEFORE:
+            return _singular(words[i - 1])
+    return _singular(words[-1]) if words else ""
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_singular(w) for w in _WORD.findall(_PARENTHETICAL.sub("", text).casefold()))
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
 
 def strip_disambiguator(title: str) -> str:

@@ -66,26 +66,34 @@ def describe_targets(targets: Collection[str], certain: Mapping[str, str],
 class NeighbourNames:
     """Names of the KG neighbours of a set of entities, and which entity each neighbour is next to."""
 
-    index: NameIndex[str]                   # name -> neighbour QID
+    index: NameIndex[tuple[str, bool]]      # name -> (neighbour QID, the name is its label)
     sources: Mapping[str, set[str]]         # neighbour QID -> entities it neighbours
 
-    def qids_near(self, payloads: Sequence[str], active: Collection[str]) -> list[str]:
-        """The matched neighbours that neighbour one of the paragraph's `active` entities."""
-        return [q for q in payloads if not self.sources[q].isdisjoint(active)]
+    def qids_near(self, payloads: Sequence[tuple[str, bool]], active: Collection[str], *,
+                  labels_only: bool = False) -> list[str]:
+        """The matched neighbours that neighbour one of the paragraph's `active` entities (with
+        `labels_only`, only those whose label matched, not an alias)."""
+        return list(dict.fromkeys(q for q, is_label in payloads
+                                  if (is_label or not labels_only)
+                                  and not self.sources[q].isdisjoint(active)))
 
 
 def neighbour_names(entities: Collection[str], kg: KnowledgeGraph, lang: str,
-                    index: NameIndex[str]) -> NeighbourNames:
-    """Index the labels and aliases of every neighbour of `entities` (one batched KG call)."""
+                    index: NameIndex[tuple[str, bool]], class_pids: Collection[str] = ()
+                    ) -> NeighbourNames:
+    """Index the labels and aliases of every neighbour of `entities` (one batched KG call).
+
+    Neighbours reached only through `class_pids` (instance of) are classes of the entity: their
+    names in text ("the album", "a crisis", "countries") are common nouns describing it, not
+    mentions of another entity."""
     sources: dict[str, set[str]] = defaultdict(set)
     neighbours = neighbour_cache(kg).neighbours(sorted(entities), lang) if entities else {}
     for entity in sorted(neighbours):
-        for nb in neighbours[entity]:
-            if nb.qid == entity:
-                continue
+        related = [nb for nb in neighbours[entity] if nb.qid != entity and nb.pid not in class_pids]
+        for nb in {nb.qid: nb for nb in related}.values():
             added = False
-            for name in ([nb.label] if nb.label else []) + list(nb.aliases):
-                added |= index.add(name, nb.qid)
+            for name, is_label in ([(nb.label, True)] if nb.label else []) + [(a, False) for a in nb.aliases]:
+                added |= index.add(name, (nb.qid, is_label))
             if added:
                 sources[nb.qid].add(entity)
     return NeighbourNames(index, sources)

@@ -3,9 +3,9 @@
 The paper makes data theme-centric by page: a page about a person yields Person data. So the
 routing key is the page entity (`page_qid`): its direct P31 classes are checked against the
 routing table's `by_class` rules (lowest QID first when several match), then its category
-(`TypeResolver`, priority order) against `by_category`; a subject without classes the resolver
-knows is categorised by the properties of its statements (routed_by `claims`: the bundled KG has
-no P31 for most T-REx page subjects). Pages without a subject or whose
+(`TypeResolver`, priority order) against `by_category`; a subject the KG gives no class is
+categorised by the properties of its statements (routed_by `claims`: the bundled KG has no P31
+for most T-REx page subjects). Pages without a subject or whose
 subject routes nowhere go to a `ThemeClassifier`: the built-in `KeywordThemeClassifier` scores
 the page's text against each theme's own vocabulary (relation labels and NLI templates, en and
 zh); a user model plugs in through `register_classifier`.

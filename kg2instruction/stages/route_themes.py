@@ -29,7 +29,7 @@ class RouteThemes(MapStage):
     """PARAGRAPHS -> PARAGRAPH_THEMES (one theme per page, every paragraph of it)."""
 
     name = "route_themes"
-    version = "1"
+    version = "2"   # 2: class-less entities typed by their statements (claim_signals)
     Config = RouteThemesConfig
     requires = ("read_wikipedia", "build_kg")
     theme_fields = ()

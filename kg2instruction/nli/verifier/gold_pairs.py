@@ -32,6 +32,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -89,6 +90,19 @@ def consistent(pairs: Iterable[VerificationPair]) -> list[VerificationPair]:
         seen.add(key)
         out.append(pair)
     return out
+
+
+@lru_cache(maxsize=8)
+def _read_once(reader, path: str, mtime_ns: int, size: int):
+    return reader(path)
+
+
+def _cached(reader, path: str | Path):
+    """A gold file parsed once per process (splits of one file read it several times); the
+    cache key includes the file's mtime and size, so an edited file is read again."""
+    resolved = Path(path).resolve()
+    stat = resolved.stat()
+    return _read_once(reader, str(resolved), stat.st_mtime_ns, stat.st_size)
 
 
 # ---------------------------------------------------------------- KnowledgeNet
@@ -295,8 +309,8 @@ def passage_pairs(passage: KnPassage) -> list[VerificationPair]:
 
 def knowledgenet_pairs(path: str | Path, folds: set[int]) -> list[VerificationPair]:
     """Pairs of the passages of `folds` (KnowledgeNet folds are disjoint by document)."""
-    return consistent([pair for passage in read_knowledgenet(path) if passage.fold in folds
-                       for pair in passage_pairs(passage)])
+    return consistent([pair for passage in _cached(read_knowledgenet, path)
+                       if passage.fold in folds for pair in passage_pairs(passage)])
 
 
 # ---------------------------------------------------------------- Re-DocRED
@@ -337,8 +351,9 @@ class DocSentence:
     text: str
     token_spans: list[tuple[int, int]]
 
-    def surface(self, start_token: int, end_token: int) -> str:
-        return self.text[self.token_spans[start_token][0]:self.token_spans[end_token - 1][1]]
+    def span(self, start_token: int, end_token: int) -> tuple[int, int]:
+        """Character offsets of tokens [start_token, end_token)."""
+        return self.token_spans[start_token][0], self.token_spans[end_token - 1][1]
 
 
 @dataclass
@@ -347,8 +362,20 @@ class DocredDocument:
     title: str
     sentences: list[DocSentence]
     entity_types: list[str]
-    mentions: list[dict[int, str]]            # entity -> sentence -> first surface there
+    mentions: list[dict[int, tuple[int, int]]]   # entity -> sentence -> its first span there
     facts: list[tuple[int, str, int, tuple[int, ...]]]   # (head, pid, tail, evidence)
+
+    def surface(self, entity: int, sentence: int) -> str:
+        start, end = self.mentions[entity][sentence]
+        return self.sentences[sentence].text[start:end]
+
+    def juxtaposed(self, first: int, second: int, sentence: int) -> bool:
+        """Whether the two entities' mentions in the sentence touch or are separated only by a
+        comma or bracket ("Vancouver, British Columbia"): English writes containment, an
+        apposition or an alias that way without a verb, so no such pair is a safe negative."""
+        (a_start, a_end), (b_start, b_end) = sorted((self.mentions[first][sentence],
+                                                     self.mentions[second][sentence]))
+        return self.sentences[sentence].text[a_end:b_start].strip() in ("", ",", "(", "-", "–")
 
 
 def read_redocred(path: str | Path) -> list[DocredDocument]:
@@ -364,13 +391,12 @@ def read_redocred(path: str | Path) -> list[DocredDocument]:
     for index, doc in enumerate(raw):
         try:
             sentences = [DocSentence(*detokenize(tokens)) for tokens in doc["sents"]]
-            mentions: list[dict[int, str]] = []
+            mentions: list[dict[int, tuple[int, int]]] = []
             for entity in doc["vertexSet"]:
-                by_sentence: dict[int, str] = {}
+                by_sentence: dict[int, tuple[int, int]] = {}
                 for mention in sorted(entity, key=lambda m: (m["sent_id"], m["pos"][0])):
                     sentence = sentences[mention["sent_id"]]
-                    by_sentence.setdefault(mention["sent_id"],
-                                           sentence.surface(*mention["pos"]))
+                    by_sentence.setdefault(mention["sent_id"], sentence.span(*mention["pos"]))
                 mentions.append(by_sentence)
             facts = [(label["h"], label["r"], label["t"], tuple(sorted(label["evidence"])))
                      for label in doc.get("labels", [])]
@@ -391,7 +417,7 @@ def _docred_pair(doc: DocredDocument, sentence_ids: Sequence[int], head: int, pi
     tail_at = [s for s in sentence_ids if s in doc.mentions[tail]]
     if not head_at or not tail_at:
         return None
-    head_surface, tail_surface = doc.mentions[head][head_at[0]], doc.mentions[tail][tail_at[0]]
+    head_surface, tail_surface = doc.surface(head, head_at[0]), doc.surface(tail, tail_at[0])
     if head_surface == tail_surface:
         return None
     premise = " ".join(doc.sentences[s].text for s in sentence_ids)
@@ -418,10 +444,15 @@ def document_pairs(doc: DocredDocument) -> list[VerificationPair]:
     return [pair for pair in pairs if pair is not None]
 
 
+UNRELATED_PER_SENTENCE = 3
+
+
 def _unrelated_pairs(doc: DocredDocument, any_fact: set[frozenset[int]]
                      ) -> list[VerificationPair | None]:
     """Entities of one sentence with no fact between them, each given one relation that one of
-    them has elsewhere in the document with an entity of the other's type (seeded per title)."""
+    them has elsewhere in the document with an entity of the other's type. At most
+    `UNRELATED_PER_SENTENCE` per sentence (seeded per title), so that the long lists some
+    sentences hold do not make up most of the negatives."""
     as_head: dict[int, list[tuple[str, str]]] = defaultdict(list)   # entity -> (pid, tail type)
     as_tail: dict[int, list[tuple[str, str]]] = defaultdict(list)   # entity -> (pid, head type)
     for head, pid, tail, _ in doc.facts:
@@ -431,17 +462,22 @@ def _unrelated_pairs(doc: DocredDocument, any_fact: set[frozenset[int]]
     pairs: list[VerificationPair | None] = []
     for sentence in range(len(doc.sentences)):
         present = [e for e, by_sentence in enumerate(doc.mentions) if sentence in by_sentence]
+        candidates = []
         for head in present:
             for tail in present:
-                if head == tail or frozenset((head, tail)) in any_fact:
+                if head == tail or frozenset((head, tail)) in any_fact \
+                        or doc.juxtaposed(head, tail, sentence):
                     continue
                 options = sorted({pid for pid, kind in as_head[head]
                                   if kind == doc.entity_types[tail]}
                                  | {pid for pid, kind in as_tail[tail]
                                     if kind == doc.entity_types[head]})
                 if options:
-                    pairs.append(_docred_pair(doc, [sentence], head, rng.choice(options), tail,
-                                              0, "no_relation"))
+                    candidates.append((head, tail, options))
+        for head, tail, options in rng.sample(candidates, min(len(candidates),
+                                                              UNRELATED_PER_SENTENCE)):
+            pairs.append(_docred_pair(doc, [sentence], head, rng.choice(options), tail, 0,
+                                      "no_relation"))
     return pairs
 
 
@@ -458,7 +494,7 @@ def redocred_pairs(path: str | Path, part: Literal["even", "odd", "all"], *, eve
             return index % every == offset
         return index % 2 == parity and (index // 2) % every == offset
 
-    return consistent([pair for doc in read_redocred(path) if taken(doc.index)
+    return consistent([pair for doc in _cached(read_redocred, path) if taken(doc.index)
                        for pair in document_pairs(doc)])
 
 

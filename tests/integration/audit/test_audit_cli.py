@@ -131,5 +131,12 @@ def test_a_judged_sample_scores_end_to_end(audit_run, tmp_path, capsys) -> None:
     assert figures["precision_before_verifier"]["value"] == \
         pytest.approx(sizes["kept"] / (sizes["kept"] + sizes["rejected"]), abs=1e-4)
     assert figures["verifier_keeps_correct"] == figures["verifier_removes_wrong"] == 1.0
-    assert figures["auc"] == 1.0                       # kept scores all reach the threshold
+    # correct = kept here, so the AUC is the share of (kept, rejected) pairs the kept one wins
+    # (ties half); stratum weights are constant within each class and cancel
+    rows = [r.fields for r in read_audit(path)]
+    kept = [float(r["nli_score"]) for r in rows if r["status"] == "kept"]
+    rejected = [float(r["nli_score"]) for r in rows if r["status"] == "rejected"]
+    wins = sum(1.0 if k > r else 0.5 if k == r else 0.0 for k in kept for r in rejected)
+    assert figures["auc"] == figures["auc_unweighted"] == \
+        pytest.approx(wins / (len(kept) * len(rejected)), abs=1e-4)
     assert "| person | 20 (0) | 1.00 [" in capsys.readouterr().out

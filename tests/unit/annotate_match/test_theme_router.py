@@ -46,6 +46,19 @@ def test_route_by_category_and_by_class(routing_kit, themes) -> None:
         "en:3": ("geographic_location", "category")}
 
 
+def test_subject_without_classes_is_routed_by_its_statements(build_tiny_kg, head_entities,
+                                                             themes) -> None:
+    # Ludwig van Beethoven as a KG subset keeps him: his statements (P106, P19, P20...) but no P31.
+    beethoven = {**head_entities["Q255"], "claims": {
+        p: c for p, c in head_entities["Q255"]["claims"].items() if p != "P31"}}
+    kg = build_tiny_kg([beethoven])
+    resolver = TypeResolver(kg, load_entity_types(THEMES / "entity_types.yaml"))
+    routing = load_routing(THEMES / "theme_routing.yaml", THEMES)
+    rows = [paragraph("en:9:0", "Beethoven was a German composer and pianist.", page_qid="Q255")]
+    routed = route_pages(rows, kg, resolver, routing, KeywordThemeClassifier(themes))
+    assert (routed["en:9"].theme, routed["en:9"].routed_by) == ("person", "claims")
+
+
 def test_unrouted_subject_goes_to_the_classifier(routing_kit, themes) -> None:
     kg, resolver, routing = routing_kit
     rows = [paragraph("en:4:0", "Triskaidekaphobia is a disease-like fear; its symptoms include "

@@ -1,9 +1,14 @@
 """Entity typing: P31 then P279 upwards, cycle-safe and depth-bounded, onto prioritised categories."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from kg2instruction.annotate.types import TypeResolver, mention_category
+from kg2instruction.config.entity_types import load_entity_types
 
 from .conftest import make_entity_types, set_item_claims
+
+THEMES = Path(__file__).resolve().parents[3] / "themes"
 
 BEER, WINE, ETHANOL = "Q44", "Q282", "Q153"
 MONDAY, TUESDAY, WEDNESDAY, FEBRUARY = "Q105", "Q127", "Q128", "Q109"
@@ -67,6 +72,27 @@ def test_cache_sends_each_qid_once(build_tiny_kg, head_entities) -> None:
     resolver.categories([ETHANOL, BEER])
     resolver.categories([ETHANOL, BEER, WINE])
     assert resolver.lookups == 3
+
+
+def without_classes(entity: dict) -> dict:
+    """A real dump line without its P31 claims, as KG subsets often keep an entity."""
+    return {**entity, "claims": {p: c for p, c in entity["claims"].items() if p != "P31"}}
+
+
+def test_entity_without_classes_is_typed_by_its_statements(build_tiny_kg,
+                                                           head_entities) -> None:
+    e = head_entities
+    # Larry Sanger without P31 (he keeps P106, P27, P19, P21); triskaidekaphobia keeps its P31
+    # (phobia), a class no category lists.
+    kg = build_tiny_kg([without_classes(e["Q185"]), e["Q13"]])
+    resolver = TypeResolver(kg, load_entity_types(THEMES / "entity_types.yaml"))
+    birthplace = "Q214164"   # Bellevue, Washington: only the value of Sanger's P19 here
+    assert resolver.reached(["Q185", birthplace, "Q13"]) == {
+        "Q185": ["human"], birthplace: ["geographic_region"], "Q13": []}
+    assert resolver.typed_by_claims == {"Q185", birthplace}
+    # Without signals configured, class-less entities stay `other`.
+    plain = TypeResolver(kg, make_entity_types({"human": [HUMAN]}))
+    assert plain.categories(["Q185"]) == {"Q185": "other"}
 
 
 def test_value_mentions_are_typed_by_datatype() -> None:

@@ -1,4 +1,5 @@
-"""Overlap resolution: source priority first, then the longer span, independent of input order."""
+"""Overlap resolution: the writer's spans by priority, then the longer span among guesses (no
+mention inside a longer one), independent of input order."""
 from __future__ import annotations
 
 import itertools
@@ -17,10 +18,18 @@ NER_SHORT = Mention(25, 31, "friend", "ner", ner_label="ORG")
 
 
 def test_priority_then_length_whatever_the_order() -> None:
+    """The link beats every longer guess around it; among guesses the longest span wins, so the
+    neighbour name "lawyer" inside the NER span "lawyer friend" is part of it."""
     rank = MentionConfig().rank_of_source()
     mentions = [LINK, NER, REPEAT, NEIGHBOUR, NER_INSIDE, NER_SHORT]
     results = {tuple(resolve_overlaps(list(p), rank)[0]) for p in itertools.permutations(mentions)}
-    assert results == {(LINK, NEIGHBOUR, NER_SHORT)}
+    assert results == {(LINK, NER_INSIDE)}
+
+
+def test_without_longest_wins_priority_decides_between_guesses() -> None:
+    rank = MentionConfig(longest_wins=()).rank_of_source()
+    kept, _ = resolve_overlaps([NEIGHBOUR, NER_INSIDE, NER_SHORT], rank)
+    assert kept == [NEIGHBOUR, NER_SHORT]
 
 
 def test_longer_span_wins_within_a_source() -> None:
@@ -30,6 +39,7 @@ def test_longer_span_wins_within_a_source() -> None:
 
 
 def test_priority_is_configuration() -> None:
-    ner_first = MentionConfig(overlap_priority=("ner", "link", "subject", "repeat", "neighbour"))
+    ner_first = MentionConfig(overlap_priority=("ner", "link", "subject", "repeat", "neighbour"),
+                              longest_wins=())
     kept, _ = resolve_overlaps([LINK, NER], ner_first.rank_of_source())
     assert kept == [NER]

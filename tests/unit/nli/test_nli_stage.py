@@ -62,6 +62,12 @@ def context(theme, stage: str = "score_nli") -> StageContext:
                         theme=theme, artifacts={}, base_dir=REPO)
 
 
+def split(cls, tiny_nli):
+    """A split stage told which model scored (the tiny one has no calibrated thresholds, so the
+    theme's apply)."""
+    return cls(cls.Config(model=str(tiny_nli[2])))
+
+
 def scored_by(model_dir: Path, theme) -> tuple[ScoreNli, pa.Table]:
     stage = ScoreNli(ScoreNli.Config(model=str(model_dir), device="cpu"))
     ctx = context(theme)
@@ -80,8 +86,8 @@ def test_tiny_model_learned_the_pairs(tiny_nli) -> None:
 def test_stage_keeps_stated_and_drops_unstated_triples(tiny_nli, person) -> None:
     _, scored = scored_by(tiny_nli[2], person)
     assert scored.schema == NLI_TRIPLES and scored.num_rows == len(CANDIDATES)
-    kept = NliFilter(NliFilter.Config()).process({"score_nli": scored}, context(person))
-    dropped = NliRejected(NliRejected.Config()).process({"score_nli": scored}, context(person))
+    kept = split(NliFilter, tiny_nli).process({"score_nli": scored}, context(person))
+    dropped = split(NliRejected, tiny_nli).process({"score_nli": scored}, context(person))
     expected = {f"{pid}:t{i}" for i, (pid, *_, stated) in enumerate(CANDIDATES) if stated}
     assert set(kept["triple_id"].to_pylist()) == expected
     assert set(dropped["triple_id"].to_pylist()) == \
@@ -105,8 +111,8 @@ def test_threshold_change_reuses_stored_scores(tiny_nli, person) -> None:
     for scorer in set(stage._loaded.values()):
         scorer.model.register_forward_hook(lambda *_: calls.append(1))
     strict = person.model_copy(update={"nli_threshold": 0.999})
-    kept_default = NliFilter(NliFilter.Config()).process({"score_nli": scored}, context(person))
-    kept_strict = NliFilter(NliFilter.Config()).process({"score_nli": scored}, context(strict))
+    kept_default = split(NliFilter, tiny_nli).process({"score_nli": scored}, context(person))
+    kept_strict = split(NliFilter, tiny_nli).process({"score_nli": scored}, context(strict))
     assert calls == []                                # no forward pass for a new threshold
     assert kept_strict.num_rows < kept_default.num_rows
     stage.process({"apply_schema": triples_table(), "read_wikipedia": paragraphs_table()},
@@ -133,7 +139,7 @@ def test_relation_threshold_override_applies(tiny_nli, person) -> None:
                  if r.label.en == "place of birth" else r for r in person.relations]
     lenient = person.model_copy(update={"relations": relations})
     lenient.model_post_init(None)
-    kept = NliFilter(NliFilter.Config()).process({"score_nli": scored}, context(lenient))
+    kept = split(NliFilter, tiny_nli).process({"score_nli": scored}, context(lenient))
     births = {f"{c[0]}:t{i}" for i, c in enumerate(CANDIDATES) if c[2] == "place of birth"}
     assert births <= set(kept["triple_id"].to_pylist())
     assert "en:1:0:t3" not in set(kept["triple_id"].to_pylist())   # place of death still cut

@@ -71,6 +71,38 @@ def test_priority_breaks_ties(entity_types: EntityTypes) -> None:
     assert entity_types.categorize(["Q4164871"]) == "other"   # position
 
 
+def test_claim_signals_vote_and_priority_breaks_ties(entity_types: EntityTypes) -> None:
+    # Someone with an occupation, a citizenship and a birthplace: a human.
+    assert entity_types.categorize_by_claims(
+        [("P106", "forward"), ("P27", "forward"), ("P19", "forward")]) == "human"
+    # The value of a place of birth, of a headquarters location: a place.
+    assert entity_types.categorize_by_claims(
+        [("P19", "reverse"), ("P159", "reverse")]) == "geographic_region"
+    # Location of formation and headquarters (organization, two votes) beat an original
+    # broadcaster (product, one vote).
+    assert entity_types.categorize_by_claims(
+        [("P740", "forward"), ("P159", "forward"), ("P449", "forward")]) == "organization"
+    # One vote each: the configured priority decides (organization before product).
+    assert entity_types.categorize_by_claims(
+        [("P740", "forward"), ("P449", "forward")]) == "organization"
+    # Class statements and unsignalled properties say nothing.
+    assert entity_types.categorize_by_claims([("P31", "forward"), ("P279", "forward"),
+                                              ("P361", "forward")]) is None
+    assert entity_types.categorize_by_claims([]) is None
+
+
+def test_claim_signals_load_and_reject_value_categories(write_yaml: Writer) -> None:
+    signals = "claim_signals:\n  as_subject: {P106: human}\n  as_value: {P19: geographic_region}\n"
+    types = load_entity_types(write_yaml("et.yaml", mini_file(signals)))
+    assert types.categorize_by_claims([("P106", "forward")]) == "human"
+    assert types.categorize_by_claims([("P106", "reverse")]) is None
+    for bad in ("other", "time"):
+        with pytest.raises(ConfigError) as info:
+            load_entity_types(write_yaml("bad.yaml", mini_file(
+                f"claim_signals:\n  as_subject: {{P569: {bad}}}\n")))
+        assert info.value.key == "claim_signals.as_subject" and "P569" in str(info.value)
+
+
 MINI = """\
 categories:
 {cats}
