@@ -180,10 +180,11 @@ def evaluate(records: list[dict[str, Any]], chain: AnnotationChain, paragraphs: 
     covered = covered_pids(chain.themes)
     resolver = TypeResolver(chain.kg, chain.entity_types)   # the categories the schema step sees
     tally, covered_tally, implicit_tally = Tally(), Tally(), Tally()
-    misses: Counter[str] = Counter()
+    misses: dict[str, Counter[str]] = defaultdict(Counter)        # relation -> cause
     losses: dict[str, Counter[str]] = defaultdict(Counter)        # relation -> cause
     losses_by_route: dict[str, Counter[str]] = defaultdict(Counter)  # cause -> routed_by
     routes: Counter[str] = Counter()
+    kept_of_matched: dict[str, Counter[str]] = defaultdict(Counter)   # covered facts, by route
     extra_matched = extra_kept = 0
     by_rule: dict[str, Counter[str]] = defaultdict(Counter)
     funnel: Counter[str] = Counter()
@@ -237,8 +238,11 @@ def evaluate(records: list[dict[str, Any]], chain: AnnotationChain, paragraphs: 
                     tally.add(fact["relation"], **hits)
                     if fact["relation"] in covered:
                         covered_tally.add(fact["relation"], **hits)
+                        if hit:
+                            kept_of_matched[routed.routed_by]["matched"] += 1
+                            kept_of_matched[routed.routed_by]["kept"] += survived
                     if not hit:
-                        misses[diagnose(fact, linked_qids, surfaces)] += 1
+                        misses[fact["relation"]][diagnose(fact, linked_qids, surfaces)] += 1
                     elif not survived:
                         cause = schema_loss(key, routed, chain, covered, categories)
                         losses[fact["relation"]][cause] += 1
@@ -251,13 +255,19 @@ def evaluate(records: list[dict[str, Any]], chain: AnnotationChain, paragraphs: 
     total_losses: Counter[str] = Counter()
     for c in losses.values():
         total_losses.update(c)
+    total_misses: Counter[str] = Counter()
+    for c in misses.values():
+        total_misses.update(c)
     return {
         "eligible": tally.summary(*steps),
         "eligible_theme_covered": covered_tally.summary(*steps),
         "implicit_subject": implicit_tally.summary("matched"),
         "extra_triples_per_sentence": {"after_matching": round(extra_matched / n, 3),
                                        "after_schema": round(extra_kept / n, 3)},
-        "missed_after_matching_by_cause": dict(misses.most_common()),
+        "missed_after_matching_by_cause": dict(total_misses.most_common()),
+        "missed_after_matching_per_relation": {
+            rel: dict(misses[rel].most_common())
+            for rel in sorted(misses, key=lambda r: -sum(misses[r].values()))},
         "schema_drops_by_cause": {c: total_losses[c] for c in SCHEMA_CAUSES},
         "schema_drops_by_cause_and_route": {c: {r: losses_by_route[c][r] for r in ROUTES
                                                 if losses_by_route[c][r]}
@@ -267,6 +277,10 @@ def evaluate(records: list[dict[str, Any]], chain: AnnotationChain, paragraphs: 
                                       for rel in sorted(losses, key=lambda r: -sum(
                                           losses[r].values()))},
         "sentences_by_route": {r: routes[r] for r in ROUTES if routes[r]},
+        "covered_matched_kept_by_route": {
+            r: {**kept_of_matched[r], "share": round(kept_of_matched[r]["kept"]
+                                                     / kept_of_matched[r]["matched"], 4)}
+            for r in ROUTES if kept_of_matched[r]["matched"]},
         "covered_pids": sorted(covered, key=lambda p: int(p[1:])),
         "candidates_by_rule": {rule: {**c, "gold_share": round(c["gold"] / c["triples"], 3)}
                                for rule, c in sorted(by_rule.items())},
@@ -323,7 +337,8 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [
         "# T-REx gold recall (distant supervision, sample KG)", "",
         f"Sample: {report['sentences']} sentences (seed {report['seed']}) of "
-        f"`{report['gold_file']}`; KG: `{report.get('kg_dump', '?')}`; {report['seconds']:.0f} s.", "",
+        f"`{report['gold_file']}`; KG: `{report.get('kg_dump', '?')}`; "
+        f"{report['seconds']:.0f} s.", "",
         "Recall after matching by `page_subject` setting, and after the schema step (pipeline "
         "defaults: `grounded`, span-less triples dropped). *Theme-covered*: the fact's P-id feeds "
         "a relation of some InstructIE theme (themes/*.yaml, from the paper's mapping); the "
@@ -342,6 +357,10 @@ def markdown(report: dict[str, Any]) -> str:
             f"{k} {v}" for k, v in report["sentences_by_route"].items()) +
         " (`claims`: page subject without P31 in the KG, typed by the properties of its "
         "statements, `themes/entity_types.yaml` `claim_signals`).", "",
+        "Matched theme-covered facts the schema step keeps, by how the page was routed: "
+        + ", ".join(
+            f"{r} {c['kept']}/{c['matched']} ({c['share']})"
+            for r, c in report["covered_matched_kept_by_route"].items()) + ".", "",
         "Candidate triples by rule (share that is a gold fact of the sentence; T-REx aligns only "
         "some true facts, so this is a lower bound on precision): " + ", ".join(
             f"`{rule}` {c['triples']} ({c['gold_share']})"
@@ -373,6 +392,13 @@ def markdown(report: dict[str, Any]) -> str:
                      f"{r['recall_matched']} | {r['recall_matched_implicit']} | "
                      f"{r['recall_schema']} | " + " | ".join(
                          str(lost.get(c, 0)) for c in SCHEMA_CAUSES) + " |")
+    miss_causes = list(report["missed_after_matching_by_cause"])
+    lines += ["", "## Missed after matching, per relation", "",
+              "| P-id | property | missed | " + " | ".join(miss_causes) + " |",
+              "|---|---|---:|" + "---:|" * len(miss_causes)]
+    for pid, causes in report["missed_after_matching_per_relation"].items():
+        lines.append(f"| {pid} | {labels.get(pid, '')} | {sum(causes.values())} | " + " | ".join(
+            str(causes.get(c, 0)) for c in miss_causes) + " |")
     lines.append("")
     return "\n".join(lines)
 

@@ -24,7 +24,7 @@ import pyarrow as pa
 from benchmarks.gold.cached_ner import cached_specs
 from benchmarks.gold.knowledgenet import (PROPERTY_OF_PID, Document, Layout, Passage, Unit,
                                           corpus_records, load_documents)
-from benchmarks.gold.knowledgenet_kg import STORE_FILE, ensure_knowledgenet_kg
+from benchmarks.gold.knowledgenet_kg import ensure_knowledgenet_kg
 from benchmarks.gold.knowledgenet_scoring import (CORRECT, fact_key_of, gold_facts,
                                                   score_triples, verdicts)
 from benchmarks.gold.peer_baseline import Hyperlink, peer_triples
@@ -33,6 +33,7 @@ from kg2instruction.atomic import atomic_write_text
 from kg2instruction.config.theme import available_themes, load_theme
 from kg2instruction.kg.duckdb_kg import DuckDBKG
 from kg2instruction.schemas import PARAGRAPHS
+from kg2instruction.stages.build_kg import STORE_FILE
 from kg2instruction.sources.corpus_jsonl import read_corpus_jsonl
 from kg2instruction.text.sentences import sentence_spans
 
@@ -72,6 +73,13 @@ def knowledgenet_themes(themes_dir: Path) -> list[str]:
     return found
 
 
+def publishable_properties(themes: Mapping[str, Any]) -> list[str]:
+    """KnowledgeNet properties some P-id of which a relation of the run's themes labels."""
+    return sorted({prop for pid, (prop, _) in PROPERTY_OF_PID.items()
+                   if any(t.relations_for(pid, d) for t in themes.values()
+                          for d in ("forward", "reverse"))})
+
+
 def paragraphs_table(records: list[dict], work_dir: Path, name: str) -> pa.Table:
     """PARAGRAPHS rows through the project's JSONL corpus reader (what a run would read)."""
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -86,7 +94,8 @@ def gold_hyperlinks(passages: Sequence[Passage]) -> dict[str, list[Hyperlink]]:
     for passage in passages:
         spans = {(e.start, e.end, e.qid) for f in passage.facts for e in (f.subject, f.object)
                  if e.qid}
-        links[passage.passage_id] = [Hyperlink(*s) for s in sorted(spans)]   # type: ignore[arg-type]
+        links[passage.passage_id] = [Hyperlink(start, end, qid)   # type: ignore[arg-type]
+                                     for start, end, qid in sorted(spans)]
     return links
 
 
@@ -105,6 +114,8 @@ def verifier_effect(scored: list[dict], kept_ids: set[str], passages: Mapping[st
     correct = [t for t in scored if judged.get(t["triple_id"]) == CORRECT]
     wrong = [t for t in scored if judged.get(t["triple_id"]) not in (None, CORRECT)]
 
+    kept_by_pid = Counter(t["pid"] for t in correct if t["triple_id"] in kept_ids)
+
     def share(rows: list[dict], kept: bool) -> float | None:
         hits = sum((t["triple_id"] in kept_ids) == kept for t in rows)
         return round(hits / len(rows), 4) if rows else None
@@ -117,6 +128,8 @@ def verifier_effect(scored: list[dict], kept_ids: set[str], passages: Mapping[st
                                         [t["nli_score"] for t in correct + wrong]),
         "removed_by_rule": dict(Counter(t.get("rule") for t in scored
                                         if t["triple_id"] not in kept_ids).most_common()),
+        "correct_kept_by_pid": {pid: {"correct": n, "kept": kept_by_pid[pid]}
+                                for pid, n in Counter(t["pid"] for t in correct).most_common()},
     }
 
 
@@ -257,7 +270,8 @@ def evaluate_knowledgenet(inputs: Inputs) -> dict[str, Any]:
                             gold_hyperlinks(list(passages.values())), kg)
     themes = knowledgenet_themes(inputs.themes_dir)
     chain = StageChain(inputs.pipeline, kg_dir, themes, until=UNTIL)
-    configured_ner = {"en": chain.config("identify_mentions").ner["en"]}   # type: ignore[attr-defined]
+    mention_config: Any = chain.config("identify_mentions")
+    configured_ner = {"en": mention_config.ner["en"]}
     chain.update_config("identify_mentions",
                         {"ner": cached_specs(configured_ner, inputs.cache_dir)})
     variants = {v.name: run_variant(chain, documents, passages, v, titles,
@@ -271,7 +285,9 @@ def evaluate_knowledgenet(inputs: Inputs) -> dict[str, Any]:
         "fact_rows": n_facts, "linked_gold_facts": len(gold_facts(passages.values())),
         "documents_with_page_qid": sum(1 for d in documents if d.page_qid),
         "kg": {"dump": inputs.kg_dump.name, **added},
-        "themes": themes, "ner": {k: v.model_dump(mode="json") for k, v in configured_ner.items()},
+        "themes": themes,
+        "publishable_properties": publishable_properties(chain.themes),
+        "ner": {k: v.model_dump(mode="json") for k, v in configured_ner.items()},
         "chain": variants,
         "peer": score_triples(peer, passages, sentences).as_dict()
         | {"by_rule": dict(Counter(t["rule"] for t in peer))},

@@ -20,8 +20,7 @@ import gzip
 import hashlib
 import json
 import re
-import shutil
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +33,7 @@ from kg2instruction.kg.build_config import BuildResources, KGBuildConfig
 from kg2instruction.kg.dump_identity import dump_identity
 from kg2instruction.stages.build_kg import STORE_FILE   # what BuildKG.open reads in its directory
 
-MEMBERSHIP_PIDS = ("P108", "P463", "P54")   # employer, member of, member of sports team
+MEMBERSHIP_PIDS = ("P108", "P463")   # employer, member of
 
 # P31 given to an entity the subset lacks, by the role a KnowledgeNet fact gives it; an entity
 # with several roles takes the first class found in this order of reliability.
@@ -103,19 +102,18 @@ def _existing_claims(con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]
 
 
 def _membership_pid(con: duckdb.DuckDBPyConnection, tails: list[str]) -> dict[str, str]:
-    """For each organisation: the membership P-id the subset uses most towards it (employer by
-    default): KnowledgeNet's EMPLOYEE_OR_MEMBER_OF is Wikidata's employer, member of, or team."""
+    """For each organisation: member of (P463) where the subset states membership of it more
+    often than employment, else employer (P108): KnowledgeNet's EMPLOYEE_OR_MEMBER_OF is either."""
     rows = con.execute("""
         SELECT tail, pid, count(*) FROM claims
         SEMI JOIN (SELECT unnest($t) AS tail) q USING (tail)
         WHERE pid IN (SELECT unnest($pids)) GROUP BY tail, pid""",
         {"t": tails, "pids": list(MEMBERSHIP_PIDS)}).fetchall()
-    best: dict[str, tuple[int, str]] = {}
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
     for tail, pid, n in rows:
-        key = (n, "" if pid == MEMBERSHIP_PIDS[0] else pid)  # ties: employer
-        if tail not in best or key > best[tail]:
-            best[tail] = (n, pid)   # type: ignore[assignment]
-    return {tail: pid for tail, (_, pid) in best.items()}
+        counts[tail][pid] = n
+    employer, member = MEMBERSHIP_PIDS
+    return {tail: member if c[member] > c[employer] else employer for tail, c in counts.items()}
 
 
 def plan_additions(documents: list[Document], base_store: Path) -> Additions:
@@ -162,6 +160,7 @@ def plan_additions(documents: list[Document], base_store: Path) -> Additions:
 
 
 def _new_entity(qid: str, additions: Additions) -> dict:
+    aliases = additions.aliases.get(qid, [])
     claims: dict[str, list[dict]] = defaultdict(list)
     if qid in additions.classes:
         claims["P31"].append(_statement("P31", additions.classes[qid]))
@@ -171,8 +170,8 @@ def _new_entity(qid: str, additions: Additions) -> dict:
             "labels": ({"en": {"language": "en", "value": additions.labels[qid]}}
                        if additions.labels[qid] else {}),
             "descriptions": {},
-            "aliases": {"en": [{"language": "en", "value": a}
-                               for a in additions.aliases.get(qid, [])]} if additions.aliases.get(qid) else {},
+            "aliases": ({"en": [{"language": "en", "value": a} for a in aliases]}
+                        if aliases else {}),
             "claims": dict(claims), "sitelinks": {}}
 
 

@@ -1,4 +1,4 @@
-"""Scoring triples against KnowledgeNet: which published triple is a stated fact, which fact was found.
+"""Triples against KnowledgeNet: which published triple is a stated fact, which fact was found.
 
 Rules (the same for our chain and for the peer baseline):
 - A triple is read as a KnowledgeNet property through its P-id (`PROPERTY_OF_PID`, KG orientation:

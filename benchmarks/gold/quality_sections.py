@@ -74,17 +74,11 @@ def _cached_chain(inputs: SectionInputs, kg_dir: Path, themes: list[str]) -> Sta
     return chain
 
 
-def peer_yield_section(inputs: SectionInputs) -> dict[str, Any]:
-    """Ours beside the peer's rule on a real Wikipedia dump, whose hyperlinks the peer reads
-    (resolved to QIDs the way the chain resolves them: sitelinks, else the title by name)."""
-    started = time.perf_counter()
-    kg_dir = ensure_base_kg(inputs.kg_dump, inputs.cache_dir)
-    themes = available_themes(inputs.themes_dir)
-    chain = _cached_chain(inputs, kg_dir, themes)
-    paragraphs = chain.read_source(inputs.enwiki, "en")
-    if inputs.limit:
-        pages = list(dict.fromkeys(paragraphs.column("page_id").to_pylist()))[:inputs.limit]
-        paragraphs = paragraphs.filter(pc.is_in(paragraphs["page_id"], value_set=pa.array(pages)))
+def _yields(chain: StageChain, paragraphs: pa.Table, kg_dir: Path, theme_pids: set[str]
+            ) -> dict[str, Any]:
+    """Ours and the peer's triples per sentence on one text, the peer reading its hyperlinks
+    resolved as the chain resolves them (sitelinks, else the title by name) and the page
+    entity the chain routed by."""
     output = chain.run(paragraphs)
     rows = output.table("read_wikipedia").to_pylist()
     routed = {r["paragraph_id"]: r["page_qid"] for r in output.rows("route_themes")}
@@ -97,13 +91,12 @@ def peer_yield_section(inputs: SectionInputs) -> dict[str, Any]:
         peer = peer_triples([{**r, "page_qid": r["page_qid"] or routed.get(r["paragraph_id"])}
                              for r in rows], links, kg)
     sentences = sum(len(sentence_spans(r["text"], r["lang"])) for r in rows)
-    theme_pids = _theme_pids(inputs.themes_dir)
     peer_theme = [t for t in peer if t["pid"] in theme_pids]
     scored, kept = output.rows("score_nli"), output.rows("nli_filter")
     return {
-        "dump": inputs.enwiki.name, "kg_dump": inputs.kg_dump.name,
         "pages": len({r["page_id"] for r in rows}), "paragraphs": len(rows),
         "sentences": sentences,
+        "hyperlinks": sum(len(r["links"] or ()) for r in rows),
         "hyperlinks_resolved": sum(len(v) for v in links.values()),
         "ours": {"before_verifier": len(scored), "published": len(kept),
                  "per_sentence": _ratio(len(kept), sentences),
@@ -114,8 +107,37 @@ def peer_yield_section(inputs: SectionInputs) -> dict[str, Any]:
                  "theme_pids": len(peer_theme),
                  "theme_pids_per_sentence": _ratio(len(peer_theme), sentences),
                  "by_rule": dict(Counter(t["rule"] for t in peer))},
-        "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def _first_pages(paragraphs: pa.Table, limit: int | None) -> pa.Table:
+    if not limit:
+        return paragraphs
+    pages = list(dict.fromkeys(paragraphs.column("page_id").to_pylist()))[:limit]
+    return paragraphs.filter(pc.is_in(paragraphs["page_id"], value_set=pa.array(pages)))
+
+
+def peer_yield_section(inputs: SectionInputs) -> dict[str, Any]:
+    """Ours beside the peer's rule where real hyperlinks exist: the sample's enwiki dump (read
+    by the pipeline's reader) and the Wiki-Fair articles (paragraphs as wikifair.py cuts them)."""
+    from kg2instruction.schemas import PARAGRAPHS
+
+    started = time.perf_counter()
+    kg_dir = ensure_base_kg(inputs.kg_dump, inputs.cache_dir)
+    chain = _cached_chain(inputs, kg_dir, available_themes(inputs.themes_dir))
+    theme_pids = _theme_pids(inputs.themes_dir)
+    texts = {inputs.enwiki.name: _first_pages(chain.read_source(inputs.enwiki, "en"),
+                                              inputs.limit)}
+    read_articles = _optional("benchmarks.gold.wikifair", "read_articles")
+    article_paragraphs = _optional("benchmarks.gold.wikifair", "article_paragraphs")
+    if read_articles and article_paragraphs:
+        articles = read_articles(inputs.wikifair)[:inputs.limit or None]
+        texts[inputs.wikifair.name] = pa.Table.from_pylist(
+            [row for a in articles for _, row in article_paragraphs(a)], schema=PARAGRAPHS)
+    return {"kg_dump": inputs.kg_dump.name,
+            "texts": {name: _yields(chain, table, kg_dir, theme_pids)
+                      for name, table in texts.items()},
+            "seconds": round(time.perf_counter() - started, 1)}
 
 
 def _limited_copy(path: Path, limit: int | None, work_dir: Path) -> Path:
@@ -149,12 +171,12 @@ def wikifair_section(inputs: SectionInputs) -> dict[str, Any]:
     started = time.perf_counter()
     kg_dir = ensure_base_kg(inputs.kg_dump, inputs.cache_dir)
     chain = _cached_chain(inputs, kg_dir, [])
-    ner = create_ner(chain.config("identify_mentions").ner["en"])   # type: ignore[attr-defined]
+    mentions: Any = chain.config("identify_mentions")
+    linking: Any = chain.config("link_entities")
     path = _limited_copy(inputs.wikifair, inputs.limit, inputs.cache_dir / "work")
     with DuckDBKG(kg_dir / STORE_FILE) as kg:
-        report = evaluate(path, kg, {"en": ner},
-                          mention_config=chain.config("identify_mentions").mentions,  # type: ignore[attr-defined]
-                          link_config=chain.config("link_entities").linking)  # type: ignore[attr-defined]
+        report = evaluate(path, kg, {"en": create_ner(mentions.ner["en"])},
+                          mention_config=mentions.mentions, link_config=linking.linking)
     report["seconds"] = round(time.perf_counter() - started, 1)
     return report
 

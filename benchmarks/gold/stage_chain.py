@@ -18,12 +18,12 @@ from typing import Any
 
 import pyarrow as pa
 
-from kg2instruction.config.pipeline import load_pipeline
+from kg2instruction.config.pipeline import SourceFile, load_pipeline
 from kg2instruction.core.context import ArtifactRef, StageContext
 from kg2instruction.core.dag import StageNode, build_dag
 from kg2instruction.core.fingerprint import derived_seed
 from kg2instruction.core.registry import get_stage, stage_ref
-from kg2instruction.core.stage import ArtifactStage, MapStage, Stage, StageConfig
+from kg2instruction.core.stage import ArtifactStage, MapStage, SourceStage, Stage, StageConfig
 from kg2instruction.core.theme_ref import load_theme_ref
 from kg2instruction.errors import ConfigError
 
@@ -128,13 +128,12 @@ class StageChain:
 
     def read_source(self, path: Path, lang: str) -> pa.Table:
         """Paragraphs of a dump or corpus file, read by the pipeline's own source stage."""
-        from kg2instruction.config.pipeline import SourceFile
-
         node = next(n for n in self.nodes if n.cls.kind == "source")
         stage = node.cls(self._configs[node.name])
         ctx = self._context(node.name, None, lang)
         stage.setup(ctx)
-        tables = list(stage.read(SourceFile(path=str(path), lang=lang), path, ctx))   # type: ignore[attr-defined]
+        assert isinstance(stage, SourceStage)
+        tables = list(stage.read(SourceFile(path=str(path), lang=lang), path, ctx))
         return pa.concat_tables(tables) if tables else pa.table({})
 
     def run(self, paragraphs: pa.Table, pages_per_batch: int = 200) -> ChainOutput:

@@ -1,4 +1,4 @@
-"""Derive `claim_signals` for `themes/entity_types.yaml` from a KG dump, and measure how well they type.
+"""Derive `claim_signals` (themes/entity_types.yaml) from a KG dump, and measure how well they type.
 
 Many entities of a KG subset have statements but no P31 (in the bundled sample: 43% of entities,
 71% of the T-REx page subjects), so class-based typing says `other` and routing falls back to a

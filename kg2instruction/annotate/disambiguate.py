@@ -1,33 +1,38 @@
 """Link mentions to KG entities: candidates by name, chosen by tail-label overlap (as in the paper),
 with what Wikipedia itself says about names.
 
-A candidate's score is the number of the paragraph's other mentions whose names occur among the
-labels and aliases of the candidate's KG neighbours: the "Paris" whose neighbours include "Troy",
-"Helen" and "Priam" is the Trojan prince when those names are in the paragraph, whatever the
-capital's popularity. Then, in order:
+A candidate's overlap score is the number of the paragraph's other mentions whose names occur
+among the labels and aliases of the candidate's KG neighbours: the "Paris" whose neighbours
+include "Troy", "Helen" and "Priam" is the Trojan prince when those names are in the paragraph,
+whatever the capital's popularity.
 
-- commonness: how often the shard's own hyperlinks with this anchor text lead to the candidate
-  (the writer of another page linked "Georgia" to the state); computed per shard, from the
-  MENTIONS table, so the local and Ray executors, which hand the stage the same shards, agree;
-- for links, the link's own target: a candidate labelled exactly as the title, provided the KG
-  gives it a class (an untyped stub called "United States" is not what the article "United
-  States" is about);
-- more claims, then the lower QID.
+Links (and their repeats and the bold subject: the mentions of one target in a paragraph are
+decided together, once) take their candidates from the title (`link_targets`). First comes a
+candidate labelled exactly as the title that the KG gives a class and whose type fits the NER
+label of the span, if NER labelled it ("White House" the building, not an office of that
+label; an untyped stub called "United States" is not what the article "United States" is
+about); then overlap, then the link's own target, type fit, more claims, the lower QID. A link is
+always linked when it has any candidate: the writer asserted an entity.
 
-Type compatibility with the context: where NER labelled the span (PERSON, GPE, ORG...), a
-candidate whose entity-type categories do not fit the label (`LinkConfig.ner_label_categories`)
-is not taken: "Freeman" tagged PERSON is not a product, "Louis" tagged GPE is not the given name.
-For a free mention this is a filter; for a link, a preference (the writer asserted the entity).
+Any other mention is decided on its text:
+- its candidates must keep the capitals of the name they match ("Un" is not "UN") and, where NER
+  labelled the span, reach an entity-type category the label allows
+  (`LinkConfig.ner_label_categories`: "Freeman" tagged PERSON is not a work called "Freeman");
+- overlap first; then commonness: how often the shard's own hyperlinks with this anchor text
+  were linked to the candidate (computed after the links are decided, from the MENTIONS table of
+  the shard, so the local and Ray executors, which hand the stage the same shards, agree);
+- without either, it is linked only when one candidate dwarfs the others in claims
+  (`LinkConfig.dominance`), or when it has a single candidate and a name of several words: a
+  single word ("Freeman", "Alfie", "Lemberg") is as often a given name, a surname or a former
+  name of something else. Guessing by popularity alone is what the tail-label check exists to
+  avoid.
+A neighbour name that is also the label of another entity ("Physics", "lawyer") is decided in
+the same way: being a KG neighbour of the page's entity shows in its overlap score, it does not
+settle it alone.
 
-Mentions of one link target in a paragraph (the link, its repeats, the bold subject) are decided
-together, once. A link is always linked when it has any candidate. Any other mention is left
-unlinked without evidence: no candidate, candidates tied at zero overlap and zero commonness, or a
-single candidate it matches only through an alias (a former name, an abbreviation): guessing by
-popularity alone is what the tail-label check exists to avoid. A free mention's candidates must
-keep the capitals of the name they match ("Un" is not "UN"). The evidence of every choice (score,
-runner-up, number of candidates, how it was decided) is kept; where nothing was chosen (a certain
-QID, a single candidate) the score stays null, which also spares fetching the neighbours of hub
-entities that need no scoring.
+The evidence of every choice (score, runner-up, number of candidates, how it was decided) is
+kept; where nothing was chosen (a certain QID, a single candidate) the score stays null, which
+also spares fetching the neighbours of hub entities that need no scoring.
 """
 from __future__ import annotations
 
@@ -64,12 +69,14 @@ class LinkConfig(BaseModel):
     max_candidates: int = Field(20, ge=1, description=(
         "candidates scored per mention, most claims first (a link's own target always included); "
         "bounds the neighbour look-ups for very ambiguous names"))
-    dominance: float | None = Field(None, gt=1, description=(
+    min_free_chars: int = Field(2, ge=1, description=(
+        "shortest mention linked on its own text (not a link or a repeat): a lone letter ('F' in "
+        "'64 °F') names nothing by itself"))
+    dominance: float | None = Field(10.0, gt=1, description=(
         "a free mention with no contextual evidence is linked to the candidate it names by label "
-        "when that candidate has at least this many times the claims of the next one plus one "
-        "('Lebanon' the country, not a town of 1 claim); null (default): never link without "
-        "evidence, since claim counts of a KG subset say little about prominence (the bundled "
-        "sample gives the country Georgia 111 claims, the US state 7)"))
+        "(and whose type fits its NER label) when that candidate has at least this many times "
+        "the claims of the next one plus one ('Paris' the capital, not a town of one claim); "
+        "null: never link without evidence"))
     ner_label_categories: dict[str, tuple[Category, ...]] = Field(
         default_factory=lambda: {"PERSON": ("human",), "PER": ("human",),
                                  **{label: _NAMED_NON_PERSON for label in ("GPE", "LOC", "FAC", "ORG")}},
@@ -96,8 +103,8 @@ class _Scored:
     fits: bool
 
     def rank_key(self) -> tuple:
-        return (-self.score, -self.prior, not self.own_target, not self.fits,
-                -self.candidate.n_claims, qid_number(self.candidate.qid))
+        return (not (self.own_target and self.fits), -self.score, -self.prior, not self.own_target,
+                not self.fits, -self.candidate.n_claims, qid_number(self.candidate.qid))
 
 
 def decide(candidates: Sequence[Candidate], score_of: Mapping[str, int], *, target: str | None,
@@ -132,7 +139,9 @@ def decide(candidates: Sequence[Candidate], score_of: Mapping[str, int], *, targ
             return Decision(best.candidate.qid, "prominence", n_candidates=n_found)
         return Decision(None, "unlinked", n_candidates=n_found)
     how: LinkedBy
-    if best.score > runner.score:
+    if best.own_target and best.fits and not (runner.own_target and runner.fits):
+        how = "link_target"
+    elif best.score > runner.score:
         how = "overlap"
     elif best.prior > runner.prior:
         how = "commonness"
@@ -205,7 +214,7 @@ def _link_language(rows: list[dict[str, Any]], lang: str, info: Mapping[str, Map
     rows = [_unsure_neighbour(r, by_name) for r in rows]
     shortlist = {t: _shortlist(by_target.get(t, []), config) for t in group_targets}
     shortlist_by_name = {n: _shortlist(c, config) for n, c in by_name.items()}
-    fits = _TypeFit(rows, shortlist, shortlist_by_name, kg, config, entity_types)
+    fits = _TypeFit(kg, config, entity_types)
     # Neighbours only where a choice depends on them: hub entities ("human", "United States")
     # have tens of thousands, and certain or single-candidate mentions need no score.
     qids = sorted({c.qid for cs in [*shortlist.values(), *shortlist_by_name.values()] if len(cs) > 1
@@ -213,15 +222,21 @@ def _link_language(rows: list[dict[str, Any]], lang: str, info: Mapping[str, Map
     cache = neighbour_cache(kg)
     neighbour_names = cache.names(qids, lang)
     untyped = {q for q, classes in cache.classes(qids, lang).items() if not classes}
-    commonness = _commonness(rows, by_target, lang)
-
+    # types only where they can change a choice: a link's own targets when it has rivals
+    fits.fetch(c.qid for r in rows if r["qid"] is None and r["link_target"] and fits.constrains(r)
+               and len(shortlist.get(r["link_target"], ())) > 1
+               for c in shortlist[r["link_target"]]
+               if c.qid not in untyped and is_own_target(c, r["link_target"], lang))
     decisions: list[Decision] = [Decision(None, "unlinked")] * len(rows)
     paragraphs: dict[str, list[int]] = defaultdict(list)
     for k, row in enumerate(rows):
         paragraphs[row["paragraph_id"]].append(k)
+    overlaps = {p: _OverlapScorer([rows[k] for k in members], lang, neighbour_names)
+                for p, members in paragraphs.items()}
+    free: list[int] = []
+    # first the writer's links (with their repeats) and certain mentions, paragraph by paragraph
     for paragraph_id, members in paragraphs.items():
         page_qid = info[paragraph_id]["page_qid"]
-        overlap = _OverlapScorer([rows[k] for k in members], lang, neighbour_names)
         group_labels: dict[str, Counter[str]] = defaultdict(Counter)
         for k in members:
             if rows[k]["link_target"] and rows[k]["ner_label"]:
@@ -240,43 +255,59 @@ def _link_language(rows: list[dict[str, Any]], lang: str, info: Mapping[str, Map
                     label = min(labels, key=lambda x: (-labels[x], x)) if labels else None
                     cands = shortlist.get(target, [])
                     group_decisions[target] = decide(
-                        cands, overlap.scores(cands, exclude_target=target), target=target,
-                        lang=lang, is_link=True, n_found=len(by_target.get(target, ())),
-                        untyped=untyped, unfit=fits.misfits(cands, label))
+                        cands, overlaps[paragraph_id].scores(cands, exclude_target=target),
+                        target=target, lang=lang, is_link=True,
+                        n_found=len(by_target.get(target, ())), untyped=untyped,
+                        unfit=fits.misfits(cands, label))
                 decisions[k] = group_decisions[target]
             else:
-                cands = fits.only(shortlist_by_name.get(row["surface"], []), row["ner_label"])
-                decisions[k] = decide(cands, overlap.scores(cands, exclude_surface=row["surface"]),
-                                      target=None, lang=lang, is_link=False,
-                                      n_found=len(by_name.get(row["surface"], ())),
-                                      prior_of=commonness.get(_norm(row["surface"], lang)),
-                                      dominance=config.dominance)
+                free.append(k)
+    # then every other mention, with the shard's links as the commonness prior
+    commonness = _commonness(rows, decisions, lang)
+    free = [k for k in free if len(_norm(rows[k]["surface"], lang)) >= config.min_free_chars]
+    scores = {k: overlaps[rows[k]["paragraph_id"]].scores(shortlist_by_name.get(rows[k]["surface"], []),
+                                                          exclude_surface=rows[k]["surface"])
+              for k in free}
+    priors = {k: commonness.get(_norm(rows[k]["surface"], lang)) or {} for k in free}
+    # types only where a link can follow: with evidence, or a name of several words (a single
+    # word without evidence stays unlinked whatever its candidates' types)
+    fits.fetch(c.qid for k in free if fits.constrains(rows[k]) and (
+                   any(scores[k].values()) or priors[k] or config.dominance is not None
+                   or _several_words(rows[k]["surface"], lang))
+               for c in shortlist_by_name.get(rows[k]["surface"], []))
+    for k in free:
+        row = rows[k]
+        cands = fits.only(shortlist_by_name.get(row["surface"], []), row["ner_label"])
+        decisions[k] = decide(cands, scores[k], target=None, lang=lang, is_link=False,
+                              n_found=len(by_name.get(row["surface"], ())), prior_of=priors[k],
+                              dominance=config.dominance)
     return decisions
 
 
 class _TypeFit:
-    """Which candidates fit the NER label of their span (see `LinkConfig.ner_label_categories`);
-    categories come from one batched lookup per shard, for the candidates that need them."""
+    """Which candidates fit the NER label of their span (see `LinkConfig.ner_label_categories`).
 
-    def __init__(self, rows: Sequence[Mapping[str, Any]], by_target: Mapping[str, Sequence[Candidate]],
-                 by_name: Mapping[str, Sequence[Candidate]], kg: KnowledgeGraph, config: LinkConfig,
-                 entity_types: EntityTypes | None) -> None:
-        self._allowed = {label: frozenset(cats) for label, cats in config.ner_label_categories.items()}
+    Categories are fetched in batches (`fetch`) for the candidates whose type can change a
+    choice; a candidate never fetched is taken to fit."""
+
+    def __init__(self, kg: KnowledgeGraph, config: LinkConfig, entity_types: EntityTypes | None) -> None:
+        self._allowed = ({label: frozenset(cats) for label, cats in config.ner_label_categories.items()}
+                         if entity_types is not None else {})
+        self._resolver = TypeResolver(kg, entity_types) if entity_types is not None else None
         self._categories: dict[str, frozenset[str]] = {}
-        if entity_types is None:
-            self._allowed = {}
-            return
-        wanted: set[str] = set()
-        for row in rows:
-            if row["qid"] is None and row["ner_label"] in self._allowed:
-                pool = by_target.get(row["link_target"], ()) if row["link_target"] else \
-                    by_name.get(row["surface"], ())
-                wanted.update(c.qid for c in pool)
-        reached = TypeResolver(kg, entity_types).reached(sorted(wanted)) if wanted else {}
-        self._categories = {q: frozenset(cats) for q, cats in reached.items()}
+
+    def constrains(self, row: Mapping[str, Any]) -> bool:
+        return row["ner_label"] in self._allowed
+
+    def fetch(self, qids: Iterable[str]) -> None:
+        wanted = sorted(set(qids) - self._categories.keys())
+        if wanted and self._resolver is not None:
+            for qid, cats in self._resolver.reached(wanted).items():
+                self._categories[qid] = frozenset(cats)
 
     def _fits(self, candidate: Candidate, label: str) -> bool:
-        return not self._categories.get(candidate.qid, frozenset()).isdisjoint(self._allowed[label])
+        cats = self._categories.get(candidate.qid)
+        return cats is None or not cats.isdisjoint(self._allowed[label])
 
     def only(self, candidates: Sequence[Candidate], label: str | None) -> list[Candidate]:
         """The fitting candidates (all of them where the label constrains nothing)."""
@@ -291,17 +322,14 @@ class _TypeFit:
         return frozenset(c.qid for c in candidates if c.qid not in kept)
 
 
-def _commonness(rows: Sequence[Mapping[str, Any]], by_target: Mapping[str, Sequence[Candidate]],
-                lang: str) -> dict[str, dict[str, float]]:
-    """Normalised anchor text -> QID -> share of the shard's links with that anchor whose target
-    is that entity (a certain QID, else the title's best-ranked candidate)."""
+def _commonness(rows: Sequence[Mapping[str, Any]], decisions: Sequence[Decision], lang: str
+                ) -> dict[str, dict[str, float]]:
+    """Normalised anchor text -> QID -> share of the shard's links with that anchor that were
+    linked to that entity."""
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for row in rows:
-        if row["source"] != "link":
-            continue
-        qid = row["qid"] or next((c.qid for c in by_target.get(row["link_target"] or "", ())), None)
-        if qid is not None:
-            counts[_norm(row["surface"], lang)][qid] += 1
+    for row, decision in zip(rows, decisions):
+        if row["source"] == "link" and decision.qid is not None:
+            counts[_norm(row["surface"], lang)][decision.qid] += 1
     return {anchor: {q: n / sum(c.values()) for q, n in c.items()} for anchor, c in counts.items()}
 
 

@@ -33,6 +33,7 @@ disambiguation use this one lookup, so they agree on what a link can mean.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -63,6 +64,7 @@ class TitleForm:
     qualifier: str | None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def title_form(title: str) -> TitleForm:
     """'Cambridge, Massachusetts' -> bare 'Cambridge', qualifier 'Massachusetts'; 'Diving
     (sport)' -> 'Diving', 'sport'. A parenthetical qualifier takes precedence over a comma."""
@@ -118,6 +120,7 @@ def rank_target_candidates(candidates: Sequence[Candidate], title: str, lang: st
                                                 qid_number(c.qid)))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def qualifier_words(text: str, lang: str) -> frozenset[str]:
     """Identifying words of a qualifier or name (spaced scripts: case-folded words, plural 's'
     cut, function words dropped; Chinese: Han character bigrams)."""

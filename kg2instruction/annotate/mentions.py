@@ -23,6 +23,7 @@ measured alone.
 """
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -314,6 +315,7 @@ class _PageRepeats:
         return found
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_full_name(name: str, target: str, lang: str) -> bool:
     """A name that may repeat a linked target: not one word of its longer title ("Huxley" of
     "Thomas Henry Huxley"); several words, a one-word title itself and a one-word other name
@@ -330,7 +332,7 @@ def is_full_name(name: str, target: str, lang: str) -> bool:
 def short_names(title: str, lang: str) -> tuple[str, ...]:
     """The first and last word of a title of several words, without its qualifier ("Aldous",
     "Huxley" for "Aldous Huxley"); none for unspaced scripts or one-word titles."""
-    if is_unspaced(lang):
+    if is_unspaced(lang) or not title.strip():
         return ()
     form = title_form(title)
     words = (form.bare or form.exact[0]).split()

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from kg2instruction.annotate.link_targets import target_candidates
+from kg2instruction.annotate.link_targets import target_candidates, title_form
 from kg2instruction.kg.protocol import KnowledgeGraph, qid_number
 from kg2instruction.text.normalize import normalize_name
 
@@ -126,7 +126,10 @@ def subjects_from_mentions(paragraphs: Iterable[Mapping[str, Any]],
 def subjects_from_titles(titles: Iterable[tuple[str, str]], kg: KnowledgeGraph
                          ) -> dict[tuple[str, str], str]:
     """(lang, title) -> QID: the sitelink of the title on `<lang>wiki`, else its best-ranked
-    label candidate (own label first, then most claims). Titles with neither are absent."""
+    candidate (the lookup linking uses), else, for a qualified title whose qualifier the KG
+    cannot bear out ("Berlin (city)" in a KG without the class "city"), the bare name's best
+    candidate: routing only needs the kind of page, which namesakes usually share, and the
+    matched subject comes from linking anyway. Titles with none are absent."""
     by_lang: dict[str, list[str]] = {}
     for lang, title in titles:
         by_lang.setdefault(lang, []).append(title)
@@ -136,8 +139,11 @@ def subjects_from_titles(titles: Iterable[tuple[str, str]], kg: KnowledgeGraph
         linked = kg.sitelinks(names, f"{lang.split('-')[0]}wiki")
         rest = [t for t in names if t not in linked]
         ranked = target_candidates(rest, kg, lang) if rest else {}
+        bare = {t: title_form(t).bare for t in rest if not ranked.get(t) and title_form(t).bare}
+        by_bare = target_candidates(sorted(set(bare.values())), kg, lang) if bare else {}
         for title in names:
-            qid = linked.get(title) or next((c.qid for c in ranked.get(title, ())), None)
+            qid = linked.get(title) or next((c.qid for c in ranked.get(title, ())), None) or \
+                next((c.qid for c in by_bare.get(bare.get(title) or "", ())), None)
             if qid:
                 found[(lang, title)] = qid
     return found

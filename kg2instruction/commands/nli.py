@@ -88,6 +88,30 @@ def install(
     install_verifier(run_dir, metrics)
 
 
+@nli_app.command("calibrate")
+def calibrate_command(
+    model: Path = typer.Option(..., "--model", help="a local verifier directory"),
+    config_file: Path = typer.Option(..., "--config",
+                                     help="YAML TrainConfig whose `gold.dev` pairs calibrate"),
+    base_dir: Path = typer.Option(Path("."), "--base-dir"),
+) -> None:
+    """Write the model's per-relation thresholds (thresholds.json, read by nli_filter) from the
+    recipe's gold dev pairs; training does this itself for the model it keeps."""
+    from kg2instruction.errors import ConfigError
+    from kg2instruction.nli.verifier.gold_data import gold_data
+    from kg2instruction.nli.verifier.train import calibrate_model
+
+    config = _load_config(config_file)
+    if not (model / "config.json").is_file():
+        raise ConfigError(f"{model} is not a model directory (no config.json)", key="model")
+    gold = gold_data(config, base_dir, splits=("dev",))
+    if not gold.dev:
+        raise ConfigError(f"{config_file} names no gold.dev pairs to calibrate on",
+                          key="gold.dev")
+    report = calibrate_model(model, config, gold)
+    typer.echo(json.dumps({"default": report["default"], "by_pid": report["by_pid"]}, indent=2))
+
+
 @nli_app.command("eval")
 def evaluate(
     model: str = typer.Option(..., "--model", help="hub name, local path or bundled:<name>"),

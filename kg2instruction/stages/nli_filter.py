@@ -2,8 +2,9 @@
 
 A triple's threshold is its relation's own `nli_threshold` when the theme sets one; else the
 threshold calibrated for its P-id on human-judged dev pairs, shipped beside the verifier that
-scored it (`thresholds.json`, see nli/verifier/thresholds.py); else the theme's `nli_threshold`
-(models without calibration: hub models, the Chinese verifier). Scores of one model do not mean
+scored it (`thresholds.json`, see nli/verifier/thresholds.py; the stage config names that
+model); else the theme's `nli_threshold` (no model named, or one without calibration: hub
+models, the Chinese verifier). Scores of one model do not mean
 the same on every relation, which is why a calibrated model's per-relation cut-offs replace the
 theme-wide one. The dropped triples are kept by the sibling stage `nli_rejected`, so a threshold
 change needs no re-scoring.
@@ -19,30 +20,35 @@ from pydantic import Field
 
 from kg2instruction.core import MapStage, StageConfig, StageContext, register_stage
 from kg2instruction.nli.triple_scoring import keep_mask
-from kg2instruction.nli.verifier.bundled import BUNDLED_PREFIX, ENGLISH_VERIFIER, resolve_model
+from kg2instruction.nli.verifier.bundled import BUNDLED_PREFIX, resolve_model
 from kg2instruction.nli.verifier.thresholds import (THRESHOLDS_FILE, CalibratedThresholds,
                                                     read_thresholds)
 
 
 class ThresholdConfig(StageConfig):
-    """Which model's calibrated thresholds apply: name the model(s) `score_nli` scored with."""
+    """Which model's calibrated thresholds apply: the model(s) `score_nli` scored with, written
+    the same way (`nli_filter` and `nli_rejected` must name the same ones). Unset, the theme's
+    thresholds apply: naming no model can never apply one model's calibration to another's
+    scores."""
 
-    model: str = Field(BUNDLED_PREFIX + ENGLISH_VERIFIER,
-                       description="the model score_nli used (its thresholds.json, when it has "
-                                   "one, gives per-relation thresholds)")
+    model: str | None = Field(None, description="the model score_nli used (hub name, path or "
+                              f"{BUNDLED_PREFIX}<name>); its thresholds.json, when it has one, "
+                              "gives per-relation thresholds")
     model_by_lang: dict[str, str] = Field(default_factory=dict,
                                           description="per-language override of `model`, as in "
                                                       "score_nli")
 
-    def model_for(self, lang: str) -> str:
+    def model_for(self, lang: str) -> str | None:
         return self.model_by_lang.get(lang, self.model)
 
 
-def calibrated_for(model: str, lang: str | None) -> CalibratedThresholds | None:
+def calibrated_for(model: str | None, lang: str | None) -> CalibratedThresholds | None:
     """The model's thresholds when they were calibrated for `lang` (a model serving several
     languages is calibrated on one)."""
     from pathlib import Path
 
+    if model is None:
+        return None
     resolved = Path(resolve_model(model))
     thresholds = read_thresholds(resolved) if resolved.is_dir() else None
     return thresholds if thresholds is not None and thresholds.lang == lang else None
@@ -75,7 +81,7 @@ class NliFilter(MapStage):
         from pathlib import Path
 
         identities = []
-        for name in sorted({config.model, *config.model_by_lang.values()}):
+        for name in sorted({config.model, *config.model_by_lang.values()} - {None}):
             path = Path(resolve_model(name)) / THRESHOLDS_FILE
             digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
             identities.append({"model": name, "thresholds_sha256": digest})

@@ -2,7 +2,9 @@
 
 Fills the `types` column of LINKED_MENTIONS: every category the mention's entity reaches, best
 first by the configured priority (`["other"]` when none); value mentions get `["time"]` or
-`["measure"]` from their datatype; unlinked mentions `["other"]`. One batched KG call per shard.
+`["measure"]` from their datatype; unlinked mentions `["other"]`. One batched KG call per shard,
+plus one neighbour lookup for the entities the KG gives no P31 (typed by their statements'
+properties, `claim_signals`).
 """
 from __future__ import annotations
 

@@ -41,10 +41,7 @@ import orjson
 from kg2instruction.errors import InputError
 from kg2instruction.nli.hypotheses import fill_template
 
-try:                                   # the shared splitter (moving to kg2instruction.text)
-    from kg2instruction.text.sentences import sentence_spans
-except ImportError:                    # pragma: no cover - until the move lands
-    from kg2instruction.nli.premise import sentence_spans
+from kg2instruction.nli.premise import extract_premise
 
 
 @dataclass(frozen=True)
@@ -259,12 +256,9 @@ def _has_fact(passage: KnPassage, prop: str, subject: KnMention, obj: KnMention)
 
 
 def _sentence_premise(text: str, mentions: Sequence[KnMention]) -> str:
-    """The sentence(s) from the first mention's to the last mention's (premise.py's rule)."""
-    spans = sentence_spans(text, "en")
-    first = next(i for i, (s, e) in enumerate(spans) if s <= min(m.start for m in mentions) < e)
-    last_offset = max(m.end for m in mentions) - 1
-    last = next(i for i, (s, e) in enumerate(spans) if s <= last_offset < e)
-    return text[spans[first][0]:spans[last][1]].strip()
+    """The sentence(s) from the first mention's to the last mention's, cut as the NLI stage
+    cuts its premises (kg2instruction.text.sentences)."""
+    return extract_premise(text, "en", [(m.start, m.end) for m in mentions])
 
 
 def _kn_pair(passage: KnPassage, prop: str, subject: KnMention, obj: KnMention, label: int,

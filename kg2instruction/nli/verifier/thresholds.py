@@ -43,9 +43,10 @@ class CalibratedThresholds:
 
 
 def _weighted_precision_cut(labels: Sequence[int], scores: Sequence[float], target: float,
-                            prior: float) -> tuple[float, float, float] | None:
+                            prior: float, min_kept: int) -> tuple[float, float, float] | None:
     """(threshold, precision, recall) of the lowest threshold reaching `target` precision with
-    positives re-weighted to make up `prior` of the mass; None when no threshold does."""
+    positives re-weighted to make up `prior` of the mass, among thresholds keeping at least
+    `min_kept` positives (a precision measured on two pairs says nothing); None when none does."""
     positives = sum(labels)
     negatives = len(labels) - positives
     if not positives or not negatives:
@@ -62,7 +63,7 @@ def _weighted_precision_cut(labels: Sequence[int], scores: Sequence[float], targ
         if rank + 1 < len(order) and scores[order[rank + 1]] == scores[index]:
             continue                              # a threshold keeps every tie or none
         precision = kept_pos * w_pos / (kept_pos * w_pos + kept_neg * w_neg)
-        if precision >= target:
+        if precision >= target and kept_pos >= min_kept:
             best = (scores[index], precision, kept_pos / positives)
     return best
 
@@ -74,13 +75,15 @@ def calibrate(pids: Sequence[str], labels: Sequence[int], scores: Sequence[float
     """Thresholds from dev (pid, label, score) triples; see the module docstring.
 
     A P-id with fewer than `min_pairs` pairs or `min_each_class` of either class, or on which no
-    threshold reaches the target, uses the pooled threshold. When not even the pooled pairs
-    reach the target, the pooled threshold is the one of highest precision."""
+    threshold keeping at least `min_each_class` positives reaches the target, uses the pooled
+    threshold. When not even the pooled pairs reach the target, the pooled threshold is the
+    lowest one reaching the highest precision that is reachable (in steps of 0.05)."""
     if not labels:
         raise ValueError("no dev pairs to calibrate on")
-    pooled = _weighted_precision_cut(labels, scores, target_precision, positive_prior)
+    pooled = _weighted_precision_cut(labels, scores, target_precision, positive_prior,
+                                     min_each_class)
     if pooled is None:
-        pooled = _best_precision(labels, scores, positive_prior)
+        pooled = _best_precision(labels, scores, positive_prior, min_each_class)
     report: dict[str, dict] = {"*": {"threshold": round(pooled[0], 4),
                                      "precision": round(pooled[1], 4),
                                      "recall": round(pooled[2], 4), "pairs": len(labels)}}
@@ -97,7 +100,7 @@ def calibrate(pids: Sequence[str], labels: Sequence[int], scores: Sequence[float
             entry["threshold"] = "pooled (too few pairs)"
         else:
             cut = _weighted_precision_cut(sub_labels, sub_scores, target_precision,
-                                          positive_prior)
+                                          positive_prior, min_each_class)
             if cut is None:
                 entry["threshold"] = "pooled (target unreachable)"
             else:
@@ -109,10 +112,10 @@ def calibrate(pids: Sequence[str], labels: Sequence[int], scores: Sequence[float
                                 positive_prior, calibrated_on, report)
 
 
-def _best_precision(labels: Sequence[int], scores: Sequence[float], prior: float
-                    ) -> tuple[float, float, float]:
-    for target in (0.85, 0.8, 0.75, 0.7, 0.6, 0.5, 0.0):
-        cut = _weighted_precision_cut(labels, scores, target, prior)
+def _best_precision(labels: Sequence[int], scores: Sequence[float], prior: float,
+                    min_kept: int) -> tuple[float, float, float]:
+    for target in (0.85, 0.8, 0.75, 0.7, 0.65, 0.6, 0.55, 0.5, 0.0):
+        cut = _weighted_precision_cut(labels, scores, target, prior, min_kept)
         if cut is not None:
             return cut
     raise ValueError("calibration needs both positive and negative dev pairs")

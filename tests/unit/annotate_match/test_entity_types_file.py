@@ -10,12 +10,13 @@ from kg2instruction.core.context import StageContext
 from kg2instruction.stages.apply_schema import ApplySchemaConfig
 from kg2instruction.stages.build_records import BuildRecordsConfig
 from kg2instruction.stages.entity_types_file import DEFAULT_ENTITY_TYPES_FILE
+from kg2instruction.stages.link_entities import LinkEntitiesConfig
 from kg2instruction.stages.make_instructions import MakeInstructionsConfig
 from kg2instruction.stages.route_themes import RouteThemesConfig
 from kg2instruction.stages.type_entities import TypeEntitiesConfig
 
-CONFIGS = [ApplySchemaConfig, BuildRecordsConfig, MakeInstructionsConfig, RouteThemesConfig,
-           TypeEntitiesConfig]
+CONFIGS = [ApplySchemaConfig, BuildRecordsConfig, LinkEntitiesConfig, MakeInstructionsConfig,
+           RouteThemesConfig, TypeEntitiesConfig]
 
 
 def _ctx(base_dir: Path) -> StageContext:

@@ -174,3 +174,37 @@ def test_recalibrating_changes_the_split_fingerprint(person, tmp_path) -> None:
     shutil.rmtree(model)
     model.mkdir()
     assert _fingerprint(config, person) != before
+
+
+def test_a_cut_kept_by_a_handful_of_positives_is_not_a_calibration() -> None:
+    """One positive above every negative gives precision 1.0 on one pair: not evidence enough
+    for a threshold of its own."""
+    labels = [1] + [0] * 20 + [1] * 20
+    scores = [0.99] + [0.5 + i / 100 for i in range(20)] + [0.3] * 20
+    thresholds = calibrate(["P749"] * 41, labels, scores, lang="en", min_pairs=10,
+                           min_each_class=5)
+    assert "P749" not in thresholds.by_pid
+    assert thresholds.report["P749"]["threshold"] == "pooled (target unreachable)"
+
+
+def test_shipped_pipelines_split_with_the_models_that_scored() -> None:
+    """Calibrated thresholds belong to one model: a split stage naming another model than
+    score_nli would cut its scores at the wrong places."""
+    import yaml
+
+    from kg2instruction.stages.score_nli import ScoreNliConfig
+
+    checked = 0
+    for path in sorted((REPO / "pipelines").glob("*.yaml")):
+        stages = (yaml.safe_load(path.read_text()) or {}).get("stages") or {}
+        if "score_nli" not in stages:
+            continue
+        scoring = ScoreNliConfig(**(stages["score_nli"] or {}))
+        splits = [NliFilter.Config(**(stages.get(name) or {}))
+                  for name in ("nli_filter", "nli_rejected") if name in stages]
+        assert len({s.model_dump_json() for s in splits}) <= 1, path.name
+        for split in splits:
+            for lang in ("en", "zh"):
+                assert split.model_for(lang) in (None, scoring.model_for(lang)), (path.name, lang)
+        checked += 1
+    assert checked >= 2
