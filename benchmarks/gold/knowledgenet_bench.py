@@ -235,6 +235,12 @@ def run_variant(chain: StageChain, documents: list[Document], passages: dict[str
         "after_matching": score_triples(rows["match_relations"], passages, sentences).as_dict(),
         "before_verifier": score_triples(rows["apply_schema"], passages, sentences).as_dict(),
         "after_verifier": score_triples(kept, passages, sentences).as_dict(),
+        "by_fold": {str(fold): {stage: score_triples(
+            [t for t in rows[stage] if passages[t["paragraph_id"]].fold == fold],
+            {k: p for k, p in passages.items() if p.fold == fold},
+            sentence_count([p for p in passages.values() if p.fold == fold]))
+            .as_dict()["overall"] for stage in ("apply_schema", "nli_filter")}
+            for fold in sorted({p.fold for p in passages.values()})},
         "verifier": verifier_effect(scored, {t["triple_id"] for t in kept}, passages),
         "missed_facts_by_cause": loss_causes(rows, passages, chain.themes),
         "routed_passages": dict(Counter(r["theme"] or "none"

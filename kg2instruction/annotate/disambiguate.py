@@ -16,8 +16,9 @@ always linked when it has any candidate: the writer asserted an entity.
 
 Any other mention is decided on its text:
 - its candidates must keep the capitals of the name they match ("Un" is not "UN") and, where NER
-  labelled the span, reach an entity-type category the label allows
-  (`LinkConfig.ner_label_categories`: "Freeman" tagged PERSON is not a work called "Freeman");
+  labelled the span, not reach only entity-type categories the label rules out
+  (`LinkConfig.ner_label_categories`: "Freeman" tagged PERSON is not a work called "Freeman";
+  an entity the KG gives no category is not ruled out);
 - overlap first; then commonness: how often the shard's own hyperlinks with this anchor text
   were linked to the candidate (computed after the links are decided, from the MENTIONS table of
   the shard, so the local and Ray executors, which hand the stage the same shards, agree);
@@ -26,10 +27,6 @@ Any other mention is decided on its text:
   single word ("Freeman", "Alfie", "Lemberg") is as often a given name, a surname or a former
   name of something else. Guessing by popularity alone is what the tail-label check exists to
   avoid.
-A neighbour name that is also the label of another entity ("Physics", "lawyer") is decided in
-the same way: being a KG neighbour of the page's entity shows in its overlap score, it does not
-settle it alone.
-
 The evidence of every choice (score, runner-up, number of candidates, how it was decided) is
 kept; where nothing was chosen (a certain QID, a single candidate) the score stays null, which
 also spares fetching the neighbours of hub entities that need no scoring.
@@ -207,11 +204,9 @@ def _link_language(rows: list[dict[str, Any]], lang: str, info: Mapping[str, Map
             (anchors if row["source"] == "link" else bold_names)[row["link_target"]].append(row["surface"])
     group_targets = sorted({r["link_target"] for r in rows if r["qid"] is None and r["link_target"]})
     by_target = target_candidates(group_targets, kg, lang, anchors, bold_names)
-    neighbour_names_found = {r["surface"] for r in rows if r["source"] == "neighbour" and r["qid"]}
-    free_names = sorted({r["surface"] for r in rows if _is_free(r)} | neighbour_names_found)
+    free_names = sorted({r["surface"] for r in rows if _is_free(r)})
     by_name = {n: [c for c in cands if case_compatible(c.matched, n)]
                for n, cands in (kg.candidates(free_names, lang) if free_names else {}).items()}
-    rows = [_unsure_neighbour(r, by_name) for r in rows]
     shortlist = {t: _shortlist(by_target.get(t, []), config) for t in group_targets}
     shortlist_by_name = {n: _shortlist(c, config) for n, c in by_name.items()}
     fits = _TypeFit(kg, config, entity_types)
@@ -306,8 +301,10 @@ class _TypeFit:
                 self._categories[qid] = frozenset(cats)
 
     def _fits(self, candidate: Candidate, label: str) -> bool:
+        """Unknown types fit: a KG subset leaves many entities without any category (the
+        bundled sample reaches none for Antarctica), and absence of evidence is no misfit."""
         cats = self._categories.get(candidate.qid)
-        return cats is None or not cats.isdisjoint(self._allowed[label])
+        return not cats or not cats.isdisjoint(self._allowed[label])
 
     def only(self, candidates: Sequence[Candidate], label: str | None) -> list[Candidate]:
         """The fitting candidates (all of them where the label constrains nothing)."""
@@ -331,19 +328,6 @@ def _commonness(rows: Sequence[Mapping[str, Any]], decisions: Sequence[Decision]
         if row["source"] == "link" and decision.qid is not None:
             counts[_norm(row["surface"], lang)][decision.qid] += 1
     return {anchor: {q: n / sum(c.values()) for q, n in c.items()} for anchor, c in counts.items()}
-
-
-def _unsure_neighbour(row: dict[str, Any], by_name: Mapping[str, Sequence[Candidate]]
-                      ) -> dict[str, Any]:
-    """A neighbour name that is also the label of another entity is not settled by being a
-    neighbour ("Physics" in "Professor of Experimental Physics" is the science, though the Nobel
-    Prize in Physics is a neighbour of the page's physicist): it is decided like any free
-    mention, where the neighbourhood still counts through the overlap score."""
-    if row["source"] != "neighbour" or row["qid"] is None:
-        return row
-    if any(c.qid != row["qid"] and c.via == "label" for c in by_name.get(row["surface"], ())):
-        return {**row, "qid": None}
-    return row
 
 
 def _is_free(row: Mapping[str, Any]) -> bool:

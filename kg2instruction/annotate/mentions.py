@@ -15,8 +15,8 @@ positions. So, in decreasing reliability:
 
 Overlaps are resolved by that priority for the writer's own spans (links, bold subject); among
 the guessed ones (repeats, neighbour names, NER) the longer span wins, so no mention survives inside
-a longer one. NER spans of adjectival names (nationalities: "Russian", "Polish") are not mentions
-and block every guessed name inside them.
+a longer one. NER spans of nationality-like names used as adjectives ("Russian revolutionary") are
+not mentions and block every guessed name inside them.
 
 NER (`run_ner`) is separately callable from the rest (`annotate_mentions`), so its cost can be
 measured alone.
@@ -24,6 +24,7 @@ measured alone.
 from __future__ import annotations
 
 import functools
+import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -46,6 +47,7 @@ from kg2instruction.ner.base import NerModel, NerSpan
 from kg2instruction.text.normalize import normalize_name
 
 PriorityClass = Literal["link", "subject", "repeat", "neighbour", "ner"]
+_WORDS = re.compile(r"\w+")
 _PRIORITY_CLASS: dict[str, str] = {"link": "link", "subject": "subject", "repeat": "repeat",
                                    "neighbour": "neighbour", "ner": "ner", "time": "ner",
                                    "quantity": "ner"}
@@ -69,9 +71,11 @@ class MentionConfig(BaseModel):
         "classes among which the longer of two overlapping spans wins whatever their priority: a "
         "name inside a longer name is part of it ('Huxley' in 'Noel Trevelyan Huxley')"))
     adjective_ner_labels: tuple[str, ...] = Field(("NORP",), description=(
-        "NER labels of adjectival names (nationalities, religious and political groups: "
-        "'Russian', 'Polish'): never mentions, and no KG name is matched inside them, since "
-        "'Russian' is not the Russian language; a writer's link there still counts"))
+        "NER labels of names that are adjectives when a word follows them (nationalities, "
+        "religious and political groups: 'Russian revolutionary', 'the German Max Stirner'): "
+        "such spans are no mentions and no KG name is matched inside them, since they are not the "
+        "Russian language or the German people; standing alone ('is French.') they are names; a "
+        "writer's link there always counts"))
     ner_strip_trailing: dict[str, tuple[str, ...]] = Field(
         default_factory=lambda: {"en": ("'s", "\u2019s", "'", "\u2019")},
         description="per language: possessive endings cut from entity NER spans (\"King Hussein's\")")
@@ -240,8 +244,9 @@ def _find_mentions(row: dict[str, Any], spans: Sequence[NerSpan], repeats: _Page
     persons = {(s.start, s.end) for s in spans if s.label in config.person_ner_labels}
     guessed = repeats.find(row["paragraph_id"], text, counts, persons)
     guessed += _neighbour_mentions(text, [*paragraph_targets, subject_target], ctx)
-    guessed += _ner_mentions(text, spans, ctx.lang, config, counts)
-    adjectives = [s for s in spans if s.label in config.adjective_ner_labels]
+    adjectives = attributive_spans(text, spans, config.adjective_ner_labels)
+    guessed = _split_name_lists(guessed + _ner_mentions(text, spans, ctx.lang, config, counts,
+                                                        adjectives), text)
     for m in guessed:
         if any(s.start <= m.start and m.end <= s.end for s in adjectives):
             counts[f"dropped.adjective.{m.source}"] += 1
@@ -346,22 +351,37 @@ def _neighbour_mentions(text: str, targets: Sequence[str], ctx: _LangContext) ->
     found = []
     for match in ctx.neighbours.index.find(text):
         surface = text[match.start:match.end]
-        # a lowercase word is a common noun unless it is the neighbour's very label ("lawyer"),
-        # not one of its aliases ("group" for "band", "label" for "record label")
-        near = ctx.neighbours.qids_near(match.payloads, active, labels_only=surface[:1].islower())
+        near = ctx.neighbours.qids_near(match.payloads, active, common_noun=surface[:1].islower())
         if near:
             found.append(Mention(match.start, match.end, text[match.start:match.end], "neighbour",
                                  qid=near[0] if len(near) == 1 else None))
     return found
 
 
+def attributive_spans(text: str, spans: Sequence[NerSpan], labels: Collection[str]
+                      ) -> list[NerSpan]:
+    """The spans of these labels used as adjectives: followed, after spaces, by a word ("Russian
+    revolutionary", "the German Max Stirner"), not standing alone as a noun ("is French.",
+    "Russian and Polish", "English-language")."""
+    found = []
+    for span in spans:
+        if span.label not in labels:
+            continue
+        rest = text[span.end:span.end + 40]
+        following = rest.lstrip(" \u00a0")
+        if following[:1].isalnum() and len(following) < len(rest) and \
+                following.split(maxsplit=1)[0].casefold() not in ("and", "or", "language", "languages"):
+            found.append(span)
+    return found
+
+
 def _ner_mentions(text: str, spans: Sequence[NerSpan], lang: str, config: MentionConfig,
-                  counts: Counter[str]) -> list[Mention]:
+                  counts: Counter[str], adjectives: Collection[NerSpan] = ()) -> list[Mention]:
     strip_words = tuple(w.casefold() for w in config.ner_strip_leading_words.get(lang, ()))
     endings = config.ner_strip_trailing.get(lang, ())
     found = []
     for span in spans:
-        if span.label in config.drop_ner_labels or span.label in config.adjective_ner_labels:
+        if span.label in config.drop_ner_labels or span in adjectives:
             counts[f"dropped.ner_label.{span.label}"] += 1
             continue
         surface = text[span.start:span.end]
@@ -376,6 +396,55 @@ def _ner_mentions(text: str, spans: Sequence[NerSpan], lang: str, config: Mentio
         if start < end:
             found.append(Mention(start, end, text[start:end], "ner", ner_label=span.label))
     return found
+
+
+def _split_name_lists(guessed: list[Mention], text: str) -> list[Mention]:
+    """NER spans that are not one longer name around the known names inside them.
+
+    A span holding ", " and a known name ("Victoria Land, Antarctica") is a list of names: it is
+    replaced by its comma-separated parts ("Washington, D.C." with nothing known inside stays
+    whole). A span that adds only lowercase words to the known names inside it ("NBC television",
+    or nothing at all: "Archbishop Paul Cullen") is those names, not a longer one: it is dropped.
+    A span that adds capitalised words ("Noel Trevelyan Huxley", "University of Havana") is a
+    longer name, and wins over the names inside it."""
+    named = [m for m in guessed if m.source in ("repeat", "neighbour")]
+    out = []
+    for m in guessed:
+        inside = [n for n in named if m.start <= n.start and n.end <= m.end and n.length < m.length]
+        if m.source != "ner" or not inside:
+            out.append(m)
+        elif ", " in m.surface:
+            out += [Mention(a, b, text[a:b], "ner", ner_label=m.ner_label)
+                    for a, b in _comma_parts(text, m.start, m.end)]
+        elif not _adds_capitalised_words(text, m, inside):
+            continue
+        else:
+            out.append(m)
+    return out
+
+
+def _adds_capitalised_words(text: str, span: Mention, inside: Sequence[Mention]) -> bool:
+    covered = [False] * span.length
+    for n in inside:
+        for i in range(n.start - span.start, n.end - span.start):
+            covered[i] = True
+    rest = "".join(" " if covered[i] else text[span.start + i] for i in range(span.length))
+    return any(word[:1].isupper() for word in _WORDS.findall(rest))
+
+
+def _comma_parts(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The comma-separated parts of a span (itself when it has no ', '), whitespace trimmed."""
+    parts = []
+    cursor = start
+    while cursor < end:
+        cut = text.find(", ", cursor, end)
+        stop = end if cut < 0 else cut
+        piece = text[cursor:stop]
+        lead = len(piece) - len(piece.lstrip())
+        if piece.strip():
+            parts.append((cursor + lead, cursor + len(piece.rstrip())))
+        cursor = stop + 2 if cut >= 0 else end
+    return parts
 
 
 def _ending_length(surface: str, endings: tuple[str, ...]) -> int:

@@ -66,15 +66,18 @@ def describe_targets(targets: Collection[str], certain: Mapping[str, str],
 class NeighbourNames:
     """Names of the KG neighbours of a set of entities, and which entity each neighbour is next to."""
 
-    index: NameIndex[tuple[str, bool]]      # name -> (neighbour QID, the name is its label)
+    index: NameIndex[tuple[str, bool]]      # name -> (neighbour QID, its label is capitalised)
     sources: Mapping[str, set[str]]         # neighbour QID -> entities it neighbours
 
     def qids_near(self, payloads: Sequence[tuple[str, bool]], active: Collection[str], *,
-                  labels_only: bool = False) -> list[str]:
-        """The matched neighbours that neighbour one of the paragraph's `active` entities (with
-        `labels_only`, only those whose label matched, not an alias)."""
-        return list(dict.fromkeys(q for q, is_label in payloads
-                                  if (is_label or not labels_only)
+                  common_noun: bool = False) -> list[str]:
+        """The matched neighbours that neighbour one of the paragraph's `active` entities. A
+        `common_noun` (a lowercase word in the text) never stands for a neighbour whose label is
+        a capitalised proper name ("physics" is not the Nobel Prize in Physics, whatever its
+        aliases), only for one that is a common noun itself ("lawyer", "association football
+        player" for "footballer")."""
+        return list(dict.fromkeys(q for q, proper in payloads
+                                  if not (common_noun and proper)
                                   and not self.sources[q].isdisjoint(active)))
 
 
@@ -92,8 +95,9 @@ def neighbour_names(entities: Collection[str], kg: KnowledgeGraph, lang: str,
         related = [nb for nb in neighbours[entity] if nb.qid != entity and nb.pid not in class_pids]
         for nb in {nb.qid: nb for nb in related}.values():
             added = False
-            for name, is_label in ([(nb.label, True)] if nb.label else []) + [(a, False) for a in nb.aliases]:
-                added |= index.add(name, (nb.qid, is_label))
+            proper = bool(nb.label) and nb.label[:1].isupper()
+            for name in ([nb.label] if nb.label else []) + list(nb.aliases):
+                added |= index.add(name, (nb.qid, proper))
             if added:
                 sources[nb.qid].add(entity)
     return NeighbourNames(index, sources)

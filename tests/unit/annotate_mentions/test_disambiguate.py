@@ -112,10 +112,8 @@ def test_unknown_names_values_and_certain_mentions(kg: DuckDBKG) -> None:
                   ("1846", "time"), ("Abraham Lincoln", "subject", "Abraham Lincoln", "Q91"),
                   page_qid="Q91")
     assert (rows["Zqxv"]["qid"], rows["Zqxv"]["linked_by"], rows["Zqxv"]["n_candidates"]) == (None, "unlinked", 0)
-    # two entities of the sample KG are labelled "lawyer": being Lincoln's neighbour does not
-    # settle it alone, the overlap score does (his name is in the paragraph)
-    assert (rows["lawyer"]["qid"], rows["lawyer"]["linked_by"]) == ("Q40348", "overlap")
-    assert rows["lawyer"]["runner_up_score"] < rows["lawyer"]["score"]
+    assert (rows["lawyer"]["qid"], rows["lawyer"]["linked_by"]) == ("Q40348", "neighbour")
+    assert rows["lawyer"]["score"] is None and rows["lawyer"]["n_candidates"] == 1   # nothing chosen
     assert (rows["1846"]["qid"], rows["1846"]["linked_by"]) == (None, "value")
     assert (rows["Abraham Lincoln"]["qid"], rows["Abraham Lincoln"]["linked_by"]) == ("Q91", "page")
 

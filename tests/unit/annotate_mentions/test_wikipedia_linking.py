@@ -259,16 +259,22 @@ def test_class_nouns_are_not_neighbour_names(kg: DuckDBKG) -> None:
     assert classes <= set(everything.sources)
 
 
-def test_an_ambiguous_neighbour_name_is_decided_like_any_name(kg: DuckDBKG) -> None:
-    """"Physics" in "Professor of Experimental Physics" (Albert Einstein): the Nobel Prize in
-    Physics, labelled "Physics" in the sample KG, neighbours Einstein, but so does nothing make it
-    the prize rather than the science, labelled "physics" too."""
-    text = "He was appointed Professor of Experimental Physics."
-    table, _ = link_entities(mentions_table([("en:t:0", [Mention(
-        text.index("Physics"), text.index("Physics") + 7, "Physics", "neighbour", qid="Q38104")])]),
-        one_paragraph(text), kg, LinkConfig())
-    row = table.to_pylist()[0]
-    assert row["qid"] is None and row["linked_by"] == "unlinked" and row["n_candidates"] >= 2
+def test_a_common_noun_never_names_a_proper_named_neighbour(
+        kg: DuckDBKG, en_paragraphs: pa.Table, spacy_ner: NerModel, entity_types: EntityTypes) -> None:
+    """Einstein's award, the Nobel Prize in Physics, is labelled "Physics" in the sample KG: the
+    lowercase "physics" of the text is the science, never that proper-named prize; and in
+    "Professor of Experimental Physics" (Albert Einstein) the capitalised word is part of a
+    longer name."""
+    [prize] = [nb for nb in kg.neighbours(["Q937"], "en")["Q937"] if nb.qid == "Q38104"]
+    assert prize.label == "Physics"
+    names = neighbour_names(["Q937"], kg, "en", NameIndex("en", min_chars=3), class_pids=("P31",))
+    [lower] = names.index.find("physics")
+    assert names.qids_near(lower.payloads, {"Q937"}, common_noun=True) == []
+    [upper] = names.index.find("Physics")
+    assert names.qids_near(upper.payloads, {"Q937"}) == ["Q38104"]
+    paragraph = paragraph_with(en_paragraphs, "Albert Einstein", "Experimental Physics")
+    _, linked = linked_page(paragraph, kg, spacy_ner, entity_types)
+    assert not [m for m in linked if m["qid"] == "Q38104"]
 
 
 # -- the page subject in matching -------------------------------------------------------------
@@ -287,3 +293,34 @@ def test_a_possessive_or_compound_is_not_the_page_subject(en_paragraphs: pa.Tabl
     assert ground_subject("Alberta", [_Span(text, "Alberta's Rockies")], "en") is None
     alone = "Calgary and Edmonton are the largest cities of Alberta."   # head word: the title's
     assert ground_subject("Alberta", [_Span(alone, "Alberta")], "en").surface == "Alberta"
+
+
+def test_a_nationality_is_an_adjective_only_before_a_word() -> None:
+    """T-REx sentences: "a French politician" (the adjective) against "The PK (Russian: Пулемёт
+    Калашникова, ...)" (the language's name standing alone)."""
+    from kg2instruction.annotate.mentions import attributive_spans
+    from kg2instruction.ner.base import NerSpan
+
+    def span(text: str, word: str) -> NerSpan:
+        return NerSpan(text.index(word), text.index(word) + len(word), "NORP")
+    politician = "Jean Cruppi (22 May 1855, Toulouse – 16 October 1933, Fontainebleau) was a French politician of the Third Republic."
+    gun = "The PK (Russian: Пулемёт Калашникова, transliterated as Pulemyot Kalashnikova) is a machine gun."
+    assert attributive_spans(politician, [span(politician, "French")], ("NORP",)) == [span(politician, "French")]
+    assert attributive_spans(gun, [span(gun, "Russian")], ("NORP",)) == []
+    assert attributive_spans(politician, [span(politician, "French")], ()) == []
+
+
+def test_an_ner_span_listing_known_names_is_not_one_longer_name(
+        kg: DuckDBKG, spacy_ner: NerModel) -> None:
+    """T-REx sentence: spaCy reads "Victoria Land, Antarctica" as one span; the page subject
+    (Monastery Nunatak) neighbours neither, but a paragraph of a page about Victoria Land repeats
+    its subject there, and the list is split rather than hiding it."""
+    text = ("Monastery Nunatak is a spectacular isolated nunatak at the head of Ferrar Glacier, "
+            "between Mount Feather and Pivot Peak, in Victoria Land, Antarctica.")
+    row = {**one_paragraph(text).to_pylist()[0], "title": "Victoria Land", "page_qid": "Q208965"}
+    table = pa.Table.from_pylist([row], schema=PARAGRAPHS)
+    spans = run_ner(table, {"en": spacy_ner})
+    mentions, _ = annotate_mentions(table, spans, kg, MentionConfig())
+    surfaces = {(m["surface"], m["source"]) for m in mentions.to_pylist()}
+    assert ("Victoria Land", "repeat") in surfaces
+    assert not any(s.startswith("Victoria Land,") for s, _ in surfaces)
