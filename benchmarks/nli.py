@@ -148,8 +148,25 @@ def _thresholds_for(model_dir: Path, scorer: HfNliScorer, config: TrainConfig, d
                      min_each_class=cal.min_each_class), "calibrated here on the recipe's dev"
 
 
-def gold(models: dict[str, Path], recipe: Path, max_length: int) -> dict:
-    """Every model on the recipe's held-out gold pairs, per dataset (see the module docstring)."""
+def _identity(model_dir: Path, recipe: Path, max_length: int) -> str:
+    """What a model's gold results depend on: its weights and thresholds, the recipe (splits,
+    senses file), the pair-building code and the token budget."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{max_length}".encode())
+    files = [model_dir / "model.safetensors", model_dir / "thresholds.json", recipe,
+             REPO / "themes/relation_senses.yaml",
+             REPO / "kg2instruction/nli/verifier/gold_pairs.py"]
+    for path in files:
+        digest.update(path.read_bytes() if path.is_file() else b"-")
+    return digest.hexdigest()
+
+
+def gold(models: dict[str, Path], recipe: Path, max_length: int, stored: dict | None = None
+         ) -> dict:
+    """Every model on the recipe's held-out gold pairs, per dataset (see the module docstring).
+    A model whose identity (weights, thresholds, recipe, code) matches its `stored` entry is
+    not scored again."""
     config = validate(TrainConfig, load_yaml(recipe))
     data = gold_data(config, REPO, splits=("dev", "held_out"))
     by_source = {source: [p for p in data.held_out if p.source == source]
@@ -163,12 +180,18 @@ def gold(models: dict[str, Path], recipe: Path, max_length: int) -> dict:
                                                for k in {p.kind for p in pairs}}.items()))}
                                  for source, pairs in by_source.items()},
                     "dev_pairs": len(data.dev), "models": {}}
+    previous = (stored or {}).get("models", {})
     for name, model_dir in models.items():
+        identity = _identity(model_dir, recipe, max_length)
+        if previous.get(name, {}).get("identity") == identity:
+            result["models"][name] = previous[name]
+            print("gold", name, "unchanged: stored results kept", flush=True)
+            continue
         began = time.perf_counter()
         scorer = HfNliScorer(str(model_dir), settings)
         thresholds, origin = _thresholds_for(model_dir, scorer, config, data.dev, data.templates)
         entry: dict = {"model": str(model_dir.relative_to(REPO)) if model_dir.is_relative_to(REPO)
-                       else str(model_dir), "thresholds": origin,
+                       else str(model_dir), "identity": identity, "thresholds": origin,
                        "thresholds_default": thresholds.default,
                        "thresholds_by_pid": dict(thresholds.by_pid), "datasets": {}}
         for source, pairs in by_source.items():
@@ -288,7 +311,11 @@ def gold_models(args: argparse.Namespace) -> dict[str, Path]:
     models = {}
     if args.old_verifier is not None:
         models["previous verifier (T-REx pairs)"] = args.old_verifier
-    models["new verifier (+ human gold)"] = args.gold_verifier or args.gold_run_dir / VERIFIER_DIR
+    new = args.gold_verifier or args.gold_run_dir / VERIFIER_DIR
+    if new.is_dir():
+        models["new verifier (+ human gold)"] = new
+    else:
+        print(f"gold: no new verifier at {new}; measuring the others only", flush=True)
     for run in (args.gold_run_dir, args.run_dir):
         if (run / GENERAL_ONLY_DIR).is_dir():
             models["general-NLI-only"] = run / GENERAL_ONLY_DIR
@@ -343,7 +370,8 @@ def main(argv: list[str] | None = None) -> int:
     if "trex" in sections:
         result.update(trex(args, verifier))
     if "gold" in sections:
-        result["gold"] = gold(gold_models(args), args.gold_recipe, args.gold_max_length)
+        result["gold"] = gold(gold_models(args), args.gold_recipe.resolve(),
+                              args.gold_max_length, result.get("gold"))
     zh_verifier = args.zh_verifier or (str(args.zh_run_dir / VERIFIER_DIR) if args.zh_run_dir
                                        else BUNDLED_PREFIX + CHINESE_VERIFIER)
     if "zh" in sections and zh_verifier != "none":

@@ -228,9 +228,6 @@ def best_name(names: Counter[str]) -> str:
 
 
 Unit = Literal["document", "passage"]
-# The title of a document none of whose mentions names its subject (pronouns only, or no facts):
-# every page has a title, and this one names nothing the KG or the text holds.
-UNNAMED_TITLE = "KnowledgeNet document"
 PASSAGE_SEPARATOR = "\n"   # a line break always ends a sentence: no sentence spans two passages
 
 
@@ -266,13 +263,12 @@ def corpus_records(documents: Iterable[Document], unit: Unit, with_page_qid: boo
     joined, which gives what a Wikipedia paragraph gives and a lone passage lacks: the subject
     named in another sentence (so "He ..." can refer to it), and entities of other sentences
     that the evidence rule must not pair. The title is the page entity's KG label (`titles`),
-    else its most frequent annotated name; `with_page_qid=False` leaves the page QID out, as
-    on a KG without sitelinks, where the chain resolves the title itself."""
+    else its most frequent annotated name (empty when no mention names it); `with_page_qid=False`
+    leaves the page QID out, as on a KG without sitelinks, where the chain resolves the title."""
     records: list[dict] = []
     layout = Layout()
     for document in documents:
-        title = ((titles or {}).get(document.page_qid or "", "") or document.title
-                 or f"{UNNAMED_TITLE} {document.document_id}")
+        title = (titles or {}).get(document.page_qid or "", "") or document.title
         common = {"lang": "en", "title": title, "page_id": f"kn-{document.document_id}",
                   "page_qid": document.page_qid if with_page_qid else None}
         if unit == "passage":

@@ -27,8 +27,12 @@ Scoring follows the benchmark's own rules (ELEVANT's evaluation):
   reaches any category other than `other`); links to untyped entities are counted as unjudged.
   Strict precision (every unmatched link wrong, as ELEVANT counts) is reported beside it.
 
+`linking_accuracy` counts a found mention left unlinked as wrong; `accuracy_of_linked` is over
+the found mentions that were linked (the wrong-entity rate).
+
 Usage: .venv/bin/python benchmarks/gold/wikifair.py [--wikifair FILE] [--errors FILE]
-Prints the result as JSON; writes one line per error to the errors file (for analysis).
+Prints the result as JSON; writes one line per judged case (every error, and the right links,
+with how each was decided) to the errors file, for analysis.
 """
 from __future__ import annotations
 

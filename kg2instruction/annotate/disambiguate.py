@@ -54,8 +54,7 @@ from kg2instruction.text.normalize import normalize_name
 
 LinkedBy = Literal["sitelink", "page", "neighbour", "unique", "overlap", "commonness", "prominence",
                    "link_target", "type", "claims", "qid", "unlinked", "value"]
-_NAMED_NON_PERSON = ("geographic_region", "organization", "architectural_structure", "transport",
-                     "astronomical_object", "event", "product")
+_PLACES = ("geographic_region", "astronomical_object", "architectural_structure")
 
 
 class LinkConfig(BaseModel):
@@ -75,8 +74,11 @@ class LinkConfig(BaseModel):
         "the claims of the next one plus one ('Paris' the capital, not a town of one claim); "
         "null: never link without evidence"))
     ner_label_categories: dict[str, tuple[Category, ...]] = Field(
-        default_factory=lambda: {"PERSON": ("human",), "PER": ("human",),
-                                 **{label: _NAMED_NON_PERSON for label in ("GPE", "LOC", "FAC", "ORG")}},
+        default_factory=lambda: {
+            "PERSON": ("human",), "PER": ("human",),                   # spaCy, LAC
+            "GPE": ("geographic_region", "organization"),              # a country acts as one
+            "LOC": _PLACES, "FAC": (*_PLACES, "transport", "organization"),
+            "ORG": ("organization", "geographic_region", "product", "architectural_structure")},
         description=("entity-type categories an entity must reach to be linked to a span NER gave "
                      "this label (labels absent here constrain nothing); needs entity types"))
 

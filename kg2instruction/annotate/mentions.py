@@ -358,19 +358,32 @@ def _neighbour_mentions(text: str, targets: Sequence[str], ctx: _LangContext) ->
     return found
 
 
+_NOMINAL_NEXT = ("and", "or", "language", "languages")
+_NOMINAL_HYPHENED = ("language", "speaking", "speaker", "speakers")
+
+
 def attributive_spans(text: str, spans: Sequence[NerSpan], labels: Collection[str]
                       ) -> list[NerSpan]:
-    """The spans of these labels used as adjectives: followed, after spaces, by a word ("Russian
-    revolutionary", "the German Max Stirner"), not standing alone as a noun ("is French.",
-    "Russian and Polish", "English-language")."""
+    """The spans of these labels used as adjectives or for people: followed, after spaces, by a
+    word ("Russian revolutionary", "the German Max Stirner"), hyphened to one ("Russian-born",
+    but not "English-language"), or possessive ("the Russian's hopes"); not standing alone as a
+    noun ("is French.", "(Russian: ...", "Russian and Polish")."""
     found = []
     for span in spans:
         if span.label not in labels:
             continue
         rest = text[span.end:span.end + 40]
         following = rest.lstrip(" \u00a0")
-        if following[:1].isalnum() and len(following) < len(rest) and \
-                following.split(maxsplit=1)[0].casefold() not in ("and", "or", "language", "languages"):
+        next_word = following.split(maxsplit=1)[0].casefold() if following[:1].isalnum() else ""
+        hyphened = rest[:1] in "-\u2010\u2011" and rest[1:2].isalpha()
+        if hyphened:
+            attributive = not rest[1:].casefold().startswith(_NOMINAL_HYPHENED)
+        elif rest[:1] in "'\u2019":
+            attributive = True
+        else:
+            attributive = len(following) < len(rest) and bool(next_word) and \
+                next_word not in _NOMINAL_NEXT
+        if attributive:
             found.append(span)
     return found
 

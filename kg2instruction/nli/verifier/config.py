@@ -83,7 +83,7 @@ class GoldSplits(BaseModel):
     held_out: tuple[GoldSource, ...] = ()
     source_weights: dict[Literal["knowledgenet", "redocred"], PositiveFloat] = Field(
         default_factory=dict, description="relative odds of drawing a training pair from each "
-        "dataset (default: equal); within a dataset positives and negatives are drawn 1:1")
+        "dataset (default: equal); within a dataset every pair is drawn equally often")
 
 
 class Calibration(BaseModel):
