@@ -39,8 +39,12 @@ class SubjectReferenceConfig(pydantic.BaseModel):
 
     person_pronouns: dict[str, tuple[str, ...]] = pydantic.Field(default_factory=lambda: {
         "en": ("he", "she", "his", "her", "him"), "zh": ("他", "她")})
-    thing_pronouns: dict[str, tuple[str, ...]] = pydantic.Field(default_factory=lambda: {
-        "en": ("it", "its"), "zh": ("它", "该")})
+    thing_pronouns: dict[str, tuple[str, ...]] = pydantic.Field(
+        default_factory=dict, description=(
+            "pronouns for a subject that is not a person; none by default: in a hand audit of "
+            "place pages, 'it'/'its' stood for the page's subject less often than for a river, "
+            "a city or a rail line named nearby ('It remained the capital' on Alaska's page "
+            "is Sitka), so only definite descriptions refer to such subjects"))
     possessive: dict[str, tuple[str, ...]] = pydantic.Field(default_factory=lambda: {
         "en": ("his", "her", "its"), "zh": ()})
     person_categories: tuple[str, ...] = pydantic.Field(
@@ -98,7 +102,8 @@ def subject_nouns(lead_sentence: str, lang: str, limit: int) -> tuple[str, ...]:
     if not match:
         return ()
     clause = _EN_CLAUSE_END.split(match.group(1), maxsplit=1)[0]
-    nouns = [w for w in _WORD.findall(clause) if w.islower() and len(w) > 2]
+    nouns = [w for w in _WORD.findall(clause) if w.islower() and len(w) > 2
+             and not (len(w) > 5 and w.endswith("est"))]   # superlatives: "the largest"
     # the head noun of each coordinated part is its last word ("Greek philosopher", "scientist")
     heads: list[str] = []
     for part in re.split(r"\band\b|/", " ".join(nouns)):

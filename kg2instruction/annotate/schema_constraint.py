@@ -21,6 +21,7 @@ so the run manifest shows where facts leave the funnel.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -92,9 +93,30 @@ def _fit(relation: Relation, heads: Sequence[str], tails: Sequence[str]) -> tupl
     return None
 
 
+def has_cue(relation: Relation, triple: Mapping[str, Any],
+            paragraphs: Mapping[str, ParagraphText]) -> bool:
+    """Does the triple's evidence hold one of the relation's cue words (True when the relation
+    lists none for the language, or the triple has no evidence or text to read)?"""
+    if relation.cues is None:
+        return True
+    paragraph = paragraphs.get(triple["paragraph_id"])
+    start, end = triple.get("evidence_start"), triple.get("evidence_end")
+    if paragraph is None or start is None or end is None:
+        return True
+    words = relation.cues.in_lang(paragraph.lang)
+    if not words:
+        return True
+    evidence = paragraph.text[start:end].casefold()
+    if paragraph.lang.split("-")[0] in ("zh", "ja"):
+        return any(w in evidence for w in words)
+    return any(re.search(rf"\b{re.escape(w.casefold())}", evidence) for w in words)
+
+
 def label_and_constrain(candidates: Iterable[Mapping[str, Any]], theme: Theme,
                         categories_of: Mapping[str, Sequence[str]], config: SchemaConfig,
-                        funnel: Counter[str]) -> list[dict[str, Any]]:
+                        funnel: Counter[str],
+                        paragraphs: Mapping[str, ParagraphText] | None = None
+                        ) -> list[dict[str, Any]]:
     """Labelled, oriented, typed triples that fit the theme; drops counted in `funnel`."""
     kept: list[dict[str, Any]] = []
     for candidate in candidates:
@@ -119,6 +141,9 @@ def label_and_constrain(candidates: Iterable[Mapping[str, Any]], theme: Theme,
                        _categories(triple, "tail", categories_of))
             if fit is None:
                 funnel["dropped.type_mismatch"] += 1
+                continue
+            if not has_cue(relation, triple, paragraphs or {}):
+                funnel["dropped.no_cue"] += 1
                 continue
             triple.update(direction=direction, relation=relation.label.en, theme=theme.theme,
                           head_type=fit[0], tail_type=fit[1])
@@ -331,7 +356,7 @@ def apply_schema(candidates: Iterable[Mapping[str, Any]], mentions: Sequence[Map
     gives the KG names of the entities in `alias_qids(mentions)`; `paragraphs` the texts the
     alias rule reads (without them no naming can be shown stated, so none is added)."""
     funnel: Counter[str] = Counter()
-    triples = label_and_constrain(candidates, theme, categories_of, config, funnel)
+    triples = label_and_constrain(candidates, theme, categories_of, config, funnel, paragraphs)
     triples += alias_triples(mentions, theme, categories_of, names_of, config, funnel,
                              paragraphs or {})
     triples = reduce_containment_chains(triples, config, funnel)

@@ -64,6 +64,10 @@ class Relation(BaseModel):
     tail_types: list[Category] = Field(default_factory=list, description="empty: any category")
     templates: Templates
     nli_threshold: Threshold | None = None
+    cues: Templates | None = Field(None, description=(
+        "words of which the evidence sentence must hold one for the relation to be stated "
+        "(per language; none listed = no requirement): for relations the text only ever states "
+        "with a word of their own ('capital'), which co-occurrence alone never states"))
 
     def pid_directions(self) -> Iterator[tuple[str, Direction]]:
         """Every (P-id, direction) this relation is read from."""

@@ -28,6 +28,8 @@ def test_lead_nouns_describe_the_subject() -> None:
                          "en", 4) == ("philosopher", "scientist")
     assert subject_nouns("Anarchism is a political philosophy that advocates stateless "
                          "societies.", "en", 4) == ("philosophy",)
+    assert subject_nouns("Asia is the largest and most populous continent.", "en", 4) == \
+        ("continent",)
     assert subject_nouns("No copula here.", "en", 4) == ()
     assert subject_nouns("Alabama is a state.", "en", 0) == ()
 
@@ -37,8 +39,12 @@ def test_references_follow_the_kind_of_subject() -> None:
     sentences = Sentences(ALABAMA, "en")
     thing = ReferenceFinder("en", config, False, ("state",))
     second, third = sentences.spans[1], sentences.spans[2]
-    assert thing.find(ALABAMA, *second) == span(ALABAMA, "It")
+    # "it" is no reference to a place by default (it names rivers, cities, lines nearby)...
+    assert thing.find(ALABAMA, *second) is None
     assert thing.find(ALABAMA, *third) == span(ALABAMA, "The state")
+    # ...but an analyst may allow it
+    with_it = SubjectReferenceConfig(thing_pronouns={"en": ("it", "its")})
+    assert ReferenceFinder("en", with_it, False, ()).find(ALABAMA, *second) == span(ALABAMA, "It")
     person = ReferenceFinder("en", config, True, ())
     assert person.find(ALABAMA, *second) is None   # "it" is not a person
     lincoln = Sentences(LINCOLN, "en")
@@ -48,8 +54,9 @@ def test_references_follow_the_kind_of_subject() -> None:
     assert he.find(LINCOLN, *lincoln.spans[1]) == (start, start + 2)
     # a sentence about someone else ("Mary Todd married a lawyer") has no reference to him
     assert he.find(LINCOLN, *lincoln.spans[3]) is None
-    unknown = ReferenceFinder("en", config, None, ())   # kind unknown: both pronoun sets
+    unknown = ReferenceFinder("en", with_it, None, ())   # kind unknown: both pronoun sets
     assert unknown.find(ALABAMA, *second) == span(ALABAMA, "It")
+    assert unknown.find(LINCOLN, *lincoln.spans[1]) == (start, start + 2)
 
 
 def test_premise_reads_the_evidence_with_the_subject_named() -> None:

@@ -242,3 +242,31 @@ def test_chain_cycle_does_not_drop_everything() -> None:
 def test_schema_config_rejects_unknown_keys() -> None:
     with pytest.raises(ValueError, match="extra"):
         SchemaConfig.model_validate({"alias_relation": "alternative name", "typo": 1})
+
+
+def test_capital_needs_a_word_for_it_in_its_evidence() -> None:
+    """Real sentences of the sample's Alabama page: co-occurrence does not state a capital."""
+    from pathlib import Path
+
+    from kg2instruction.config.theme import load_theme
+    geo = load_theme("geographic_location", Path(__file__).resolve().parents[3] / "themes")
+    stated = "The capital of Alabama is Montgomery."
+    unstated = ("Critics suggest that Alabama's constitution highly centralizes power in "
+                "Montgomery and leaves practically no power in local hands.")
+    types = {"Q173": ["geographic_region"], "Q29364": ["geographic_region"]}
+    results = {}
+    for name, text in (("stated", stated), ("unstated", unstated)):
+        cand = {"triple_id": "x", "paragraph_id": name, "head": "Montgomery",
+                "head_start": text.index("Montgomery"), "head_end": text.index("Montgomery") + 10,
+                "head_qid": "Q29364", "head_type": None, "tail": "Alabama",
+                "tail_start": text.index("Alabama"), "tail_end": text.index("Alabama") + 7,
+                "tail_qid": "Q173", "tail_value": None, "tail_type": None, "pid": "P1376",
+                "direction": "forward", "relation": None, "rule": "kg_pair", "theme": None,
+                "head_mention_id": None, "tail_mention_id": None, "head_score": None,
+                "tail_score": None, "evidence_start": 0, "evidence_end": len(text),
+                "evidence_rule": "sentence", "subject_ref_start": None, "subject_ref_end": None}
+        results[name] = apply_schema([cand], [], geo, types, {}, SchemaConfig(),
+                                     {name: ParagraphText(text, "en")})
+    (kept,) = results["stated"][0]
+    assert (kept["head"], kept["relation"], kept["tail"]) == ("Alabama", "capital", "Montgomery")
+    assert results["unstated"][0] == [] and results["unstated"][1]["dropped.no_cue"] == 1
