@@ -250,6 +250,8 @@ def _find_mentions(row: dict[str, Any], spans: Sequence[NerSpan], repeats: _Page
     for m in guessed:
         if any(s.start <= m.start and m.end <= s.end for s in adjectives):
             counts[f"dropped.adjective.{m.source}"] += 1
+        elif m.source in _NAME_INDEX_SOURCES and inside_longer_name(text, m.start, m.end):
+            counts[f"dropped.inside_name.{m.source}"] += 1
         else:
             mentions.append(m)
     # what NER says a name is, for the type check of linking ("White House" as FAC)
@@ -257,6 +259,22 @@ def _find_mentions(row: dict[str, Any], spans: Sequence[NerSpan], repeats: _Page
     return [replace(m, ner_label=label_at[(m.start, m.end)])
             if m.ner_label is None and m.source not in VALUE_SOURCES and (m.start, m.end) in label_at
             else m for m in mentions]
+
+
+_NAME_INDEX_SOURCES = frozenset({"repeat", "neighbour"})
+_NEXT_NAME_WORD = re.compile(r"[ \u00a0]+(?:[A-Z][\w'’-]*[a-z]|[A-Z]{2,}\b)")
+_JOINED_BEFORE = re.compile(r"\w[-–]$")
+
+
+def inside_longer_name(text: str, start: int, end: int) -> bool:
+    """A name found by the name index that is only part of a longer proper name: followed by a
+    capitalised word ("Africa" in "Tony Blair Africa Governance Initiative", "Lincoln" in
+    "Lincoln Memorial") or joined to a word before it by a hyphen ("Canada" in "Trans-Canada").
+    Such a span names the longer thing, not the entity of the shorter name. A word before a
+    name ("President Lincoln") is a title and stays allowed; unspaced scripts are not judged."""
+    if _JOINED_BEFORE.search(text[max(0, start - 2):start]):
+        return True
+    return bool(_NEXT_NAME_WORD.match(text, end))
 
 
 class _PageRepeats:
