@@ -324,12 +324,12 @@ def train_verifier(config: TrainConfig, out_dir: Path, base_dir: Path,
                   resume=(lambda o, s: restore(out_dir, o, s)) if resuming else None,
                   after_step=after_step)
         state.seconds[name] = round(time.perf_counter() - began, 1)
-        if phase.steps:
-            final = out_dir / target
-            if selector is not None and name == "relation" and state.best_step is not None:
-                _promote(out_dir / BEST_DIR, final)
-            else:
-                save_model(model, tokenizer, final, config)
+        # a phase of 0 steps still writes its model: the verifier is then the general one
+        final = out_dir / target
+        if selector is not None and name == "relation" and state.best_step is not None:
+            _promote(out_dir / BEST_DIR, final)
+        else:
+            save_model(model, tokenizer, final, config)
         state.step = 0
     report.seconds.update(state.seconds)
     report.losses = state.losses
