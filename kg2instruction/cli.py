@@ -21,7 +21,8 @@ COMMAND_MODULES = (
 
 
 def build_app() -> typer.Typer:
-    app = typer.Typer(no_args_is_help=True, add_completion=False,
+    # Typer's pretty tracebacks would print before `main` turns a user's disk error into a line
+    app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                       help="KG2Instruction: Wikipedia + Wikidata -> IE instruction data.")
     @app.callback()
     def _root() -> None:
@@ -58,7 +59,30 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"kg2i: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:                # a full or failing disk: the path and the cause
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"kg2i: error: {where}{_one_line(exc.strerror or str(exc))}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if not _is_storage_error(exc):
+            raise
+        print(f"kg2i: error: {_one_line(str(exc))}", file=sys.stderr)
+        return 2
     return 0
+
+
+def _is_storage_error(exc: Exception) -> bool:
+    """DuckDB reports a failed write (full disk, file size limit) as its own IOException, whose
+    message names the file; it is a user's disk problem, not a bug to show a traceback for."""
+    if not type(exc).__module__.startswith("duckdb"):
+        return False
+    message = str(exc)
+    return type(exc).__name__ == "IOException" or any(
+        cause in message for cause in ("Could not write", "No space left", "File too large"))
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
 
 
 if __name__ == "__main__":

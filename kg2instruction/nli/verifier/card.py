@@ -110,7 +110,7 @@ def _recipe(config: TrainConfig) -> str:
                    f"rest relation pairs (lr {config.relation_phase.learning_rate})")
         if config.relation_phase.gold_fraction:
             phases += (f", {int(config.relation_phase.gold_fraction * 100)}% human-gold pairs "
-                       "(datasets drawn equally, pairs uniformly within each)")
+                       f"(datasets drawn equally; within each: {config.gold.draw})")
         if config.train_negative_weights:
             phases += f", hard-negative odds {dict(config.train_negative_weights)}"
     return (f"Batch {config.batch_size}, max length {config.max_length}; {phases}; AdamW, linear "

@@ -83,7 +83,10 @@ class GoldSplits(BaseModel):
     held_out: tuple[GoldSource, ...] = ()
     source_weights: dict[Literal["knowledgenet", "redocred"], PositiveFloat] = Field(
         default_factory=dict, description="relative odds of drawing a training pair from each "
-        "dataset (default: equal); within a dataset every pair is drawn equally often")
+        "dataset (default: equal)")
+    draw: Literal["labels_1to1", "uniform"] = Field(
+        "uniform", description="within a dataset: every pair equally often (uniform), or a "
+        "label 1:1 first (see nli/verifier/gold_data.py gold_stream)")
 
 
 class Calibration(BaseModel):

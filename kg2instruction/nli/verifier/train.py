@@ -289,7 +289,8 @@ def train_verifier(config: TrainConfig, out_dir: Path, base_dir: Path,
     rng = random.Random(config.seed)
     general_stream = _cycle(general, rng)
     gold_pairs_stream = gold_stream(gold.train, gold.templates, config.gold.source_weights,
-                                    random.Random(config.seed + 7)) if gold.train else None
+                                    random.Random(config.seed + 7), config.gold.draw) \
+        if gold.train else None
     phases = (("general", config.general_phase, None, None, GENERAL_ONLY_DIR),
               ("relation", config.relation_phase, _relation_stream(relations, rng),
                gold_pairs_stream, VERIFIER_DIR))

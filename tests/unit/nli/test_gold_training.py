@@ -42,6 +42,14 @@ def test_gold_stream_draws_every_pair_of_a_dataset_equally_often() -> None:
     assert all(h.endswith(".") and "[X]" not in h for _, h, _ in drawn)
 
 
+def test_gold_stream_can_draw_labels_one_to_one() -> None:
+    pairs = knowledgenet_pairs(REPO / "tests/fixtures/gold/knowledgenet/folds1-3.jsonl.gz", {1})
+    assert sum(p.label for p in pairs) / len(pairs) > 0.8
+    drawn = list(itertools.islice(gold_stream(pairs, TEMPLATES, {}, random.Random(0),
+                                              "labels_1to1"), 2000))
+    assert 0.45 < sum(label for _, _, label in drawn) / len(drawn) < 0.55
+
+
 def test_batches_take_the_general_gold_and_relation_shares() -> None:
     phase = PhaseConfig(steps=2, learning_rate=1e-4, general_fraction=0.25, gold_fraction=0.5)
     general = itertools.repeat(("g", "g", 0))
