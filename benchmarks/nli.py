@@ -284,7 +284,7 @@ def trex(args: argparse.Namespace, verifier: HfNliScorer) -> dict:
     models = {"our verifier (general NLI + relation pairs)": verifier,
               "embedding cosine (all-MiniLM-L6-v2)": EmbeddingSimilarityScorer(
                   str(minilm_base_path()))}
-    if (args.run_dir / GENERAL_ONLY_DIR).is_dir():
+    if (args.run_dir / GENERAL_ONLY_DIR).is_dir() and _general_phase_steps(args.run_dir):
         models["general-NLI-only (phase-1 checkpoint)"] = HfNliScorer(
             str(args.run_dir / GENERAL_ONLY_DIR), settings)
     result = {"eval_set": "Held-out relation-verification set (T-REx dev, held-out pages)",
@@ -317,10 +317,18 @@ def gold_models(args: argparse.Namespace) -> dict[str, Path]:
     else:
         print(f"gold: no new verifier at {new}; measuring the others only", flush=True)
     for run in (args.gold_run_dir, args.run_dir):
-        if (run / GENERAL_ONLY_DIR).is_dir():
+        if (run / GENERAL_ONLY_DIR).is_dir() and _general_phase_steps(run):
             models["general-NLI-only"] = run / GENERAL_ONLY_DIR
             break
     return models
+
+
+def _general_phase_steps(run: Path) -> int:
+    """Steps of the run's general phase (0: its general-NLI-only dir is the untrained start)."""
+    report = run / "training_report.json"
+    if not report.is_file():
+        return 0
+    return int(json.loads(report.read_text())["config"]["general_phase"]["steps"])
 
 
 def main(argv: list[str] | None = None) -> int:
