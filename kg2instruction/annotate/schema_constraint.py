@@ -210,11 +210,11 @@ class ParagraphText:
 
 
 def _stated_pairs(group: Sequence[Mapping[str, Any]], paragraph: ParagraphText,
-                  known: EntityNames) -> list[tuple[Mapping[str, Any], Mapping[str, Any]]]:
+                  sentences: Sentences, known: EntityNames
+                  ) -> list[tuple[Mapping[str, Any], Mapping[str, Any]]]:
     """(name, other name) pairs of one entity's mentions that the text states as a naming,
     both written in one sentence, each other name once (its first statement)."""
     named = [m for m in group if name_key(m["surface"]) in known.names]
-    sentences = Sentences(paragraph.text, paragraph.lang)
     pairs: list[tuple[Mapping[str, Any], Mapping[str, Any]]] = []
     seen: set[str] = set()
     for j, second in enumerate(named):
@@ -260,7 +260,8 @@ def alias_triples(mentions: Iterable[Mapping[str, Any]], theme: Theme,
         if known is None or paragraph is None:
             funnel["dropped.alias_not_a_kg_name"] += 1
             continue
-        pairs = _stated_pairs(group, paragraph, known)
+        sentences = Sentences(paragraph.text, paragraph.lang)
+        pairs = _stated_pairs(group, paragraph, sentences, known)
         if not pairs:
             funnel["dropped.alias_not_stated"] += 1
             continue
@@ -269,7 +270,6 @@ def alias_triples(mentions: Iterable[Mapping[str, Any]], theme: Theme,
         if fit is None:
             funnel["dropped.type_mismatch"] += 1
             continue
-        sentences = Sentences(paragraph.text, paragraph.lang)
         for head, tail in pairs:
             start, end = sentences.span_of(tail["start"])
             triple = {

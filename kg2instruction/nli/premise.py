@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from kg2instruction.text.sentences import sentence_spans
+from kg2instruction.text.sentences import Sentences, sentence_spans
 
 __all__ = ["PremiseMode", "premise_bounds", "extract_premise", "evidence_premise",
            "sentence_spans"]
@@ -20,13 +20,6 @@ __all__ = ["PremiseMode", "premise_bounds", "extract_premise", "evidence_premise
 # evidence: the triple's own evidence span (the default); sentence_span: from the sentence of the
 # first mention to that of the second; paragraph: the whole paragraph (document-level models).
 PremiseMode = Literal["evidence", "sentence_span", "paragraph"]
-
-
-def _sentence_of(spans: list[tuple[int, int]], offset: int) -> int:
-    for index, (start, end) in enumerate(spans):
-        if start <= offset < end:
-            return index
-    return len(spans) - 1
 
 
 def premise_bounds(text: str, lang: str, mentions: list[tuple[int, int]],
@@ -37,10 +30,10 @@ def premise_bounds(text: str, lang: str, mentions: list[tuple[int, int]],
     the sentence(s) of the mentions that are in the text, or the paragraph when none is."""
     if mode == "paragraph" or not mentions:
         return 0, len(text)
-    spans = sentence_spans(text, lang)
-    first = _sentence_of(spans, min(start for start, _ in mentions))
-    last = _sentence_of(spans, max(end for _, end in mentions) - 1)
-    return spans[first][0], spans[last][1]
+    sentences = Sentences(text, lang)
+    first = sentences.index_of(min(start for start, _ in mentions))
+    last = sentences.index_of(max(end for _, end in mentions) - 1)
+    return sentences.spans[first][0], sentences.spans[last][1]
 
 
 def extract_premise(text: str, lang: str, mentions: list[tuple[int, int]],
