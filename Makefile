@@ -51,9 +51,10 @@ bench: venv
 # DATASET=<version folder>. Defaults: MODEL=smollm2-135m (packaged, offline),
 # TRAIN_CONFIG=pipelines/train/lora_cpu.yaml, ADAPTER=cache/<run>/adapters/<theme>,
 # EVAL_DIR=cache/<run>/eval/<theme>; SHOTS=k for k-shot prompts of the base model;
-# MAX_NEW_TOKENS=256.
+# MAX_NEW_TOKENS=256. eval scores each task's test file apart (iepile/<RE|NER>/test.jsonl ->
+# EVAL_DIR/{base,tuned}.<TASK>.metrics.{json,txt}): IEPile's evaluator reads one task per file.
 train: venv
-	@run=cache/$(basename $(notdir $(PIPELINE))); root=$$run/datasets/$(THEME); \
+	@run="$${KG2I_CACHE_DIR:-cache}"/$(basename $(notdir $(PIPELINE))); root=$$run/datasets/$(THEME); \
 	ds="$${DATASET:-$$root/$$(cat $$root/LATEST 2>/dev/null)}"; \
 	test -d "$$ds/iepile" || { echo "no exported dataset at '$$ds' (run 'make pipeline THEME=$(THEME)' and 'kg2i export --theme $(THEME)', or pass DATASET=<version folder>)" >&2; exit 2; }; \
 	set -x; $(BIN)/kg2i train --data "$$ds/instructie" --data "$$ds/iepile" \
@@ -61,16 +62,18 @@ train: venv
 	  --out "$${ADAPTER:-$$run/adapters/$(THEME)}" --resume
 
 eval: venv
-	@run=cache/$(basename $(notdir $(PIPELINE))); root=$$run/datasets/$(THEME); \
+	@run="$${KG2I_CACHE_DIR:-cache}"/$(basename $(notdir $(PIPELINE))); root=$$run/datasets/$(THEME); \
 	ds="$${DATASET:-$$root/$$(cat $$root/LATEST 2>/dev/null)}"; \
-	test -f "$$ds/iepile/test.jsonl" || { echo "no test split at '$$ds/iepile/test.jsonl' (see 'make train')" >&2; exit 2; }; \
+	ls "$$ds"/iepile/*/test.jsonl >/dev/null 2>&1 || { echo "no test split at '$$ds/iepile/<RE|NER>/test.jsonl' (see 'make train')" >&2; exit 2; }; \
 	adapter="$${ADAPTER:-$$run/adapters/$(THEME)}"; out="$${EVAL_DIR:-$$run/eval/$(THEME)}"; \
 	test -f "$$adapter/adapter_card.json" || { echo "no trained adapter at '$$adapter' (run 'make train THEME=$(THEME)')" >&2; exit 2; }; \
 	mkdir -p "$$out"; rm -f "$$out"/*.preds.jsonl "$$out"/*.preds.jsonl.meta.json; set -e -o pipefail -x; \
-	$(BIN)/kg2i predict --data "$$ds/iepile" --model "$(or $(MODEL),smollm2-135m)" --shots "$${SHOTS:-0}" --max-new-tokens "$${MAX_NEW_TOKENS:-256}" --threads 2 --out "$$out/base.preds.jsonl"; \
-	$(BIN)/kg2i eval --gold "$$ds/iepile/test.jsonl" --pred "$$out/base.preds.jsonl" --out "$$out/base.metrics.json" | tee "$$out/base.metrics.txt"; \
-	$(BIN)/kg2i predict --data "$$ds/iepile" --model "$(or $(MODEL),smollm2-135m)" --adapter "$$adapter" --max-new-tokens "$${MAX_NEW_TOKENS:-256}" --threads 2 --out "$$out/tuned.preds.jsonl"; \
-	$(BIN)/kg2i eval --gold "$$ds/iepile/test.jsonl" --pred "$$out/tuned.preds.jsonl" --out "$$out/tuned.metrics.json" | tee "$$out/tuned.metrics.txt"
+	for task in RE NER; do test -f "$$ds/iepile/$$task/test.jsonl" || continue; \
+	$(BIN)/kg2i predict --data "$$ds/iepile/$$task" --model "$(or $(MODEL),smollm2-135m)" --shots "$${SHOTS:-0}" --max-new-tokens "$${MAX_NEW_TOKENS:-256}" --threads 2 --out "$$out/base.$$task.preds.jsonl"; \
+	$(BIN)/kg2i eval --gold "$$ds/iepile/$$task/test.jsonl" --pred "$$out/base.$$task.preds.jsonl" --out "$$out/base.$$task.metrics.json" | tee "$$out/base.$$task.metrics.txt"; \
+	$(BIN)/kg2i predict --data "$$ds/iepile/$$task" --model "$(or $(MODEL),smollm2-135m)" --adapter "$$adapter" --max-new-tokens "$${MAX_NEW_TOKENS:-256}" --threads 2 --out "$$out/tuned.$$task.preds.jsonl"; \
+	$(BIN)/kg2i eval --gold "$$ds/iepile/$$task/test.jsonl" --pred "$$out/tuned.$$task.preds.jsonl" --out "$$out/tuned.$$task.metrics.json" | tee "$$out/tuned.$$task.metrics.txt"; \
+	done
 
 # Newest Wikidata dump (WIKIDATA=YYYYMMDD for a named one; WIKIDATA_FILE=path for a local file),
 # incremental re-run, new dataset version; KEEP versions are kept (kg2instruction/refresh/README.md).
@@ -78,5 +81,8 @@ refresh: venv
 	$(BIN)/kg2i refresh run --pipeline $(PIPELINE) --theme $(THEME) --keep "$(or $(KEEP),3)" \
 	  $(if $(WIKIDATA_FILE),--wikidata-file "$(WIKIDATA_FILE)",--wikidata "$(or $(WIKIDATA),latest)")
 
+# Deletes only stage outputs no run manifest references (and temp files of killed runs); published
+# datasets, adapters and eval results stay. Remove those by name: kg2i cache rm --dataset
+# THEME/VERSION | --adapter THEME | --eval THEME.
 clean-cache: venv
 	$(BIN)/kg2i cache gc --pipeline $(PIPELINE)

@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from kg2instruction.commands.options import CacheDirOpt
 from kg2instruction.errors import KG2IError
 
 # Each module exposes `register(app: typer.Typer) -> None`.
@@ -25,7 +26,7 @@ def build_app() -> typer.Typer:
     app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                       help="KG2Instruction: Wikipedia + Wikidata -> IE instruction data.")
     @app.callback()
-    def _root() -> None:
+    def _root(cache_dir: CacheDirOpt = None) -> None:
         """KG2Instruction: Wikipedia + Wikidata -> theme-centric IE instruction data."""
 
     @app.command()
@@ -42,6 +43,7 @@ def build_app() -> typer.Typer:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user-facing errors become one line on stderr and exit code 2."""
+    _forget_cache_dir()
     app = build_app()
     try:
         app(args=argv, standalone_mode=False)
@@ -71,10 +73,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _forget_cache_dir() -> None:
+    """A `--cache-dir` of an earlier in-process call (tests, notebooks) must not leak into this
+    one. Checked in `sys.modules` so a plain `--help` does not import the pipeline config."""
+    pipeline_config = sys.modules.get("kg2instruction.config.pipeline")
+    if pipeline_config is not None:
+        pipeline_config.set_cache_dir_override(None)
+
+
 def _is_storage_error(exc: Exception) -> bool:
     """DuckDB reports a failed write (full disk, file size limit) as its own IOException, whose
-    message names the file; it is a user's disk problem, not a bug to show a traceback for."""
-    if not type(exc).__module__.startswith("duckdb"):
+    message names the file; it is a user's disk problem, not a bug to show a traceback for.
+    DuckDB 2 raises it from its `_duckdb` extension module (as a FatalException at checkpoint)."""
+    if not type(exc).__module__.lstrip("_").startswith("duckdb"):
         return False
     message = str(exc)
     return type(exc).__name__ == "IOException" or any(

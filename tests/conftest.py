@@ -1,9 +1,15 @@
 """Shared pytest fixtures. Area-specific fixtures live in each area's own conftest.py."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# Tests build their own projects and expect `<project>/cache`; a developer's own cache location
+# (`KG2I_CACHE_DIR`, read by every pipeline load) must not redirect them. Tests of the variable
+# set it themselves.
+os.environ.pop("KG2I_CACHE_DIR", None)
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"

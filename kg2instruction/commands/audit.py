@@ -13,6 +13,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from kg2instruction.commands.options import CacheDirOpt
+
 DEFAULT_PIPELINE = Path("pipelines/sample.yaml")
 DEFAULT_N = 50
 AUDIT_DIR = Path("benchmarks") / "audits"
@@ -40,6 +42,7 @@ def audit(
     force: Annotated[bool, typer.Option(
         "--force", help="replace a sample that already holds verdicts (the old file is kept "
                         "beside it as <name>.bak)")] = False,
+    cache_dir: CacheDirOpt = None,
 ) -> None:
     """Hand audit: sample kept and rejected triples with their evidence, or score judged files."""
     from kg2instruction.errors import ConfigError

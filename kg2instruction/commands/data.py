@@ -10,6 +10,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from kg2instruction.commands.options import CacheDirOpt
+
 PipelineOpt = Annotated[Path, typer.Option("--pipeline", "-p", help="pipelines/<name>.yaml")]
 ThemeOpt = Annotated[str, typer.Option("--theme", "-t", help="theme name (themes/<name>.yaml)")]
 SOURCE_KINDS = ("wikipedia", "wikidata")
@@ -27,6 +29,7 @@ def export(
     pipeline: PipelineOpt = Path("pipelines/sample.yaml"),
     out: Annotated[Optional[Path], typer.Option(
         help="dataset root (default: <cache>/<run>/datasets/<theme>)")] = None,
+    cache_dir: CacheDirOpt = None,
 ) -> None:
     """Publish the run's records and instructions as a versioned dataset folder."""
     from kg2instruction.config.pipeline import load_pipeline
@@ -50,6 +53,7 @@ def report(
     pipeline: PipelineOpt = Path("pipelines/sample.yaml"),
     out: Annotated[Optional[Path], typer.Option(
         help="HTML file (default: <cache>/<run>/reports/<theme>.html)")] = None,
+    cache_dir: CacheDirOpt = None,
 ) -> None:
     """Write the HTML data report of a run (funnel, labels, combinations, NLI, types, themes)."""
     from kg2instruction.config.pipeline import load_pipeline
@@ -73,6 +77,7 @@ def hard_negatives(
     top_k: Annotated[int, typer.Option(min=1, help="negatives per label")] = 3,
     embeddings: Annotated[str, typer.Option(
         help="label similarity: ngram (no model) | minilm (bundled all-MiniLM-L6-v2)")] = "minilm",
+    cache_dir: CacheDirOpt = None,
 ) -> None:
     """Build the editable hard-negative dictionary of a theme."""
     from kg2instruction.config.theme import load_theme

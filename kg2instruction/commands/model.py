@@ -1,6 +1,9 @@
 """`kg2i` commands for models: train (LoRA/QLoRA), predict (local or endpoint), eval.
 
 Each command lives in its own `_register_<name>` function so the commands stay independent.
+Only the light option types are imported here (the two enums have modules of their own); torch,
+transformers, ROUGE and the HTTP client load inside the command that runs, so `kg2i --help`
+stays quick.
 """
 from __future__ import annotations
 
@@ -8,8 +11,8 @@ from pathlib import Path
 
 import typer
 
+from kg2instruction.evaluate.endpoint_api import EndpointApi
 from kg2instruction.evaluate.metrics import MatchMode
-from kg2instruction.evaluate.openai_client import EndpointApi
 
 
 def register(app: typer.Typer) -> None:
@@ -26,19 +29,27 @@ def _register_eval(app: typer.Typer) -> None:
                                   "{id, instruction, output, cate, lang} or InstructIE records "
                                   "{id, cate, text, relation}."),
         pred: Path = typer.Option(..., "--pred", help="Predictions JSONL: {id, output} with the "
-                                  "model's raw text; ids '<record>#<k>' for split instructions."),
+                                  "model's raw text, one line per gold line; the chunks of a "
+                                  "record share its id and are answered in gold order."),
         mode: MatchMode = typer.Option(MatchMode.NORMAL, "--mode",
                                        help="normal: multiset matching; set: duplicates removed."),
         out: Path | None = typer.Option(None, "--out", help="Write the JSON report here."),
         missing_as_empty: bool = typer.Option(False, "--missing-as-empty",
                                               help="Score gold ids without a prediction as empty "
                                                    "outputs instead of failing."),
+        lenient: bool = typer.Option(False, "--lenient", help="Also score with outputs repaired "
+                                     "tolerantly (fences, prose, trailing commas), reported "
+                                     "beside the strict figures of the field's rule."),
     ) -> None:
-        """Score predictions: P/R/F1, ROUGE-2, Score and error types, per theme and overall."""
+        """Score predictions: P/R/F1, ROUGE-2, Score and error types, per theme and overall.
+
+        Outputs are read by IEPile's rule (the whole output as JSON); a parse failure predicts
+        nothing and is counted."""
         from kg2instruction.evaluate import evaluate_files
         from kg2instruction.evaluate.report import format_table, write_report
 
-        report = evaluate_files(gold, pred, mode=mode, missing_as_empty=missing_as_empty)
+        report = evaluate_files(gold, pred, mode=mode, missing_as_empty=missing_as_empty,
+                                lenient=lenient)
         typer.echo(format_table(report))
         if out is not None:
             write_report(report, out)

@@ -1,14 +1,15 @@
-"""`kg2i run`, `kg2i status`, `kg2i cache gc`: running a pipeline file and managing its cache."""
+"""`kg2i run`, `kg2i status`, `kg2i cache gc|rm`: running a pipeline, managing its cache."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from kg2instruction.core.manifest import RunManifest
+from kg2instruction.commands.options import CacheDirOpt
+
+if TYPE_CHECKING:
+    from kg2instruction.core.manifest import RunManifest
 
 PipelineOpt = Annotated[Path, typer.Option("--pipeline", "-p", help="pipelines/<name>.yaml")]
 ThemeOpt = Annotated[str, typer.Option("--theme", "-t", help="theme name (themes/<name>.yaml)")]
@@ -21,8 +22,10 @@ def register(app: typer.Typer) -> None:
     """Add this group's commands to the root app."""
     app.command("run")(run)
     app.command("status")(status)
-    cache = typer.Typer(no_args_is_help=True, help="Manage the stage-output cache.")
+    cache = typer.Typer(no_args_is_help=True,
+                        help="Manage the run cache: stage outputs (gc), published products (rm).")
     cache.command("gc")(cache_gc)
+    cache.command("rm")(cache_rm)
     app.add_typer(cache, name="cache")
 
 
@@ -36,6 +39,7 @@ def run(
     ray_address: Annotated[Optional[str], typer.Option(help="join this Ray cluster")] = None,
     workers: Annotated[Optional[int], typer.Option(min=1, help="local process-pool size")] = None,
     overlay: OverlayOpt = None,
+    cache_dir: CacheDirOpt = None,
 ) -> None:
     """Run the pipeline's stages (validated first; finished shards are reused)."""
     from kg2instruction.core.executors import make_executor
@@ -61,8 +65,11 @@ def run(
 
 
 def status(theme: ThemeOpt, pipeline: PipelineOpt = Path("pipelines/sample.yaml"),
-           overlay: OverlayOpt = None) -> None:
+           overlay: OverlayOpt = None, cache_dir: CacheDirOpt = None) -> None:
     """Show each stage's fingerprint and how many of its shards are done."""
+    from rich.console import Console
+    from rich.table import Table
+
     from kg2instruction.core.runner import plan_run
     from kg2instruction.core.status import plan_status
 
@@ -79,21 +86,56 @@ def status(theme: ThemeOpt, pipeline: PipelineOpt = Path("pipelines/sample.yaml"
 def cache_gc(
     pipeline: PipelineOpt = Path("pipelines/sample.yaml"),
     dry_run: Annotated[bool, typer.Option("--dry-run", help="list, do not delete")] = False,
+    cache_dir: CacheDirOpt = None,
 ) -> None:
-    """Delete stage outputs no latest run manifest of the pipeline references (and temporary
-    files of killed runs). Do not run it while the pipeline is running."""
+    """Delete stage outputs no run manifest references; never datasets, adapters or evals.
+
+    Temporary files of killed runs go too, so do not run it while the pipeline is running.
+    Published datasets, adapters and eval results are removed only by `kg2i cache rm`."""
     from kg2instruction.config.pipeline import load_pipeline
     from kg2instruction.core.gc import collect_garbage
 
     loaded = load_pipeline(pipeline)
-    removed = collect_garbage(loaded.cache_root / loaded.name, dry_run=dry_run)
+    removed = collect_garbage(loaded.cache_root / loaded.name, dry_run=dry_run,
+                              configured=loaded.config.stages)
     verb = "would remove" if dry_run else "removed"
     for path in removed:
         typer.echo(f"{verb} {path}")
     typer.echo(f"{verb} {len(removed)} unreferenced output{'' if len(removed) == 1 else 's'}")
 
 
+def cache_rm(
+    pipeline: PipelineOpt = Path("pipelines/sample.yaml"),
+    dataset: Annotated[Optional[list[str]], typer.Option(
+        "--dataset", metavar="THEME/VERSION",
+        help="a published dataset version (repeatable); LATEST goes too if it names it")] = None,
+    adapter: Annotated[Optional[list[str]], typer.Option(
+        "--adapter", metavar="THEME", help="the theme's trained adapter (repeatable)")] = None,
+    eval_results: Annotated[Optional[list[str]], typer.Option(
+        "--eval", metavar="THEME", help="the theme's eval results (repeatable)")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="list, do not delete")] = False,
+    cache_dir: CacheDirOpt = None,
+) -> None:
+    """Remove a published dataset version, adapter or eval results, named exactly.
+
+    Every target is checked first; a vague or missing one is refused and nothing is removed."""
+    from kg2instruction.config.pipeline import load_pipeline
+    from kg2instruction.core.published import plan_removals, remove
+
+    loaded = load_pipeline(pipeline)
+    planned = plan_removals(loaded.cache_root / loaded.name, datasets=dataset or (),
+                            adapters=adapter or (), evals=eval_results or ())
+    if not dry_run:
+        remove(planned)
+    verb = "would remove" if dry_run else "removed"
+    for removal in planned:
+        typer.echo(f"{verb} {removal.what}: {removal.path}")
+
+
 def _print_summary(manifest: RunManifest, run_dir: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console()
     if not console.is_terminal:   # logs and pipes: do not squeeze the table into 80 columns
         console = Console(width=140)

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from kg2instruction.commands.options import CacheDirOpt
 from kg2instruction.errors import ConfigError, InputError
 
 _DISK_FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
@@ -44,6 +45,7 @@ def run(
     keep: Annotated[int, typer.Option(min=1, help="dataset versions to keep")] = 3,
     executor: Annotated[str, typer.Option(help="local | ray")] = "local",
     workers: Annotated[int, typer.Option(min=1, help="local process-pool size")] = 1,
+    cache_dir: CacheDirOpt = None,
 ) -> None:
     """Fetch new dumps (or take local ones), rebuild the KG beside the old one, re-run only the
     paragraphs the KG difference touches, and publish a new dataset version with a changelog.
@@ -87,7 +89,8 @@ def run(
             typer.echo(f"  {name}: +{change['added']} / -{change['removed']} triples")
 
 
-def history(pipeline: PipelineOpt = Path("pipelines/sample.yaml")) -> None:
+def history(pipeline: PipelineOpt = Path("pipelines/sample.yaml"),
+            cache_dir: CacheDirOpt = None) -> None:
     """Print the published refreshes (dumps, versions, paragraphs re-run)."""
     from kg2instruction.config.pipeline import load_pipeline
     from kg2instruction.refresh.orchestrator import refresh_dir

@@ -4,6 +4,12 @@ Only the framework-level keys are modelled here; each entry under `stages:` is v
 against its own stage's `Config` by the DAG builder, so new stages need no change to this file.
 Relative paths resolve against `base_dir` (itself relative to the pipeline file) and may not
 leave it: a pipeline cannot make the framework read or write outside its project.
+
+The cache is the exception, because it is big and belongs on whatever disk has room: the first
+of `--cache-dir` (the running command's option, `set_cache_dir_override`), the `KG2I_CACHE_DIR`
+environment variable (both relative to the working directory), the pipeline's `cache_dir:`
+(relative to the pipeline file's folder), and its older `cache:` (inside the project, relative to
+`base_dir`, default `cache`) names the cache root; runs live in `<cache root>/<pipeline name>/`.
 """
 from __future__ import annotations
 
@@ -18,6 +24,19 @@ from kg2instruction.config.yaml_loader import LoadedYaml, load_yaml, validate
 from kg2instruction.errors import ConfigError
 
 _SOURCE_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+CACHE_ENV = "KG2I_CACHE_DIR"
+DEFAULT_CACHE = "cache"
+# `--cache-dir` of the command being run (set by the CLI; wins over the environment and YAML).
+_cache_dir_override: Path | None = None
+
+
+def set_cache_dir_override(path: str | Path | None) -> None:
+    """Make every pipeline loaded from now on use `path` as its cache root (None: stop).
+
+    The CLI's `--cache-dir` goes here rather than through every loader (run, report, export,
+    refresh, audit...), so no code path can quietly fall back to the project's cache."""
+    global _cache_dir_override
+    _cache_dir_override = None if path is None else Path(path).expanduser().absolute()
 
 
 class _Strict(pydantic.BaseModel):
@@ -51,7 +70,8 @@ class ExecutorConfig(_Strict):
 class PipelineConfig(_Strict):
     name: str | None = None                      # run name; defaults to the file's stem
     base_dir: str = ".."                         # project root, relative to this file
-    cache: str = "cache"
+    cache: str | None = None                     # inside the project, relative to base_dir
+    cache_dir: str | None = None                 # anywhere, relative to this file's folder
     themes_dir: str = "themes"
     overlay: str | None = None                   # granularity overlay applied to the theme
     seed: int = 0
@@ -91,10 +111,26 @@ class Pipeline:
         if not _SOURCE_NAME.match(self.name):
             raise ConfigError("pipeline name must be letters, digits, underscores",
                               path=doc.path, line=doc.line_of(("name",)), key="name")
-        self.cache_root = self.confined(config.cache, ("cache",))
+        self.cache_root, self.cache_origin = self._cache_root()
         self.themes_dir = self.confined(config.themes_dir, ("themes_dir",))
         self.overlay = None if config.overlay is None else self.confined(config.overlay,
                                                                          ("overlay",))
+
+    def _cache_root(self) -> tuple[Path, str]:
+        """The cache root and where it was set (see the module docstring for the order)."""
+        if _cache_dir_override is not None:
+            return _cache_dir_override, "--cache-dir"
+        from_env = os.environ.get(CACHE_ENV, "").strip()
+        if from_env:
+            return Path(from_env).expanduser().absolute(), CACHE_ENV
+        if self.config.cache is not None and self.config.cache_dir is not None:
+            raise ConfigError("set `cache_dir:` (anywhere, relative to this file) or `cache:` "
+                              "(inside the project), not both", path=self.file,
+                              line=self.doc.line_of(("cache_dir",)), key="cache_dir")
+        if self.config.cache_dir is not None:
+            given = Path(self.config.cache_dir).expanduser()
+            return Path(os.path.normpath(self.file.parent.absolute() / given)), "cache_dir"
+        return self.confined(self.config.cache or DEFAULT_CACHE, ("cache",)), "cache"
 
     def confined(self, relative: str, loc: tuple[str | int, ...]) -> Path:
         """Resolve a configured path against base_dir; reject one that escapes it.

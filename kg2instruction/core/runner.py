@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +22,9 @@ from kg2instruction.core.executors import Executor, StageJob
 from kg2instruction.core.fingerprint import stage_fingerprint, theme_subset
 from kg2instruction.core.manifest import (RunManifest, StageReport, manifest_path,
                                           summarize_shards)
-from kg2instruction.core.progress import RunProgress
+from kg2instruction.core.progress import RunProgress, summary_of
 from kg2instruction.core.registry import load_plugins, stage_ref
-from kg2instruction.core.shard_store import ARTIFACT, ShardStore
+from kg2instruction.core.shard_store import ARTIFACT, ShardStats, ShardStore
 from kg2instruction.core.stage import ArtifactStage
 from kg2instruction.core.theme_ref import ThemeRef, load_theme_ref
 from kg2instruction.core.work import (MapUnit, ShardOutcome, SourceUnit, StageSpec, Unit,
@@ -175,8 +175,9 @@ class Runner:
         computed: list[str] = []
         if shard_langs is None:
             units, expected = self._units(node, store)
+            items_of, total_items = self._items(node, store, expected)
             bar = self.progress.stage(node.name, None if expected is None else len(expected),
-                                      store.done_shards())
+                                      store.done_shards(), items_of, total_items)
             outcomes: dict[str, ShardOutcome] = {}
 
             def on_shard(outcome: ShardOutcome) -> None:
@@ -229,6 +230,24 @@ class Runner:
             return ([] if store.is_done(ARTIFACT) else [WholeUnit()]), {ARTIFACT: None}
         return [WholeUnit()], None
 
+    def _items(self, node: StageNode, store: ShardStore, expected: dict[str, str | None] | None
+               ) -> tuple[Callable[[str], int], int | None]:
+        """What a finished shard adds to the stage's progress, and the total: a map shard's rows
+        of the first input (read from the upstream shard stats, so known before the shard runs);
+        a source shard's rows written (its own stats, published before its done marker); a
+        reduce's whole first input at once. Artifacts count their one unit."""
+        kind = node.cls.kind
+        if kind == "map":
+            upstream = self.outputs[node.table_inputs[0]].dir
+            rows = {s: _rows_out(upstream, s) for s in expected or {}}
+            return (lambda shard: rows.get(shard, 0)), sum(rows.values())
+        if kind == "source":
+            return (lambda shard: _rows_out(store.dir, shard)), None
+        if kind == "reduce" and node.table_inputs:
+            primary = self.manifest.stages[node.table_inputs[0]].funnel.kept
+            return (lambda shard: primary if shard == "00000" else 0), primary
+        return (lambda _: 1), (None if expected is None else len(expected))
+
     def _map_shards(self, node: StageNode) -> dict[str, str | None]:
         primary, *others = node.table_inputs
         shards = self._langs[primary]
@@ -258,14 +277,26 @@ class Runner:
             wall_seconds=round(seconds, 3), worker_seconds=worker_seconds, rows_in=rows_in,
             funnel=funnel, counters=counters)
         self.manifest.stages[node.name] = report
-        self.progress.note(
-            f"{node.name}: {report.shards_computed} shards computed, {report.shards_reused} "
-            f"reused, {funnel.kept:,} rows, {report.wall_seconds:.2f}s")
+        self.progress.stage_done(summary_of(node.name, node.cls.kind, funnel,
+                                            report.wall_seconds, report.shards_computed,
+                                            report.shards_reused))
 
 
 
 def _relative(path: Path, base: Path) -> str:
-    return os.path.relpath(path, base)
+    """Inside the project: relative to it (a project moved whole still reads its manifests).
+    Outside (a cache on another disk, `--cache-dir`): absolute, as `..` chains through a
+    symlinked folder would lead somewhere else."""
+    return os.path.relpath(path, base) if path.is_relative_to(base) else str(path)
+
+
+def _rows_out(directory: Path, shard: str) -> int:
+    """Rows a finished shard wrote (0 when its stats are missing: progress only, never data)."""
+    try:
+        return ShardStats.from_json((directory / f"shard-{shard}.stats.json").read_bytes()
+                                    ).rows_out
+    except (OSError, ValueError, TypeError):
+        return 0
 
 
 def _now() -> str:

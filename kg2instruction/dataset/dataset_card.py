@@ -1,12 +1,18 @@
 """The dataset card (README.md of an exported dataset): what is in it, where it came from, licences.
 
-Rendered from the same summary that `dataset_info.json` holds, so the card can never disagree with
-the machine-readable numbers.
+Rendered from the same summary that `kg2i_summary.json` holds, so the card can never disagree with
+the machine-readable numbers. Its YAML front matter carries the Hugging Face `configs:` (derived
+from the files written, `hf_configs.data_configs`), so `datasets.load_dataset("<version folder>",
+"iepile")` loads a format with its splits by name.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+import yaml
+
+from kg2instruction.dataset.hf_configs import default_config
 
 LICENCES = (
     "- **Text** (paragraphs, entity mentions): Wikipedia, licensed "
@@ -38,6 +44,19 @@ def _source_rows(sources: list[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
     return rows
 
 
+def front_matter(summary: Mapping[str, Any]) -> str:
+    """The card's YAML header: licence, languages and the `configs:` `datasets` loads from."""
+    languages = sorted({key.split("/")[1] for key in summary["records"]})
+    meta: dict[str, Any] = {
+        "license": "cc-by-sa-4.0", "language": languages,
+        "pretty_name": f"KG2Instruction {summary['theme']} ({summary['version']})",
+        "tags": ["information-extraction", "relation-extraction", "named-entity-recognition",
+                 "instruction-tuning", "wikidata", "wikipedia"]}
+    if summary.get("configs"):
+        meta["configs"] = list(summary["configs"])
+    return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n\n"
+
+
 def render_card(summary: Mapping[str, Any]) -> str:
     """Markdown of the card for an export summary (see `export.export_dataset`)."""
     parts = [
@@ -56,10 +75,16 @@ def render_card(summary: Mapping[str, Any]) -> str:
         "- `alpaca/`: `{instruction, input, output}` from the InstructIE style\n"
         "- `provenance.parquet`: QIDs, P-id and direction, rule, offsets and NLI score of every "
         "triple\n\n"
-        "Load with `datasets.load_dataset(\"json\", data_files={\"train\": "
-        "\"iepile/train.jsonl\"})` (or `\"parquet\"` with the `.parquet` files). Splits are by "
-        f"page (no page in two splits); splits present: {', '.join(summary['splits']) or 'none'}."
-        "\n",
+        "Every data file is there as JSONL and as Parquet (same rows). Splits are by page (no page "
+        f"in two splits); splits present: {', '.join(summary['splits']) or 'none'}.\n",
+        "## Loading\n",
+        "`datasets.load_dataset(\"<this folder>\", \"<config>\")` returns the config's splits by "
+        f"name (default config: `{default_config(summary.get('configs', []))}`):\n",
+        _table(("config", "split", "files"),
+               [(c["config_name"], f["split"], ", ".join(
+                   f"`{path}`" for path in ([f["path"]] if isinstance(f["path"], str)
+                                            else f["path"])))
+                for c in summary.get("configs", []) for f in c["data_files"]]),
         "## Records per split and language\n",
         _table(("split", "lang", "records"), _split_counts(summary["records"], ("s", "l"))),
         "## Records per theme\n",
@@ -81,4 +106,4 @@ def render_card(summary: Mapping[str, Any]) -> str:
         "## Licences\n",
         LICENCES,
     ]
-    return "\n".join(parts)
+    return front_matter(summary) + "\n".join(parts)

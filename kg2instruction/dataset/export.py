@@ -6,28 +6,40 @@ Layout (every data file in JSONL and in Parquet, same rows; a split with no rows
     <out_root>/
       LATEST                         name of the version exported last (written last)
       <version>/                     e.g. person-3f9a1c2b7d0e (theme + instruction fingerprint)
-        README.md                    dataset card: counts per theme/relation/language/split,
-                                     sources and dump ids, licences
-        dataset_info.json            the same numbers, machine-readable
+        README.md                    dataset card: YAML `configs:` (one per format folder, its
+                                     split files) for `datasets.load_dataset`, counts per
+                                     theme/relation/language/split, sources and dump ids, licences
+        kg2i_summary.json            the same numbers, machine-readable (not `dataset_info.json`:
+                                     that name belongs to `datasets.DatasetInfo`, one config)
         records/<split>.jsonl        InstructIE records {id, cate, text, relation, entity, lang}
         provenance.parquet           one row per triple occurrence: record id, QIDs, P-id,
                                      direction, rule, offsets, NLI score, page, revision, dump
-        instructie/<split>.jsonl     {id, instruction, output, cate, lang, task, label}
-                                     phrasing pool x 4 output formats; RE and NER
-        iepile/<split>.jsonl         same fields; instruction = JSON {instruction, schema, input},
-                                     output = JSON {label: [{subject, object}]} (NER:
-                                     {type: [names]}); ids <record>#<k>
-        alpaca/<split>.jsonl         {"instruction", "input", "output"} (from the InstructIE style)
+        instructie/<split>.jsonl     InstructIE's release instruction form (relations only):
+                                     train/dev {instruction, output}; test {id, cate,
+                                     instruction, label: [{head, head_type, relation, ...}]}
+        iepile/<TASK>/<split>.jsonl  TASK = RE | NER, one task per file; {id, instruction,
+                                     output, cate, lang, task, label}; instruction = JSON
+                                     {instruction, schema, input}, output = JSON {label:
+                                     [{subject, object}]} (NER: {type: [names]})
+        alpaca/<split>.jsonl         {"instruction", "input", "output"} (varied phrasings x 4
+                                     output formats; RE and NER)
+        (record shapes and the rules behind them: `instructions.export_files`)
 
-`label` is a JSON string (list of {head, relation, tail} or {entity, entity_type}) so that every
-file has one flat schema: `datasets.load_dataset("json", data_files=...)` and
-`load_dataset("parquet", ...)` both read it. NER instruction ids end in `/ner` (see
-`instructions.instruction_table`). Splits are by page: no page has paragraphs in two splits.
+The schema chunks of one record share its id and are consecutive lines. In iepile/ files
+`label` is a JSON string (the record's list of {head, head_type, relation, tail, tail_type} or
+{entity, entity_type}) so that every file has one flat schema:
+`datasets.load_dataset("<version folder>", "iepile")` (the card's configs),
+`load_dataset("json", data_files=...)` and `load_dataset("parquet", ...)` all read it.
+NER instruction ids end in `/ner` (see `instructions.ids`). Splits are by page: no
+page has paragraphs in two splits.
 
 Publication is atomic: everything is written into a hidden temporary folder next to the final one,
 which is renamed into place only when complete, and LATEST is updated after that; a crash leaves
-the previous versions untouched. The version name is derived from the instruction stage's
-fingerprint, so exporting the same run twice writes nothing new (LATEST points at it again).
+the previous versions untouched. Just before the rename the folder gets the modes of any shared
+dataset (0755 folders, 0644 files): `mkdtemp` made it 0700, which would hide a published
+version from every other user of the machine, a web server or a Hub uploader. The version name
+is derived from the instruction stage's fingerprint, so exporting the same run twice writes
+nothing new (LATEST points at it again).
 """
 from __future__ import annotations
 
@@ -46,14 +58,13 @@ import pyarrow.parquet as pq
 
 from kg2instruction.atomic import atomic_write_text
 from kg2instruction.dataset.dataset_card import render_card
-from kg2instruction.instructions.alpaca import to_alpaca
-from kg2instruction.instructions.instruction_table import EXPORTED_FIELDS, exported
+from kg2instruction.dataset.hf_configs import data_configs
+from kg2instruction.instructions.export_files import STYLES, instruction_files
 from kg2instruction.instructions.records import PROVENANCE, RECORDS, to_instructie
 
 LATEST = "LATEST"
-STYLES = ("instructie", "iepile")
-INSTRUCTION_FILE = pa.schema([(name, pa.string()) for name in EXPORTED_FIELDS])
-ALPACA_FILE = pa.schema([(name, pa.string()) for name in ("instruction", "input", "output")])
+SUMMARY_FILE = "kg2i_summary.json"
+DIR_MODE, FILE_MODE = 0o755, 0o644
 RECORD_FILE = pa.schema([
     ("id", pa.string()), ("cate", pa.string()), ("text", pa.string()),
     RECORDS.field("relation"), RECORDS.field("entity"), ("lang", pa.string())])
@@ -90,10 +101,12 @@ def export_dataset(records: pa.Table, instructions: pa.Table, out_root: str | Pa
         counts = _write_folder(tmp, records.to_pylist(), instructions.to_pylist())
         summary = {"pipeline": info.pipeline, "theme": info.theme, "version": info.version,
                    "seed": info.seed, "sources": list(info.sources),
-                   "fingerprints": dict(info.fingerprints), **counts}
-        (tmp / "dataset_info.json").write_text(
+                   "fingerprints": dict(info.fingerprints), **counts,
+                   "configs": data_configs(tmp)}
+        (tmp / SUMMARY_FILE).write_text(
             json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
         (tmp / "README.md").write_text(render_card(summary), encoding="utf-8")
+        _make_readable(tmp)
         os.rename(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -110,6 +123,13 @@ def latest_version(out_root: str | Path) -> Path | None:
     return Path(out_root) / marker.read_text(encoding="utf-8").strip()
 
 
+def _make_readable(folder: Path) -> None:
+    """Give the folder and everything in it the modes of a published dataset."""
+    for path in folder.rglob("*"):
+        os.chmod(path, DIR_MODE if path.is_dir() else FILE_MODE)
+    os.chmod(folder, DIR_MODE)
+
+
 def _write_folder(folder: Path, records: list[dict[str, Any]],
                   instructions: list[dict[str, Any]]) -> dict[str, Any]:
     by_split = _group(records, "split")
@@ -123,9 +143,8 @@ def _write_folder(folder: Path, records: list[dict[str, Any]],
     for style in STYLES:
         mine = [row for row in instructions if row["style"] == style]
         for split, rows in _group(mine, "split").items():
-            _write_both(folder / style / split, [exported(r) for r in rows], INSTRUCTION_FILE)
-            if style == "instructie":
-                _write_both(folder / "alpaca" / split, [to_alpaca(r) for r in rows], ALPACA_FILE)
+            for file in instruction_files(style, split, rows):
+                _write_both(folder / file.stem, file.rows, file.schema)
         instruction_counts[style] = _count(mine, lambda r: f"{r['split']}/{r['task']}/{r['lang']}")
     return {"splits": sorted(by_split),
             "records": _count(records, lambda r: f"{r['split']}/{r['lang']}"),

@@ -5,10 +5,12 @@ with matplotlib; `render_html` embeds the figures as base64 PNGs in one self-con
 (no files beside it, so it can be mailed or attached to a dataset release). The notebook
 `notebooks/explore_run.ipynb` calls the same three functions, so page and notebook never diverge.
 
-Figures: the funnel of every stage (rows in, kept, dropped by reason, from the manifest); relation
-labels before and after sampling; label combinations before and after sampling (the point of
-label-centric sampling is a flatter curve); the NLI score histogram (when the run has scores); the
-entity-type distribution of the records; records per theme over all themes run in this directory.
+Figures: the funnel, one row per stage transition with its input and what it kept counted in
+one unit (`funnel.funnel_rows`: kept never exceeds its input); relation labels before and after
+sampling; label combinations before and after sampling (the point of label-centric sampling is a
+flatter curve); the NLI score histogram with the threshold that splits kept from rejected (when
+the run has scores); the entity-type distribution of the records; records per theme over all
+themes run in this directory.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from kg2instruction.atomic import atomic_write_text
+from kg2instruction.dataset.funnel import FunnelRow, funnel_rows
 from kg2instruction.dataset.run_outputs import RunOutputs
 from kg2instruction.dataset.sampling import combination_entropy
 
@@ -37,12 +40,22 @@ SCORING_STAGE = "score_nli"
 TOP_N = 25
 
 
-@dataclass
-class FunnelRow:
-    stage: str
-    rows_in: int
-    kept: int
-    dropped: dict[str, int]
+@dataclass(frozen=True)
+class NliThreshold:
+    """The cut-off the split stages applied: the theme's, and how many relations use their own
+    (a relation's `nli_threshold`, or a calibrated per-relation threshold of the verifier)."""
+
+    default: float
+    per_relation: dict[str, float] = field(default_factory=dict)
+    source: str = "theme nli_threshold"
+
+    def label(self) -> str:
+        text = f"threshold {self.default:.2f} ({self.source})"
+        if self.per_relation:
+            values = sorted(self.per_relation.values())
+            text += (f"; {len(values)} relation{'s' if len(values) != 1 else ''} use their own, "
+                     f"{values[0]:.2f}-{values[-1]:.2f}")
+        return text
 
 
 @dataclass
@@ -58,6 +71,7 @@ class RunStats:
     combinations_before: Counter[tuple[str, ...]] = field(default_factory=Counter)
     combinations_after: Counter[tuple[str, ...]] = field(default_factory=Counter)
     nli_scores: list[float] = field(default_factory=list)
+    nli_threshold: NliThreshold | None = None
     entity_types: Counter[str] = field(default_factory=Counter)
     records_per_theme: dict[str, int] = field(default_factory=dict)
 
@@ -66,13 +80,13 @@ class RunStats:
         return combination_entropy(c for c, n in combos.items() for _ in range(n))
 
 
-def collect(run: RunOutputs, triples_stage: str | None = None) -> RunStats:
+def collect(run: RunOutputs, triples_stage: str | None = None,
+            nli_threshold: NliThreshold | None = None) -> RunStats:
     """Counts of a run; `triples_stage` = the stage whose triples were sampled (read from the
-    sampling stage's `requires` in the manifest when not given)."""
+    sampling stage's `requires` in the manifest when not given); `nli_threshold` = the cut-off
+    to draw on the score histogram (read from the run's pipeline and theme when not given)."""
     manifest = run.manifest
-    stats = RunStats(manifest.pipeline, manifest.theme, manifest.status, [
-        FunnelRow(name, r.funnel.records_in, r.funnel.kept, dict(r.funnel.dropped))
-        for name, r in manifest.stages.items()])
+    stats = RunStats(manifest.pipeline, manifest.theme, manifest.status, funnel_rows(run))
     if triples_stage is None and SAMPLE_STAGE in manifest.stages:
         triples_stage = manifest.stages[SAMPLE_STAGE].requires[0]
     if triples_stage and run.has(triples_stage):
@@ -89,6 +103,8 @@ def collect(run: RunOutputs, triples_stage: str | None = None) -> RunStats:
         scored = run.table(scored_stage)
         if NLI_COLUMN in scored.column_names:
             stats.nli_scores = [s for s in scored[NLI_COLUMN].to_pylist() if s is not None]
+    if stats.nli_scores:
+        stats.nli_threshold = nli_threshold or threshold_of_run(run)
     if run.has(SAMPLE_STAGE):
         labels = run.table(SAMPLE_STAGE, ["labels"])["labels"].to_pylist()
         stats.combinations_after = Counter(tuple(sorted(x)) for x in labels if x)
@@ -105,6 +121,46 @@ def collect(run: RunOutputs, triples_stage: str | None = None) -> RunStats:
     return stats
 
 
+def threshold_of_run(run: RunOutputs) -> NliThreshold | None:
+    """The theme's threshold as the run's pipeline file names the theme (with its overlay), and
+    the relations whose threshold differs: their own `nli_threshold`, or the calibrated ones of
+    the verifier `nli_filter` names. None when the pipeline or theme can no longer be read (a
+    run copied without its project): the histogram then says the threshold is unknown."""
+    from kg2instruction.config.pipeline import load_pipeline
+    from kg2instruction.core.theme_ref import load_theme_ref
+    from kg2instruction.errors import KG2IError
+
+    try:
+        pipeline = load_pipeline(run.base_dir / run.manifest.pipeline_file)
+        theme = load_theme_ref(run.manifest.theme, pipeline.themes_dir, pipeline.overlay).theme
+    except (KG2IError, OSError):
+        return None
+    default = getattr(theme, "nli_threshold", None)
+    if default is None:
+        return None
+    own = {rel.label.en: float(rel.nli_threshold)
+           for rel in getattr(theme, "relations", ()) if rel.nli_threshold is not None}
+    calibrated, source = _calibrated(pipeline), "theme nli_threshold"
+    if calibrated is not None:
+        source = "theme nli_threshold; the verifier's calibrated thresholds per P-id"
+        own.update({f"calibrated {pid}": value for pid, value in calibrated.by_pid.items()})
+    return NliThreshold(float(default), own, source)
+
+
+def _calibrated(pipeline):
+    """The calibrated thresholds of the English verifier `nli_filter` is configured with."""
+    config = pipeline.config.stages.get("nli_filter") or {}
+    model = (config.get("model_by_lang") or {}).get("en", config.get("model"))
+    if not model:
+        return None
+    try:
+        from kg2instruction.stages.nli_filter import calibrated_for
+
+        return calibrated_for(model, "en")
+    except Exception:      # a model folder gone or unreadable: show the theme's threshold only
+        return None
+
+
 # ---- figures -----------------------------------------------------------------------------------
 
 def _barh(ax: Axes, counts: dict[str, int] | Counter, title: str, empty: str) -> None:
@@ -119,14 +175,22 @@ def _barh(ax: Axes, counts: dict[str, int] | Counter, title: str, empty: str) ->
 
 
 def plot_funnel(ax: Axes, stats: RunStats) -> None:
-    names = [row.stage for row in stats.funnel][::-1]
-    kept = [row.kept for row in stats.funnel][::-1]
-    dropped = [sum(row.dropped.values()) for row in stats.funnel][::-1]
-    ax.barh(names, kept, label="kept (rows out)")
-    ax.barh(names, dropped, left=kept, label="dropped", alpha=0.6)
-    ax.set_xscale("symlog")
-    ax.set_title(f"Funnel of every stage ({stats.status})")
-    ax.legend(loc="best")
+    """Share kept per transition (each row in its own unit, so shares compare; counts written
+    beside each bar)."""
+    rows = stats.funnel[::-1]
+    names = [f"{row.stage} ({row.unit})" for row in rows]
+    kept = [100 * row.kept_share for row in rows]
+    ax.barh(names, kept, label="kept")
+    ax.barh(names, [100 - k if row.rows_in else 0 for k, row in zip(kept, rows)], left=kept,
+            label="lost", alpha=0.5)
+    for index, row in enumerate(rows):
+        ax.text(101, index, f"{row.kept:,} of {row.rows_in:,} {row.unit}", va="center",
+                fontsize=8)
+    ax.set_xlim(0, 160)
+    ax.set_xticks([0, 25, 50, 75, 100])
+    ax.set_xlabel("% of the stage's input kept (same unit in and out)")
+    ax.set_title(f"Funnel: one row per stage transition ({stats.status})")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.3, -0.12), ncol=2)
 
 
 def plot_relations(ax: Axes, stats: RunStats) -> None:
@@ -169,6 +233,23 @@ def plot_nli(ax: Axes, stats: RunStats) -> None:
         return
     ax.hist(stats.nli_scores, bins=20, range=(0.0, 1.0))
     ax.set_xlabel("P(entailment)")
+    threshold = stats.nli_threshold
+    if threshold is None:
+        ax.text(0.02, 0.95, "threshold unknown (pipeline or theme not found)",
+                transform=ax.transAxes, va="top")
+        return
+    if threshold.per_relation:
+        values = list(threshold.per_relation.values())
+        ax.axvspan(min(values), max(values), color="tab:red", alpha=0.12,
+                   label="per-relation thresholds")
+    kept = sum(1 for s in stats.nli_scores if s >= threshold.default)
+    ax.axvline(threshold.default, color="tab:red", linestyle="--", linewidth=2,
+               label=f"threshold {threshold.default:.2f}")
+    ax.text(threshold.default, 0.97, f" {threshold.default:.2f}", color="tab:red",
+            transform=ax.get_xaxis_transform(), va="top", fontweight="bold")
+    ax.set_title(f"NLI entailment scores of the triples ({kept:,} of {len(stats.nli_scores):,} "
+                 f">= {threshold.default:.2f})")
+    ax.legend(loc="upper right")
 
 
 def plot_entity_types(ax: Axes, stats: RunStats) -> None:
@@ -204,12 +285,27 @@ def _png_base64(fig: Figure) -> str:
 
 
 def _funnel_table(stats: RunStats) -> str:
+    """The funnel rows: in, kept and lost in one unit per row; what the stage wrote in its own
+    unit, ids it added from other inputs, and its own drop counters as it counted them."""
     rows = "".join(
-        f"<tr><td>{html.escape(r.stage)}</td><td>{r.rows_in:,}</td><td>{r.kept:,}</td>"
+        f"<tr><td>{html.escape(r.stage)}</td><td>{html.escape(r.unit)}</td>"
+        f"<td>{r.rows_in:,}</td><td>{r.kept:,}</td><td>{r.lost:,}</td>"
+        f"<td>{100 * r.kept_share:.1f}%</td>"
+        f"<td>{r.produced:,} {html.escape(r.produced_unit)}</td>"
+        f"<td>{r.added:,}</td>"
         f"<td>{html.escape(', '.join(f'{k}={v:,}' for k, v in r.dropped.items()))}</td></tr>"
         for r in stats.funnel)
-    return ("<table><tr><th>stage</th><th>rows in</th><th>kept</th><th>dropped</th></tr>"
-            f"{rows}</table>")
+    return ("<table class='funnel'><tr><th>stage</th><th>unit</th><th>in</th><th>kept</th>"
+            "<th>lost</th><th>kept %</th><th>wrote (own unit)</th><th>added from other "
+            "inputs</th><th>stage's drop counters (as counted)</th></tr>"
+            f"{rows}</table><p>Each row counts the stage's first input and what it kept in one "
+            "unit (the finest id both tables carry), so kept never exceeds in.</p>")
+
+
+def _caption(name: str, stats: RunStats) -> str:
+    if name == "nli" and stats.nli_threshold is not None:
+        return f"<p class='threshold'>{html.escape(stats.nli_threshold.label())}</p>"
+    return ""
 
 
 def render_html(stats: RunStats) -> str:
@@ -217,6 +313,7 @@ def render_html(stats: RunStats) -> str:
     images = "".join(
         f'<h2>{html.escape(name.replace("_", " "))}</h2>'
         f'<img alt="{html.escape(name)}" src="data:image/png;base64,{_png_base64(fig)}">'
+        f"{_caption(name, stats)}"
         for name, fig in figures(stats))
     title = f"KG2Instruction run {stats.pipeline} / {stats.theme}"
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}"

@@ -2,16 +2,16 @@
 
 Large models are served elsewhere; prediction only needs "prompt in, text out". `/v1/completions`
 takes a batch of prompts in one request (vLLM batches them on the server); `/v1/chat/completions`
-takes one prompt per request as a user message. Transient failures (connection errors, timeouts,
-429 and 5xx) are retried with exponential back-off, honouring `Retry-After`; other HTTP errors fail
-at once with the server's message, because retrying a bad request cannot help.
+takes one prompt per request as a user message. Transient failures (connection errors, timeouts
+before an answer, 429 and 5xx) are retried by urllib3 (`kg2instruction.http_retry`) with exponential
+back-off, honouring `Retry-After`; POST is retried because a completion has no side effect. Other
+HTTP errors fail at once with the server's message, because retrying a bad request cannot help.
 """
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -19,8 +19,8 @@ import requests
 
 from kg2instruction.errors import RemoteError
 from kg2instruction.evaluate.generation import GenerationSettings
+from kg2instruction.http_retry import attempts_made, mount_retries, retry_policy
 
-RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 USER_AGENT = "kg2instruction-predict/1.0"
 
 
@@ -29,20 +29,22 @@ class EndpointApi(str, Enum):
     CHAT = "chat"
 
 
-@dataclass
+@dataclass(frozen=True)
 class RetryPolicy:
+    """How hard to try: `attempts` requests at most; waits 0, 2b, 4b, ... (b = backoff_seconds)
+    up to `max_backoff_seconds`, or what the server's Retry-After asks (up to 5 minutes)."""
+
     attempts: int = 5
     backoff_seconds: float = 1.0
     max_backoff_seconds: float = 30.0
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
-    def delay(self, attempt: int, retry_after: str | None) -> float:
-        if retry_after:
-            try:
-                return min(float(retry_after), self.max_backoff_seconds)
-            except ValueError:
-                pass
-        return min(self.backoff_seconds * 2 ** attempt, self.max_backoff_seconds)
+    def session(self) -> requests.Session:
+        """A session whose requests (POST included) follow this policy."""
+        if self.attempts < 1:
+            raise ValueError("attempts must be at least 1")
+        return mount_retries(requests.Session(), retry_policy(
+            self.attempts - 1, backoff_seconds=self.backoff_seconds,
+            max_backoff_seconds=self.max_backoff_seconds, methods=("POST",)))
 
 
 class OpenAICompatibleGenerator:
@@ -50,8 +52,7 @@ class OpenAICompatibleGenerator:
 
     def __init__(self, base_url: str, model: str, settings: GenerationSettings, *,
                  api: EndpointApi = EndpointApi.COMPLETIONS, api_key: str | None = None,
-                 timeout: float = 300.0, retry: RetryPolicy | None = None,
-                 session: requests.Session | None = None) -> None:
+                 timeout: float = 300.0, retry: RetryPolicy | None = None) -> None:
         root = base_url.rstrip("/")
         self.base = root[:-3] if root.endswith("/v1") else root
         self.model = model
@@ -59,12 +60,11 @@ class OpenAICompatibleGenerator:
         self.api = api
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
-        self.session = session or requests.Session()
+        self.session = self.retry.session()
         self.session.headers["User-Agent"] = USER_AGENT
         key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
         if key:
             self.session.headers["Authorization"] = f"Bearer {key}"
-        self.requests_sent = 0
 
     def generate(self, prompts: Sequence[str]) -> list[str]:
         if self.api is EndpointApi.COMPLETIONS:
@@ -102,28 +102,20 @@ class OpenAICompatibleGenerator:
 
     def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         url = self.base + path
-        problem = ""
-        for attempt in range(self.retry.attempts):
-            self.requests_sent += 1
-            retry_after = None
-            try:
-                response = self.session.post(url, json=payload, timeout=self.timeout)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                problem = f"{type(exc).__name__}: {exc}"
-            else:
-                if response.status_code == 200:
-                    try:
-                        return response.json()
-                    except ValueError:
-                        raise RemoteError(f"{url}: answer is not JSON: "
-                                          f"{response.text[:200]!r}") from None
-                problem = f"HTTP {response.status_code}: {response.text[:200]}"
-                if response.status_code not in RETRY_STATUS:
-                    raise RemoteError(f"{url}: {problem}")
-                retry_after = response.headers.get("Retry-After")
-            if attempt + 1 < self.retry.attempts:
-                self.retry.sleep(self.retry.delay(attempt, retry_after))
-        raise RemoteError(f"{url}: failed after {self.retry.attempts} attempts ({problem})")
+        try:
+            response = self.session.post(url, json=payload, timeout=self.timeout)
+        except requests.RequestException as exc:  # retries used up on connection errors
+            raise RemoteError(f"{url}: failed after {self.retry.attempts} attempts "
+                              f"({type(exc).__name__}: {exc})") from None
+        if response.status_code != 200:
+            problem = f"HTTP {response.status_code}: {response.text[:200]}"
+            tries = attempts_made(response)
+            raise RemoteError(f"{url}: {problem}" if tries == 1
+                              else f"{url}: failed after {tries} attempts ({problem})")
+        try:
+            return response.json()
+        except ValueError:
+            raise RemoteError(f"{url}: answer is not JSON: {response.text[:200]!r}") from None
 
 
 def _choices(body: Any, path: str) -> list[dict[str, Any]]:

@@ -1,4 +1,8 @@
-"""Reading facts out of raw model output, tolerantly, without ever raising.
+"""Lenient reading of raw model output (``kg2i eval --lenient``), without ever raising.
+
+This is *not* the field's rule: IEPile's evaluator decodes the whole output and counts anything
+else as a parse error (`strict`, the default scoring). Lenient figures are reported beside the
+strict ones, to show how much a model loses to its formatting alone, never instead of them.
 
 Models wrap answers in prose and code fences, use single quotes, leave trailing commas, write
 ``(a, b, c)(d, e, f)`` on one line, number their lines, or put a bare comma inside a name. The
@@ -10,7 +14,10 @@ finds the structured part of anything else:
 2. exactly ``NAN``: no facts;
 3. the first JSON value (object or array) that decodes — strictly, then with trailing commas
    removed, then as a Python literal (single quotes) — and has the shape of an output (a bracket
-   on a line that reads as a text fact belongs to a name there, not to a JSON answer);
+   on a line that reads as a text fact belongs to a name there, not to a JSON answer). A bracket
+   that never closes is an answer cut off by the token limit: nothing inside it is taken for the
+   answer (its first complete inner value, often an empty ``[]``, would score a truncated answer
+   as a valid empty one);
 4. otherwise line by line, each of the text formats in either language, bullets and numbering
    stripped; a tuple or natural line with unquoted commas is split at a known label when the
    candidate labels are given.
@@ -205,10 +212,8 @@ def _json_values(body: str, fact_lines: set[int]) -> Iterator[Any]:
                 return
             continue
         end = _matching_close(body, start)
-        if end < 0:
-            pos = start + 1
-            tried += 1
-            continue
+        if end < 0:   # truncated: the rest of the body is inside an answer that never ends
+            return
         tried += 1
         span = body[start:end + 1]
         doc = _decode(span) if len(span) <= MAX_JSON_CHARS else None

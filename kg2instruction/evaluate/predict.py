@@ -1,8 +1,11 @@
 """`predict_file`: run a model over a test split and write ``{id, output}`` lines, resumably.
 
-Predictions are appended and flushed batch by batch, so a crash or a kill loses at most the batch in
-flight; a rerun reads the ids already in the output and only predicts the rest (a torn last line
-left by a kill is cut off first). A side file ``<out>.meta.json`` records what produced the
+Predictions are appended and flushed batch by batch, in the order of the test file, so a crash or a
+kill loses at most the batch in flight; a rerun counts the lines of each id already in the output
+and only predicts the rest (a torn last line left by a kill is cut off first). The schema chunks of
+a record share its id, so "already predicted" is counted per id: with n lines of an id written,
+the id's first n examples are done, and the k-th prediction of an id stays the answer to its k-th
+test line, which is how `kg2i eval` pairs them. A side file ``<out>.meta.json`` records what produced the
 predictions (model, adapter, prompting, decoding); a rerun with different settings is refused
 rather than mixing two models' answers in one file. The output is what `kg2i eval --pred` reads.
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,11 +64,17 @@ def predict_file(job: PredictionJob, generator: Generator,
                              only_themes=job.only_themes)
     pool = _shot_pool(job)
     _check_meta(job)
-    done = read_done_ids(job.out)
-    todo = [e for e in examples if e.id not in done]
+    done = read_done_counts(job.out)
+    seen: Counter[str] = Counter()
+    todo = []
+    for example in examples:
+        seen[example.id] += 1
+        if seen[example.id] > done[example.id]:
+            todo.append(example)
     if job.limit is not None:
         todo = todo[:job.limit]
-    log(f"{len(examples)} examples, {len(done)} already predicted, {len(todo)} to do now")
+    already = sum(min(done[i], n) for i, n in seen.items())
+    log(f"{len(examples)} examples, {already} already predicted, {len(todo)} to do now")
     job.out.parent.mkdir(parents=True, exist_ok=True)
     written = 0
     with open(job.out, "a", encoding="utf-8") as fh:
@@ -79,7 +89,7 @@ def predict_file(job: PredictionJob, generator: Generator,
             _append(fh, batch, outputs)
             written += len(batch)
             log(f"predicted {written}/{len(todo)}")
-    return PredictionSummary(len(examples), len(done), written)
+    return PredictionSummary(len(examples), already, written)
 
 
 def meta_path(out: Path) -> Path:
@@ -122,18 +132,19 @@ def _append(fh, batch: Iterable[InstructionExample], outputs: Iterable[str]) -> 
     os.fsync(fh.fileno())
 
 
-def read_done_ids(path: Path) -> set[str]:
-    """Ids already predicted in `path`; a torn last line (from a kill) is removed from the file."""
+def read_done_counts(path: Path) -> Counter[str]:
+    """Lines already predicted in `path`, per id; a torn last line (from a kill) is removed from
+    the file."""
+    done: Counter[str] = Counter()
     if not path.exists():
-        return set()
+        return done
     _drop_torn_tail(path)
-    done: set[str] = set()
     with open(path, encoding="utf-8") as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
             try:
-                done.add(str(json.loads(line)["id"]))
+                done[str(json.loads(line)["id"])] += 1
             except (ValueError, KeyError, TypeError):
                 raise InputError(path, "existing prediction line is not {id, output} JSON; "
                                        "remove the file or pick another --out",

@@ -1,36 +1,34 @@
-"""Instruction ids: how the instructions cut from one record point back to it.
+"""Instruction ids: every instruction cut from one record carries that record's id.
 
-A record whose candidate labels are split into batches (IEPile's `split_num`) yields several
-instructions. Each gets the id ``<record id>#<k>`` (k = 0, 1, … the batch index, decimal); a record
-with a single instruction may keep the bare record id. The evaluator merges the predictions of all
-instructions of a record by the record id, as IEPile's evaluator does, so a record is scored once.
-Record ids must therefore not themselves end in ``#<digits>``.
+A record whose candidate labels are cut into schema chunks (IEPile's `split_num`) yields several
+instructions, and IEPile's evaluator (`ie2instruction/eval_func.py`) finds the chunks of a record
+by their shared ``id``: it concatenates the model's outputs of all lines with one id and scores
+them against the record's label once. So the chunk index is never part of the id; a chunk's
+position is its line order within the record (and the `chunk` column of the instruction table).
+
+The two tasks of one paragraph are two records: relation instructions carry the record id, NER
+instructions ``<record>/ner``, so the ids of one file never mix tasks even when a user
+concatenates the per-task files.
 """
 from __future__ import annotations
 
-import re
+from typing import Literal
 
-SPLIT_SEPARATOR = "#"
-_SPLIT_SUFFIX = re.compile(r"#(\d+)$")
+TaskName = Literal["RE", "NER"]
+NER_SUFFIX = "/ner"
 
 
-def instruction_id(record_id: str, split: int | None) -> str:
-    """The id of batch `split` of `record_id` (the bare record id when `split` is None)."""
-    if _SPLIT_SUFFIX.search(record_id):
-        raise ValueError(f"record id {record_id!r} ends in '#<digits>', which marks a split")
-    if split is None:
-        return record_id
-    if split < 0:
-        raise ValueError(f"split index must be >= 0, got {split}")
-    return f"{record_id}{SPLIT_SEPARATOR}{split}"
+def instruction_id(record_id: str, task: TaskName = "RE") -> str:
+    """The id shared by every instruction of `record_id` for `task`."""
+    if not record_id:
+        raise ValueError("a record id must not be empty")
+    if task not in ("RE", "NER"):
+        raise ValueError(f"unknown task {task!r}; expected 'RE' or 'NER'")
+    if record_id.endswith(NER_SUFFIX):
+        raise ValueError(f"record id {record_id!r} ends in {NER_SUFFIX!r}, which marks NER ids")
+    return record_id + NER_SUFFIX if task == "NER" else record_id
 
 
 def record_id_of(instruction_id_: str) -> str:
-    """The record an instruction id belongs to (the id itself when it carries no split suffix)."""
-    return _SPLIT_SUFFIX.sub("", instruction_id_)
-
-
-def split_index_of(instruction_id_: str) -> int | None:
-    """The batch index of an instruction id, None for an unsplit one."""
-    match = _SPLIT_SUFFIX.search(instruction_id_)
-    return None if match is None else int(match.group(1))
+    """The paragraph record an instruction id belongs to (either task)."""
+    return instruction_id_.removesuffix(NER_SUFFIX)

@@ -1,12 +1,18 @@
-"""IEPile-style instructions: ``{"instruction", "schema", "input"}`` with schema batches.
+"""IEPile-style instructions: ``{"instruction", "schema", "input"}`` with schema chunks.
 
 IEPile found that a long schema in one instruction hurts, and that a model must see absent labels
-it could confuse with present ones. So the candidate labels of a record are: its own labels, the
-hard negatives of each (`hard_negatives`), and a few random other labels of the theme; shuffled,
-cut into batches of `split_num` (4 relations, 6 entity types), the last batch merged into the one
-before when it holds fewer than half of `split_num`. Each batch is one instruction, id
-``<record>#<k>``, whose output is the JSON ``{label: [{"subject", "object"}]}`` over exactly the
-batch's labels (``[]`` for an absent one), in the batch's order.
+it could confuse with present ones. So a *training* record lists its own labels, the hard
+negatives of each (`hard_negatives`) and a few random other labels of the theme, shuffled.
+
+A *dev or test* record must not reveal its answer through the labels it lists: it shows the
+theme's whole schema, in the theme file's order, whatever the record holds (IEPile's test
+conversion, `convert_func.get_test_data`). Hard negatives are for training only.
+
+Either list is cut into chunks of `split_num` (4 relations, 6 entity types) by IEPile's rule: full
+chunks, and a remainder of at least ``max(1, split_num // 2)`` labels becomes a chunk of its own,
+a shorter one joins the last chunk. Each chunk is one instruction; all chunks of a record share
+the record's id (`ids`), and each output is the JSON ``{label: [{"subject", "object"}]}`` over
+exactly the chunk's labels (``[]`` for an absent one), in the chunk's order.
 """
 from __future__ import annotations
 
@@ -18,7 +24,9 @@ from typing import Any
 
 from kg2instruction.instructions.formats import (Entity, OutputFormat, Triple, render_entities,
                                                  render_relations)
-from kg2instruction.instructions.instruction_table import TaskName, instruction_row, rng_for
+from kg2instruction.instructions.ids import TaskName
+from kg2instruction.instructions.instruction_table import (instruction_row, is_evaluation_split,
+                                                           rng_for)
 from kg2instruction.instructions.records import LabelBook, record_entities, record_triples
 
 # The task statements of this style, one per language and task (written for this project).
@@ -50,10 +58,19 @@ class IEPileStyle:
 
 
 def schema_batches(labels: Sequence[str], split_num: int) -> list[list[str]]:
-    """Cut `labels` into batches of `split_num`; a short last batch (< half) joins the previous."""
-    batches = [list(labels[i:i + split_num]) for i in range(0, len(labels), split_num)]
-    if len(batches) > 1 and len(batches[-1]) < split_num / 2:
-        batches[-2].extend(batches.pop())
+    """Cut `labels` into chunks of `split_num` by IEPile's rule (module docstring)."""
+    if split_num < 1:
+        raise ValueError(f"split_num must be >= 1, got {split_num}")
+    labels = list(labels)
+    if not labels:
+        return []
+    full = max(len(labels) // split_num, 1) * split_num
+    batches = [labels[i:i + split_num] for i in range(0, full, split_num)]
+    rest = labels[full:]
+    if len(rest) >= max(1, split_num // 2):
+        batches.append(rest)
+    else:
+        batches[-1].extend(rest)
     return batches
 
 
@@ -80,23 +97,29 @@ def _prompt_json(prompt: str, schema: Sequence[str], text: str | None) -> str:
 def iepile_instructions(record: Mapping[str, Any], book: LabelBook,
                         hard: Mapping[str, Sequence[str]], style: IEPileStyle,
                         ) -> list[dict[str, Any]]:
-    """The schema-batched relation and NER instructions of one record.
+    """The schema-chunked relation and NER instructions of one record.
 
-    `hard` is the hard-negative dictionary in the record's language."""
+    `hard` is the hard-negative dictionary in the record's language; dev and test records do not
+    use it (module docstring)."""
     lang = "zh" if record["lang"].startswith("zh") else "en"
+    evaluation = is_evaluation_split(record)
     rows: list[dict[str, Any]] = []
     triples = record_triples(record)
     entities = record_entities(record)
     relation_labels = book.relation_labels()
     if relation_labels:
-        rng = rng_for(style.seed, record["record_id"], "iepile", "RE")
-        candidates = candidate_labels([t.relation for t in triples], relation_labels, hard,
-                                      style.random_negatives, rng)
+        if evaluation:
+            candidates = list(relation_labels)
+        else:
+            rng = rng_for(style.seed, record["record_id"], "iepile", "RE")
+            candidates = candidate_labels([t.relation for t in triples], relation_labels, hard,
+                                          style.random_negatives, rng)
         rows += _batched(record, "RE", candidates, triples, style.relation_split_num, lang)
     entity_labels = book.entity_labels()
     if entity_labels:
         order = list(entity_labels)
-        rng_for(style.seed, record["record_id"], "iepile", "NER").shuffle(order)
+        if not evaluation:
+            rng_for(style.seed, record["record_id"], "iepile", "NER").shuffle(order)
         rows += _batched(record, "NER", order, entities, style.entity_split_num, lang)
     return rows
 
@@ -116,9 +139,7 @@ def _batched(record: Mapping[str, Any], task: TaskName, candidates: list[str],
             mine = [e for e in facts if e.type in members]       # type: ignore[union-attr]
             output = render_entities(OutputFormat.JSON, mine, batch, lang)
         rows.append(instruction_row(
-            record, style="iepile", task=task, batch=k if len(batches) > 1 else None,
-            fmt=OutputFormat.JSON.value, nan=False, labels=batch,
-            prompt=_prompt_json(prompt, batch, None),
-            instruction=_prompt_json(prompt, batch, record["text"]), output=output,
-            facts=mine))
+            record, style="iepile", task=task, chunk=k, fmt=OutputFormat.JSON.value, nan=False,
+            labels=batch, prompt=_prompt_json(prompt, batch, None),
+            instruction=_prompt_json(prompt, batch, record["text"]), output=output))
     return rows

@@ -1,67 +1,79 @@
-"""InstructIE-style instructions: a phrasing from the pool x an output format, per record and task.
+"""InstructIE-style instructions, in the instruction form of the InstructIE release.
 
-Each record yields one relation instruction (all the theme's relation labels, randomly ordered)
-and one NER instruction (the theme's entity types, randomly ordered). Phrasing, format, label order
-and the W/ NAN variant are drawn per record from a generator seeded by (seed, record id, task), so
-the data is reproducible and every phrasing meets every format across a dataset. The output lists
-facts label by label in the instruction's order (the formats module's rule), which is what lets a
-model learn to walk the schema it was given.
+InstructIE (zjunlp/InstructIE; its README's `build_instruction.py`, examples
+`example_{en,zh}_ins.json`) turns a record ``{id, cate, text, relation}`` into relation-extraction
+instructions whose `instruction` is the JSON string ``{"instruction", "schema", "input"}`` (one
+fixed task statement per language, the theme's relation labels, the paragraph) and whose `output`
+is the JSON string ``{label: [{"subject", "object"}]}`` over the listed labels (``[]`` for an
+absent one). Train and dev records (the release's train and valid files are converted in train
+mode) get one instruction listing the theme's whole schema; a test record gets the whole schema
+cut into chunks of `split_num` (4), one instruction per chunk, all with the record's id (its
+`label` is the record's whole relation list). Labels are in the theme file's order, never drawn
+from the answer, so an instruction tells nothing about which labels the paragraph holds.
+
+The release is relation extraction only; NER instructions are IEPile-style (`iepile_style`).
+The shape of the published files is set in `export_files`.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from kg2instruction.instructions.formats import OutputFormat, render_entities, render_relations
-from kg2instruction.instructions.instruction_table import instruction_row, rng_for
-from kg2instruction.instructions.phrasings import (DEFAULT_PHRASINGS, TEXT_HEADER, PhrasingPools,
-                                                   fill, format_hint)
-from kg2instruction.instructions.records import LabelBook, record_entities, record_triples
+from kg2instruction.instructions.formats import OutputFormat, render_relations
+from kg2instruction.instructions.iepile_style import schema_batches
+from kg2instruction.instructions.instruction_table import instruction_row
+from kg2instruction.instructions.records import LabelBook, record_triples
+
+# The release's task statements, verbatim: they are part of the format a model is tested on.
+INSTRUCTIE_PROMPTS: dict[str, str] = {
+    "en": "You are an expert in relationship extraction. Please extract relationship triples that "
+          "match the schema definition from the input. Return an empty list for relationships "
+          "that do not exist. Please respond in the format of a JSON string.",
+    "zh": "你是专门进行关系抽取的专家。请从input中抽取出符合schema定义的关系三元组，不存在的关系返回空列表。"
+          "请按照JSON字符串的格式回答。",
+}
+TEST_SPLIT = "test"
 
 
 @dataclass(frozen=True)
 class InstructIEStyle:
-    """What the InstructIE-style generator may draw from."""
+    """`split_num`: labels per test instruction (InstructIE's test conversion uses 4)."""
 
-    formats: tuple[OutputFormat, ...] = tuple(OutputFormat)
-    nan_rate: float = 0.5          # share of instructions in the W/ NAN variant
-    phrasings: PhrasingPools = field(default=DEFAULT_PHRASINGS)
-    seed: int = 13
+    split_num: int = 4
 
     def __post_init__(self) -> None:
-        if not self.formats:
-            raise ValueError("at least one output format is needed")
-        if not 0.0 <= self.nan_rate <= 1.0:
-            raise ValueError(f"nan_rate must lie in [0, 1], got {self.nan_rate}")
+        if self.split_num < 1:
+            raise ValueError(f"split_num must be >= 1, got {self.split_num}")
 
 
-def join_text(prompt: str, text: str, lang: str) -> str:
-    """The instruction a model reads: the prompt, then the paragraph after its header."""
-    return f"{prompt}\n{TEXT_HEADER['zh' if lang.startswith('zh') else 'en']}{text}"
+def instruction_json(prompt: str, schema: Sequence[str], text: str | None) -> str:
+    """``{"instruction", "schema", "input"}`` as a JSON string, keys in the release's order."""
+    doc: dict[str, Any] = {"instruction": prompt, "schema": list(schema)}
+    if text is not None:
+        doc["input"] = text
+    return json.dumps(doc, ensure_ascii=False)
 
 
 def instructie_instructions(record: Mapping[str, Any], book: LabelBook,
                             style: InstructIEStyle) -> list[dict[str, Any]]:
-    """The relation and NER instructions of one record (a task the theme lacks is skipped)."""
+    """The relation instructions of one record (none when the theme has no relation labels)."""
+    labels = book.relation_labels()
+    if not labels:
+        return []
+    lang = "zh" if record["lang"].startswith("zh") else "en"
+    prompt = INSTRUCTIE_PROMPTS[lang]
+    chunks = schema_batches(labels, style.split_num) if record["split"] == TEST_SPLIT \
+        else [list(labels)]
+    triples = record_triples(record)
     rows = []
-    lang = record["lang"]
-    for task, labels, facts in (("RE", book.relation_labels(), record_triples(record)),
-                                ("NER", book.entity_labels(), record_entities(record))):
-        if not labels:
-            continue
-        kind = "relation" if task == "RE" else "entity"
-        rng = rng_for(style.seed, record["record_id"], "instructie", task)
-        order = list(labels)
-        rng.shuffle(order)
-        phrasing = rng.choice(style.phrasings.pool(kind, lang))
-        fmt = rng.choice(style.formats)
-        nan = rng.random() < style.nan_rate
-        prompt = fill(phrasing, order, format_hint(kind, fmt, lang, nan=nan))
-        render = render_relations if task == "RE" else render_entities
-        output = render(fmt, facts, order, lang, nan=nan)
+    for k, chunk in enumerate(chunks):
+        members = set(chunk)
+        output = render_relations(OutputFormat.JSON, [t for t in triples if t.relation in members],
+                                  chunk, lang)
         rows.append(instruction_row(
-            record, style="instructie", task=task, batch=None, fmt=fmt.value, nan=nan,
-            labels=order, prompt=prompt, instruction=join_text(prompt, record["text"], lang),
-            output=output, facts=facts))
+            record, style="instructie", task="RE", chunk=k, fmt=OutputFormat.JSON.value,
+            nan=False, labels=chunk, prompt=instruction_json(prompt, chunk, None),
+            instruction=instruction_json(prompt, chunk, record["text"]), output=output))
     return rows

@@ -1,14 +1,15 @@
 """The instruction table: one row per instruction, whatever its style, and its record shape on disk.
 
-Both styles (InstructIE, IEPile) and both tasks (relations, NER) produce rows of `INSTRUCTIONS`,
-so the export, the report and the tests treat them alike. A row keeps the pieces apart (`prompt`
-without the text, `input` = the text) because the Alpaca export needs them apart, and the joined
-`instruction` because that is what an instruction-tuning trainer reads.
+Every style (InstructIE, IEPile, the varied phrasings) and both tasks (relations, NER) produce rows
+of `INSTRUCTIONS`, so the export, the report and the tests treat them alike. A row keeps the pieces
+apart (`prompt` without the text, `input` = the text) because the Alpaca export needs them apart,
+and the joined `instruction` because that is what an instruction-tuning trainer reads.
 
-Ids follow `kg2instruction.instructions.ids`: relation instructions are ``<record>`` or
-``<record>#<k>`` (schema batch k); NER instructions of the same paragraph are ``<record>/ner`` (and
-``/ner#<k>``), a record of their own, so one file can hold both tasks and the evaluator still scores
-each record once.
+Ids follow `kg2instruction.instructions.ids`: all schema chunks of one record share its id
+(``<record>`` for relations, ``<record>/ner`` for NER), and `chunk` (0, 1, ...) orders them.
+`label` is the *record's* gold facts for the task, the same on every chunk, as IEPile's test
+files carry it (its evaluator reads the label of an id once and scores the merged outputs of all
+the id's chunks against it); the facts a chunk's own output holds are its `output`.
 """
 from __future__ import annotations
 
@@ -19,18 +20,18 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
-from kg2instruction.instructions.formats import Entity, Triple
-from kg2instruction.instructions.ids import instruction_id
+from kg2instruction.instructions.ids import NER_SUFFIX as NER_SUFFIX  # re-exported
+from kg2instruction.instructions.ids import TaskName, instruction_id
 
-Style = Literal["instructie", "iepile"]
-TaskName = Literal["RE", "NER"]
-NER_SUFFIX = "/ner"
+Style = Literal["instructie", "iepile", "varied"]
+EVALUATION_SPLITS = frozenset({"dev", "test"})   # built independently of the answer
 
 INSTRUCTIONS = pa.schema([
     ("id", pa.string()),
+    ("chunk", pa.int32()),           # position of the instruction among its record's chunks
     ("record_id", pa.string()),
     ("split", pa.string()),
-    ("style", pa.string()),          # instructie | iepile
+    ("style", pa.string()),          # instructie | iepile | varied
     ("task", pa.string()),           # RE | NER (the evaluator's task field)
     ("lang", pa.string()),
     ("theme", pa.string()),
@@ -42,12 +43,8 @@ INSTRUCTIONS = pa.schema([
     ("input", pa.string()),          # the paragraph (Alpaca `input`)
     ("instruction", pa.string()),    # what the model reads: prompt and text together
     ("output", pa.string()),
-    ("label", pa.string()),          # JSON list of this instruction's gold facts
+    ("label", pa.string()),          # JSON list of the record's gold facts (every chunk)
 ])
-
-
-def task_record_id(record_id: str, task: TaskName) -> str:
-    return record_id + NER_SUFFIX if task == "NER" else record_id
 
 
 def rng_for(seed: int, record_id: str, *purpose: str) -> random.Random:
@@ -55,28 +52,35 @@ def rng_for(seed: int, record_id: str, *purpose: str) -> random.Random:
     return random.Random("\x00".join([str(seed), record_id, *purpose]))
 
 
-def label_json(task: TaskName, facts: Sequence[Triple] | Sequence[Entity]) -> str:
-    """Gold facts as the evaluator reads `label`: [{head, relation, tail}] / [{entity, entity_type}]."""
+def label_items(record: Mapping[str, Any], task: TaskName) -> list[dict[str, str]]:
+    """The record's gold facts as IEPile's and InstructIE's test files write `label`: the
+    record's own entries, ``{head, head_type, relation, tail, tail_type}`` for relations and
+    ``{entity, entity_type}`` for NER, in record order."""
     if task == "NER":
-        items = [{"entity": e[0], "entity_type": e[1]} for e in facts]
-    else:
-        items = [{"head": t[0], "relation": t[1], "tail": t[2]} for t in facts]
-    return json.dumps(items, ensure_ascii=False)
+        return [{"entity": e["entity"], "entity_type": e["entity_type"]} for e in record["entity"]]
+    return [{k: r[k] for k in ("head", "head_type", "relation", "tail", "tail_type")}
+            for r in record["relation"]]
 
 
-def instruction_row(record: Mapping[str, Any], *, style: Style, task: TaskName,
-                    batch: int | None, fmt: str, nan: bool, labels: Sequence[str], prompt: str,
-                    instruction: str, output: str, facts: Sequence[Triple] | Sequence[Entity],
-                    ) -> dict[str, Any]:
-    """Both styles build their rows here, so ids, provenance columns and the facts kept for
+def is_evaluation_split(record: Mapping[str, Any]) -> bool:
+    """dev and test instructions must not depend on the answer (no hard negatives)."""
+    return record["split"] in EVALUATION_SPLITS
+
+
+def instruction_row(record: Mapping[str, Any], *, style: Style, task: TaskName, chunk: int,
+                    fmt: str, nan: bool, labels: Sequence[str], prompt: str, instruction: str,
+                    output: str) -> dict[str, Any]:
+    """Every style builds its rows here, so ids, provenance columns and the facts kept for
     evaluation are the same whichever style produced the instruction."""
+    if chunk < 0:
+        raise ValueError(f"chunk must be >= 0, got {chunk}")
     return {
-        "id": instruction_id(task_record_id(record["record_id"], task), batch),
+        "id": instruction_id(record["record_id"], task), "chunk": chunk,
         "record_id": record["record_id"], "split": record["split"], "style": style,
         "task": task, "lang": record["lang"], "theme": record["theme"], "cate": record["cate"],
         "format": fmt, "nan": nan, "labels": list(labels), "prompt": prompt,
         "input": record["text"], "instruction": instruction, "output": output,
-        "label": label_json(task, facts),
+        "label": json.dumps(label_items(record, task), ensure_ascii=False),
     }
 
 
@@ -85,7 +89,7 @@ def instructions_table(rows: Iterable[Mapping[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=INSTRUCTIONS) if rows else INSTRUCTIONS.empty_table()
 
 
-# Record shape of the published instruction files (IEPile's, which the evaluator and trainer read).
+# Record shape of the published IEPile-style files (what the evaluator and the trainer read).
 EXPORTED_FIELDS = ("id", "instruction", "output", "cate", "lang", "task", "label")
 
 

@@ -9,23 +9,23 @@ trace; proxies answer 200 with an HTML error page. So every response body is val
 JSON before it is accepted or cached.
 
 One query runs at a time per endpoint in this process (a lock shared by all clients of that
-endpoint), with an optional minimum interval between requests. Transient failures (429, 5xx,
-timeouts, cut connections, a 200 with an error body) are retried with exponential backoff and
-bounded, seeded jitter; a Retry-After header (seconds or an HTTP-date) overrides the backoff. After
-the last attempt a `RemoteError` names the endpoint and the last status. Successful responses are
-cached under `cache_dir`, keyed by sha256(endpoint, query), so a rerun of a pipeline sends no
-request twice; cache files are written atomically so a crash never leaves a torn entry.
+endpoint), with an optional minimum interval between requests: that is rate limiting, kept here.
+Retrying is tenacity's: a transient failure (429, 5xx, timeout, cut connection, a 200 with an error
+body) is tried again with exponential backoff and bounded, seeded jitter; a Retry-After header
+(seconds or an HTTP-date) overrides the backoff. urllib3's `Retry` alone cannot do this, because it
+never sees the body, and a WDQS failure often arrives as a 200. After the last attempt a
+`RemoteError` names the endpoint and the last status. Queries are POSTed as forms through a
+requests session (long VALUES batches exceed URL limits; the connection is kept alive). Successful
+responses are cached under `cache_dir`, keyed by sha256(endpoint, query), so a rerun of a pipeline
+sends no request twice; cache files are written atomically so a crash never leaves a torn entry.
 """
 from __future__ import annotations
 
 import email.utils
 import hashlib
-import http.client
 import random
-import socket
 import threading
 import time
-import urllib.error
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,15 +33,8 @@ from typing import Any
 
 import orjson
 import pydantic
-from SPARQLWrapper import JSON, POST, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import (
-    EndPointInternalError,
-    EndPointNotFound,
-    QueryBadFormed,
-    SPARQLWrapperException,
-    Unauthorized,
-    URITooLong,
-)
+import requests
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from kg2instruction import __version__
 from kg2instruction.atomic import atomic_write_bytes
@@ -54,13 +47,14 @@ WIKIDATA_ENDPOINT = "https://query.wikidata.org/sparql"
 # project so the service operators can tell what is calling them.
 DEFAULT_USER_AGENT = (
     f"KG2Instruction/{__version__} (Wikipedia+Wikidata instruction-data builder; "
-    "set sparql.user_agent to include your contact) SPARQLWrapper/2.0.0"
+    f"set sparql.user_agent to include your contact) requests/{requests.__version__}"
 )
 
 # A SPARQL JSON result binding: variable -> {"type", "value", optional "xml:lang" / "datatype"}.
 Binding = dict[str, dict[str, str]]
 
 _BODY_EXCERPT = 300
+SPARQL_JSON = "application/sparql-results+json"
 
 
 class SparqlSettings(pydantic.BaseModel):
@@ -197,10 +191,16 @@ class SparqlClient:
                        else ResponseCache(settings.cache_dir, settings.cache_ttl_seconds))
         self._gate = _gate_for(settings.endpoint)
         self._jitter = random.Random(settings.seed)
+        self._session = requests.Session()
+        self._session.headers.update({"User-Agent": settings.user_agent, "Accept": SPARQL_JSON})
 
     @property
     def endpoint(self) -> str:
         return self.settings.endpoint
+
+    def close(self) -> None:
+        """Close the kept-alive connection."""
+        self._session.close()
 
     def select(self, query: str) -> list[Binding]:
         """Result rows of a SELECT query (from the cache when this exact query was answered before)."""
@@ -224,32 +224,39 @@ class SparqlClient:
 
     def _fetch_with_retries(self, query: str) -> dict[str, Any]:
         attempts = self.settings.max_retries + 1
-        last: _FailedAttempt | None = None
-        for attempt in range(attempts):
-            self._keep_min_interval()
-            try:
-                return self._attempt(query)
-            except _FailedAttempt as failure:
-                last = failure
-                if not failure.retryable or attempt == attempts - 1:
-                    break
-                self._wait_before_retry(failure, attempt)
-        assert last is not None
-        tried = f"after {attempt + 1} attempt(s)"
-        raise RemoteError(f"SPARQL endpoint {self.endpoint}: {last.status} {tried}: {last.detail}")
-
-    def _wait_before_retry(self, failure: _FailedAttempt, attempt: int) -> None:
-        if failure.retry_after is not None:
-            delay = failure.retry_after
-            if delay > self.settings.max_retry_after:
+        retrying = Retrying(stop=stop_after_attempt(attempts), retry=retry_if_exception(
+                                lambda exc: isinstance(exc, _FailedAttempt) and exc.retryable
+                                and not self._too_long(exc)),
+                            wait=self._delay, sleep=self._pause,
+                            before=lambda _: self._keep_min_interval(),
+                            before_sleep=self._count_retry, reraise=True)
+        try:
+            return retrying(self._attempt, query)
+        except _FailedAttempt as failure:
+            tried = retrying.statistics.get("attempt_number", 1)
+            if self._too_long(failure):
                 raise RemoteError(
                     f"SPARQL endpoint {self.endpoint}: {failure.status} with Retry-After "
-                    f"{delay:.0f}s, longer than max_retry_after={self.settings.max_retry_after:.0f}s")
-        else:
-            ceiling = min(self.settings.backoff_max, self.settings.backoff_base * 2 ** attempt)
-            delay = ceiling * (0.5 + 0.5 * self._jitter.random())
+                    f"{failure.retry_after:.0f}s, longer than max_retry_after="
+                    f"{self.settings.max_retry_after:.0f}s") from None
+            raise RemoteError(f"SPARQL endpoint {self.endpoint}: {failure.status} after "
+                              f"{tried} attempt(s): {failure.detail}") from None
+
+    def _too_long(self, failure: _FailedAttempt) -> bool:
+        return failure.retry_after is not None \
+            and failure.retry_after > self.settings.max_retry_after
+
+    def _delay(self, state: RetryCallState) -> float:
+        """Retry-After when the server sent one, else capped exponential backoff with jitter."""
+        failure = state.outcome.exception() if state.outcome else None
+        if isinstance(failure, _FailedAttempt) and failure.retry_after is not None:
+            return failure.retry_after
+        ceiling = min(self.settings.backoff_max,
+                      self.settings.backoff_base * 2 ** (state.attempt_number - 1))
+        return ceiling * (0.5 + 0.5 * self._jitter.random())
+
+    def _count_retry(self, _state: RetryCallState) -> None:
         self.stats.retries += 1
-        self._pause(delay)
 
     def _keep_min_interval(self) -> None:
         last = self._gate.last_request_at
@@ -265,29 +272,22 @@ class SparqlClient:
 
     def _attempt(self, query: str) -> dict[str, Any]:
         """One HTTP round trip; any failure is classified into a `_FailedAttempt`."""
-        wrapper = SPARQLWrapper(self.endpoint, agent=self.settings.user_agent)
-        wrapper.setMethod(POST)  # long VALUES batches exceed URL length limits with GET
-        wrapper.setReturnFormat(JSON)
-        # setTimeout() truncates to whole seconds (0.5 s would mean "no timeout"); urlopen takes
-        # the float as is. It bounds each socket operation, not the whole transfer.
-        wrapper.timeout = self.settings.timeout  # type: ignore[assignment]
-        wrapper.setQuery(query)
         self.stats.http_requests += 1
         try:
-            result = wrapper.query()
-            with result.response as response:
-                status = response.status
-                body = response.read()
-        except urllib.error.HTTPError as exc:
-            raise _classify_http_error(exc.code, exc.headers.get("Retry-After"),
-                                       _read_quietly(exc)) from None
-        except SPARQLWrapperException as exc:
-            raise _classify_wrapper_error(exc) from None
-        except urllib.error.URLError as exc:
-            raise _classify_transport_error(exc.reason, self.settings.timeout) from None
-        except (OSError, http.client.HTTPException) as exc:
-            raise _classify_transport_error(exc, self.settings.timeout) from None
-        return _parse_result_body(body, status)
+            # POST as a form: long VALUES batches exceed URL length limits with GET. The timeout
+            # bounds each socket operation, not the whole transfer.
+            response = self._session.post(self.endpoint, data={"query": query},
+                                          timeout=self.settings.timeout)
+        except requests.Timeout:
+            raise _FailedAttempt("timeout", f"no response within {self.settings.timeout:g}s",
+                                 retryable=True) from None
+        except requests.RequestException as exc:  # refused, reset, cut mid-body
+            raise _FailedAttempt("connection error", f"{type(exc).__name__}: {exc}",
+                                 retryable=True) from None
+        if response.status_code != 200:
+            raise _classify_http_error(response.status_code, response.headers.get("Retry-After"),
+                                       response.content)
+        return _parse_result_body(response.content, response.status_code)
 
 
 def _parse_result_body(body: bytes, status: int = 200) -> dict[str, Any]:
@@ -335,30 +335,6 @@ def _classify_http_error(code: int, retry_after: str | None, body: bytes) -> _Fa
     retryable = code == 429 or code >= 500
     return _FailedAttempt(f"HTTP {code}", _excerpt(body), retryable=retryable,
                           retry_after=parse_retry_after(retry_after) if retryable else None)
-
-
-_WRAPPER_STATUS = {QueryBadFormed: 400, Unauthorized: 401, EndPointNotFound: 404,
-                   URITooLong: 414, EndPointInternalError: 500}
-
-
-def _classify_wrapper_error(exc: SPARQLWrapperException) -> _FailedAttempt:
-    # SPARQLWrapper turns these statuses into its own exceptions and drops the headers.
-    code = next((status for kind, status in _WRAPPER_STATUS.items() if isinstance(exc, kind)), 0)
-    return _FailedAttempt(f"HTTP {code}" if code else type(exc).__name__,
-                          str(exc)[:_BODY_EXCERPT], retryable=code >= 500)
-
-
-def _classify_transport_error(reason: object, timeout: float) -> _FailedAttempt:
-    if isinstance(reason, (TimeoutError, socket.timeout)):
-        return _FailedAttempt("timeout", f"no response within {timeout:g}s", retryable=True)
-    return _FailedAttempt("connection error", f"{type(reason).__name__}: {reason}", retryable=True)
-
-
-def _read_quietly(exc: urllib.error.HTTPError) -> bytes:
-    try:
-        return exc.read() or b""
-    except (OSError, http.client.HTTPException):
-        return b""
 
 
 def _excerpt(body: bytes) -> str:

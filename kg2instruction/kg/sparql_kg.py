@@ -104,7 +104,8 @@ class SparqlKG:
         self.fallback_chains = dict(fallback_chains or DEFAULT_FALLBACK_CHAINS)
 
     def close(self) -> None:
-        """Nothing to release (one HTTP connection per query); kept for symmetry with DuckDBKG."""
+        """Close the client's kept-alive HTTP connection."""
+        self.client.close()
 
     def __enter__(self) -> SparqlKG:
         return self

@@ -4,56 +4,73 @@ Bytes go to `<dest>.part`; after a cut connection (or a killed refresh) the next
 the rest with an HTTP Range request and appends, so a 130 GB dump is not fetched twice. The file
 appears under its final name only after its digest matched the published one; a mismatch deletes
 the partial file (its bytes cannot be trusted) and fails loudly.
+
+Two kinds of failure, two mechanisms: before any byte arrives (connection refused, 429, 5xx),
+urllib3's `Retry` on the session repeats the same request, honouring Retry-After
+(`kg2instruction.http_retry`); a connection cut while the body streams is resumed by tenacity,
+which asks again from the new end of the part file.
 """
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urljoin
 
 import requests
+from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import wait_exponential
 
 from kg2instruction.errors import InputError, RemoteError
+from kg2instruction.http_retry import attempts_made, mount_retries, retry_policy
 from kg2instruction.refresh.checksums import Checksum, file_digest
 from kg2instruction.refresh.transport import TransportPolicy
 
 CHUNK_BYTES = 1 << 16   # at most this much is re-fetched after a cut connection
 MAX_REDIRECTS = 5
+MAX_BACKOFF_SECONDS = 120.0
 OnBytes = Callable[[int], None]
+# A body cut while streaming: worth asking for the rest.
+BROKEN_TRANSFER = (requests.ConnectionError, requests.Timeout,
+                   requests.exceptions.ChunkedEncodingError)
 
 
-def fetch_text(url: str, policy: TransportPolicy, session: requests.Session | None = None) -> str:
+def fetch_text(url: str, policy: TransportPolicy, session: requests.Session | None = None, *,
+               attempts: int = 5, backoff_seconds: float = 2.0) -> str:
     """A small text resource (directory listing, checksum list), redirects checked."""
-    response = _get(url, policy, session or policy.session(), headers={}, stream=False)
+    session = _retrying(session or policy.session(), attempts, backoff_seconds)
+    try:
+        response = _get(url, policy, session, headers={}, stream=False)
+    except BROKEN_TRANSFER as exc:
+        raise RemoteError(f"GET {url} failed after {attempts} attempts: {exc}") from None
     with response:
         if response.status_code != 200:
-            raise RemoteError(f"GET {response.url}: HTTP {response.status_code}")
+            raise RemoteError(f"GET {response.url}: {_status(response)}")
         return response.text
 
 
 def download(url: str, dest: Path, checksum: Checksum, policy: TransportPolicy, *,
              session: requests.Session | None = None, attempts: int = 5,
              backoff_seconds: float = 2.0, on_bytes: OnBytes | None = None) -> Path:
-    """Fetch `url` to `dest` (resuming `<dest>.part`), verify `checksum`, return `dest`."""
+    """Fetch `url` to `dest` (resuming `<dest>.part`), verify `checksum`, return `dest`.
+
+    `attempts` bounds both the requests for one piece (server errors) and the resumes after
+    cut connections; `backoff_seconds` is the base of both exponential waits."""
     policy.check(url)
     dest = Path(dest)
     if dest.is_file() and file_digest(dest, checksum.algorithm) == checksum.hexdigest:
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
-    session = session or policy.session()
-    for attempt in range(1, attempts + 1):
-        try:
-            _fetch_rest(url, part, policy, session, on_bytes)
-            break
-        except (requests.ConnectionError, requests.Timeout,
-                requests.exceptions.ChunkedEncodingError, _Retryable) as exc:
-            if attempt == attempts:
-                raise RemoteError(f"download of {url} failed after {attempts} attempts: "
-                                  f"{exc}") from exc
-            time.sleep(backoff_seconds * 2 ** (attempt - 1))
+    session = _retrying(session or policy.session(), attempts, backoff_seconds)
+    resumes = Retrying(stop=stop_after_attempt(attempts),
+                       wait=wait_exponential(multiplier=backoff_seconds, max=MAX_BACKOFF_SECONDS),
+                       retry=retry_if_exception_type(BROKEN_TRANSFER))
+    try:
+        resumes(_fetch_rest, url, part, policy, session, on_bytes)
+    except RetryError as exc:
+        last = exc.last_attempt.exception()
+        raise RemoteError(f"download of {url} failed after {attempts} attempts: {last}") from last
     actual = file_digest(part, checksum.algorithm)
     if actual != checksum.hexdigest:
         part.unlink()
@@ -66,8 +83,20 @@ def download(url: str, dest: Path, checksum: Checksum, policy: TransportPolicy, 
     return dest
 
 
-class _Retryable(Exception):
-    """A server answer worth another attempt (5xx, 429)."""
+def _retrying(session: requests.Session, attempts: int, backoff_seconds: float
+              ) -> requests.Session:
+    """The session with urllib3 retries for GET: a failure before the body is simply repeated."""
+    return mount_retries(session, retry_policy(max(0, attempts - 1),
+                                               backoff_seconds=backoff_seconds,
+                                               max_backoff_seconds=MAX_BACKOFF_SECONDS))
+
+
+def _status(response: requests.Response) -> str:
+    """'HTTP 503 after 5 attempts: <start of the server's message>'."""
+    tries = attempts_made(response)
+    excerpt = next(response.iter_content(200), b"").decode("utf-8", errors="replace")
+    return (f"HTTP {response.status_code}" + (f" after {tries} attempts" if tries > 1 else "")
+            + (f": {' '.join(excerpt.split())}" if excerpt.strip() else ""))
 
 
 def _fetch_rest(url: str, part: Path, policy: TransportPolicy, session: requests.Session,
@@ -79,8 +108,6 @@ def _fetch_rest(url: str, part: Path, policy: TransportPolicy, session: requests
         status = response.status_code
         if status == 416 and offset:
             return              # nothing left to fetch: the part file is whole (checksum decides)
-        if status in (429, 500, 502, 503, 504):
-            raise _Retryable(f"HTTP {status}")
         if status == 206:
             start = _content_range_start(response.headers.get("Content-Range", ""))
             if start != offset:
@@ -90,7 +117,7 @@ def _fetch_rest(url: str, part: Path, policy: TransportPolicy, session: requests
         elif status == 200:
             mode = "wb"         # the server ignored Range: start over
         else:
-            raise RemoteError(f"GET {url}: HTTP {status}")
+            raise RemoteError(f"GET {url}: {_status(response)}")
         with open(part, mode) as fh:
             for block in response.iter_content(CHUNK_BYTES):
                 fh.write(block)

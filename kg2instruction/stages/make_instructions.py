@@ -1,4 +1,4 @@
-"""Stage: InstructIE-style and IEPile-style instructions (relations and NER) from the records.
+"""Stage: InstructIE-style, IEPile-style and varied instructions (relations, NER) from the records.
 
 Everything the instructions depend on is in the config or the theme, so it is fingerprinted: the
 phrasing pools may be given inline (validated with the pipeline file, before any work), and the
@@ -20,6 +20,7 @@ from kg2instruction.instructions.instructie_style import InstructIEStyle, instru
 from kg2instruction.instructions.instruction_table import instructions_table
 from kg2instruction.instructions.phrasings import DEFAULT_PHRASINGS, PhrasingPools
 from kg2instruction.instructions.records import LabelBook
+from kg2instruction.instructions.varied_style import VariedStyle, varied_instructions
 from kg2instruction.stages.build_records import LANGUAGES
 from kg2instruction.stages.entity_types_file import EntityTypesFileConfig
 
@@ -28,7 +29,7 @@ class MakeInstructionsConfig(EntityTypesFileConfig):
     formats: list[OutputFormat] = pydantic.Field(default_factory=lambda: list(OutputFormat),
                                                  min_length=1)
     nan_rate: float = pydantic.Field(0.5, ge=0.0, le=1.0,
-                                     description="share of InstructIE instructions W/ NAN")
+                                     description="share of varied instructions W/ NAN")
     phrasings: PhrasingPools = DEFAULT_PHRASINGS
     relation_split_num: int = pydantic.Field(4, ge=1)
     entity_split_num: int = pydantic.Field(6, ge=1)
@@ -40,14 +41,14 @@ class MakeInstructionsConfig(EntityTypesFileConfig):
 
 @register_stage
 class MakeInstructions(ReduceStage):
-    """RECORDS -> INSTRUCTIONS (both styles, both tasks)."""
+    """RECORDS -> INSTRUCTIONS (every style, both tasks)."""
 
     name = "make_instructions"
-    version = "1"
+    version = "2"   # 2: shared ids of chunks, answer-independent dev/test schema, InstructIE form
     Config = MakeInstructionsConfig
     requires = ("build_records",)
     theme_fields = None
-    key = ("style", "id")
+    key = ("style", "id", "chunk")
     file_fields = ("hard_negatives_file", "entity_types_file")
     config: MakeInstructionsConfig
 
@@ -55,8 +56,9 @@ class MakeInstructions(ReduceStage):
         entity_types = self.config.load_entity_types(ctx)
         self._books = {lang: LabelBook.of(ctx.theme, entity_types, lang) for lang in LANGUAGES}
         cfg = self.config
-        self._instructie = InstructIEStyle(formats=tuple(cfg.formats), nan_rate=cfg.nan_rate,
-                                           phrasings=cfg.phrasings, seed=cfg.seed)
+        self._instructie = InstructIEStyle(split_num=cfg.relation_split_num)
+        self._varied = VariedStyle(formats=tuple(cfg.formats), nan_rate=cfg.nan_rate,
+                                   phrasings=cfg.phrasings, seed=cfg.seed)
         self._iepile = IEPileStyle(relation_split_num=cfg.relation_split_num,
                                    entity_split_num=cfg.entity_split_num,
                                    random_negatives=cfg.random_negatives, seed=cfg.seed)
@@ -73,7 +75,8 @@ class MakeInstructions(ReduceStage):
         for record in records:
             book = self._books[record["lang"]]
             made = (instructie_instructions(record, book, self._instructie)
-                    + iepile_instructions(record, book, hard[record["lang"]], self._iepile))
+                    + iepile_instructions(record, book, hard[record["lang"]], self._iepile)
+                    + varied_instructions(record, book, self._varied))
             for row in made:
                 ctx.count("instructions", reason=f"{row['style']}_{row['task']}_{row['lang']}")
             rows.extend(made)

@@ -3,6 +3,6 @@
 `trainer.train_adapter` is what `kg2i train` runs. The pieces: `config` (YAML hyper-parameters),
 `data` (instruction files and splits), `template` (prompts shared with prediction), `encoding`
 (tokens, loss on the answer only), `models` (packaged models, local paths, hub ids), `kbit` (4-bit
-preparation and the bitsandbytes CPU trap), `loop` and `checkpoints` (optimisation and resume),
-`card` (the adapter's provenance).
+preparation and the bitsandbytes CPU trap), `fit` and `checkpoints` (transformers `Trainer`:
+optimisation, loss curve, resume), `card` (the adapter's provenance).
 """

@@ -32,6 +32,9 @@ class LoraSettings(BaseModel):
         default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj",
                                  "gate_proj", "up_proj", "down_proj"],
         min_length=1)
+    top_layers: int | None = Field(
+        None, ge=1, description="adapt only the top N layers: backward stops below them, which "
+                                "roughly halves a CPU step; None adapts every layer")
 
 
 class TrainConfig(BaseModel):

@@ -4,14 +4,19 @@ Two record shapes are accepted, one JSON object per line (JSONL, plain or gzip) 
 Parquet row:
 
 - **IEPile style** ``{"id", "instruction", "output", "cate", "lang", "task"}``: ``instruction`` holds
-  the whole task (for IEPile, a JSON string with instruction, schema and input);
+  the whole task (for IEPile, a JSON string with instruction, schema and input); InstructIE's
+  release form is this shape with fewer keys (train ``{"instruction", "output"}``, test
+  ``{"id", "cate", "instruction", "label"}``);
 - **Alpaca style** ``{"instruction", "input", "output"}``.
 
 ``output`` is required for training and optional for prediction (test files may carry only a gold
 ``label``). A path may be a file or a dataset folder; in a folder the split's files are found by
 name (``<split>.jsonl``, ``<split>.jsonl.gz``, ``<split>.parquet``, also in sub-folders such as one
-per theme; one format only, JSONL first, as an export writes the same rows in both). Several paths
-can be given, e.g. the ``instructie/`` and ``iepile/`` folders of an exported dataset version.
+per theme, or one per task as an export's ``iepile/RE/`` and ``iepile/NER/``; one format only, JSONL
+first, as an export writes the same rows in both). Several paths can be given, e.g. the
+``instructie/`` and ``iepile/`` folders of an exported dataset version. The schema chunks of a
+record share its id and keep their file order. Theme filters need every record's ``cate``: a
+record without one (InstructIE's train form has none) is an error, never silently kept.
 
 Bad records are rejected with the file and line (or Parquet row) that holds them, since a silently
 skipped record would change what the model learns.
@@ -91,6 +96,10 @@ def load_examples(paths: DataPaths, split: str = "train", *, require_output: boo
     examples = []
     for file in dataset_files(paths, split):
         for example in read_examples(file, require_output=require_output, require_id=require_id):
+            if (excluded or only) and not example.theme:
+                raise InputError(file, "expected a 'cate' (the theme) for the theme filter; "
+                                       "leave this file out or use files that name the theme",
+                                 line=int(example.source.rsplit(":", 1)[1]))
             key = theme_key(example.theme) if example.theme else None
             if key in excluded or (only and key not in only):
                 continue

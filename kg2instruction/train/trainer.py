@@ -5,7 +5,8 @@ weights for QLoRA on CUDA, full-precision on the CPU). Output folder layout::
 
     <out>/adapter_config.json, adapter_model.safetensors   the adapter (peft format)
     <out>/adapter_card.json, README.md                      provenance and metrics (written last)
-    <out>/checkpoints/checkpoint-<step>/                    resumable state
+    <out>/loss_curve.jsonl                                  {step, loss, lr} per logged step, live
+    <out>/checkpoints/checkpoint-<step>/                    resumable state (transformers Trainer)
 """
 from __future__ import annotations
 
@@ -16,17 +17,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 from kg2instruction.atomic import atomic_write_text
 from kg2instruction.errors import InputError
 from kg2instruction.train.card import AdapterCard, write_card
 from kg2instruction.train.config import Quantization, TrainConfig
 from kg2instruction.train.data import DataPaths, dataset_files, fingerprint_files, load_examples
-from kg2instruction.train.checkpoints import Progress
 from kg2instruction.train.encoding import EncodingStats, encode_all
+from kg2instruction.train.fit import LOSS_FILE, FitResult, FitSetup, fit
 from kg2instruction.train.kbit import prepare_for_training
-from kg2instruction.train.loop import LoopSetup, run_loop
 from kg2instruction.train.models import (
     is_seq2seq,
     load_model,
@@ -49,8 +47,15 @@ def attach_lora(model, config: TrainConfig, *, seq2seq: bool):
     """Wrap the prepared base model with a fresh LoRA adapter (only its weights train)."""
     from peft import LoraConfig, TaskType, get_peft_model
 
+    layers = None
+    if config.lora.top_layers is not None:  # backward stops below the lowest adapted layer
+        depth = int(getattr(model.config, "num_hidden_layers", 0) or 0)
+        if depth < 1:
+            raise InputError("lora.top_layers", "the model does not say how many layers it has")
+        layers = list(range(max(0, depth - config.lora.top_layers), depth))
     lora = LoraConfig(r=config.lora.r, lora_alpha=config.lora.alpha,
                       lora_dropout=config.lora.dropout, target_modules=config.lora.target_modules,
+                      layers_to_transform=layers,
                       task_type=TaskType.SEQ_2_SEQ_LM if seq2seq else TaskType.CAUSAL_LM)
     try:
         return get_peft_model(model, lora)
@@ -63,6 +68,8 @@ def train_adapter(data: DataPaths, model: str, config: TrainConfig, out: str | P
                   exclude_themes: Iterable[str] = (),
                   log: Callable[[str], None] = print) -> TrainResult:
     """Train a LoRA adapter on the train split of `data` (one or more files or dataset folders)."""
+    import torch
+
     out = Path(out)
     excluded = sorted(set(exclude_themes))
     _check_out(out, resume)
@@ -94,12 +101,13 @@ def train_adapter(data: DataPaths, model: str, config: TrainConfig, out: str | P
                                 gradient_checkpointing=quantization is Quantization.NF4)
     torch.manual_seed(config.seed)  # LoRA's A matrices are random: same seed, same adapter
     peft_model = attach_lora(base, config, seq2seq=seq2seq)
-    setup = LoopSetup(config, tokenizer.pad_token_id, seq2seq, out / CHECKPOINTS, resume)
-    progress = run_loop(peft_model, encoded, setup, log)
+    setup = FitSetup(config, tokenizer.pad_token_id, seq2seq, out / CHECKPOINTS,
+                     out / LOSS_FILE, resume)
+    result = fit(peft_model, encoded, setup, log)
     card = AdapterCard(source.name, source.location, source.gguf_file, seq2seq,
                        quantization.value, [str(f) for f in files], fingerprint, excluded,
-                       config.model_dump(mode="json"), _metrics(progress, stats),
-                       progress.loss_log)
+                       config.model_dump(mode="json"), _metrics(result, stats),
+                       result.loss_log)
     _publish_adapter(peft_model, tokenizer, out, card)
     return TrainResult(out, card)
 
@@ -130,13 +138,15 @@ def _claim_checkpoints(folder: Path, identity: dict) -> None:
     atomic_write_text(path, json.dumps(identity, indent=2, ensure_ascii=False))
 
 
-def _metrics(progress: Progress, stats: EncodingStats) -> dict:
-    losses = [entry["loss"] for entry in progress.loss_log]
+def _metrics(result: FitResult, stats: EncodingStats) -> dict:
+    losses = [entry["loss"] for entry in result.loss_log]
+    per_step = result.seconds / result.steps_this_run if result.steps_this_run else None
     return {
-        "steps": progress.step, "examples": stats.kept, "examples_truncated": stats.truncated,
+        "steps": result.steps, "examples": stats.kept, "examples_truncated": stats.truncated,
         "examples_dropped": len(stats.dropped),
         "loss_first": losses[0] if losses else None, "loss_last": losses[-1] if losses else None,
-        "seconds_per_step": round(progress.seconds / progress.step, 3) if progress.step else None,
+        "seconds_per_step": round(per_step, 3) if per_step is not None else None,
+        "train_seconds": round(result.seconds, 1),  # this invocation's optimisation only
     }
 
 

@@ -12,17 +12,18 @@ import pytest
 
 from kg2instruction.cli import main as kg2i
 from kg2instruction.dataset.export import ExportInfo, export_dataset, latest_version
+from kg2instruction.instructions.alpaca import to_alpaca
 from kg2instruction.instructions.formats import Entity, Triple, parse_entities, parse_relations
-from kg2instruction.instructions.ids import record_id_of
-from kg2instruction.instructions.instruction_table import NER_SUFFIX
+from kg2instruction.instructions.ids import NER_SUFFIX, record_id_of
 
-STYLES = ("instructie", "iepile")
-FIELDS = {"id", "instruction", "output", "cate", "lang", "task", "label"}
+FIELDS = ["id", "instruction", "output", "cate", "lang", "task", "label"]
 
 
 def _load(folder: Path, kind: str, builder: str) -> datasets.DatasetDict:
+    """The files under `folder/kind`, sub-folders too (`RE/test` -> split `RE_test`)."""
     suffix = ".jsonl" if builder == "json" else ".parquet"
-    files = {p.stem: str(p) for p in sorted((folder / kind).glob(f"*{suffix}"))}
+    files = {path.relative_to(folder / kind).with_suffix("").as_posix().replace("/", "_"):
+             str(path) for path in sorted((folder / kind).rglob(f"*{suffix}"))}
     return datasets.load_dataset(builder, data_files=files)
 
 
@@ -31,62 +32,96 @@ def _records(folder: Path) -> dict[str, dict]:
     return {r["id"]: r for split in loaded.values() for r in split}
 
 
+def _table_rows(fixture_run, style: str, split: str) -> list[dict]:
+    return [r for r in fixture_run.table("make_instructions").to_pylist()
+            if r["style"] == style and r["split"] == split]
+
+
 @pytest.mark.parametrize("builder", ["json", "parquet"])
-@pytest.mark.parametrize("style", STYLES)
-def test_every_output_parses_back_to_exactly_its_record(exported, fixture_run, builder, style):
-    loaded = _load(exported, style, builder)
-    assert set(loaded) == {"train", "dev", "test"}
+def test_iepile_files_hold_one_task_each_and_add_up_to_the_records(exported, builder):
+    loaded = _load(exported, "iepile", builder)
+    assert set(loaded) == {f"{task}_{split}" for task in ("RE", "NER")
+                           for split in ("train", "dev", "test")}
     records = _records(exported)
-    formats = {row["id"]: row["format"]
-               for row in fixture_run.table("make_instructions").to_pylist()
-               if row["style"] == style}
     facts: dict[str, Counter] = defaultdict(Counter)
     seen = Counter()
-    for split, rows in loaded.items():
-        assert set(rows.column_names) == FIELDS
+    for name, rows in loaded.items():
+        task = name.split("_")[0]
+        assert rows.column_names == FIELDS
+        previous = None
+        done: set[str] = set()
         for row in rows:
-            fmt = formats[row["id"]]
-            seen[(row["lang"], row["task"], fmt)] += 1
-            if row["task"] == "NER":
-                parsed = parse_entities(fmt, row["output"])
+            assert row["task"] == task
+            if row["id"] != previous:   # the chunks of a record are consecutive lines
+                assert row["id"] not in done
+                done.add(row["id"])
+                previous = row["id"]
+            record = records[record_id_of(row["id"])]
+            seen[(row["lang"], task)] += 1
+            if task == "NER":
+                parsed = parse_entities("json", row["output"])
                 got = list(parsed.entities)
-                label = [Entity(e["entity"], e["entity_type"]) for e in json.loads(row["label"])]
+                assert json.loads(row["label"]) == record["entity"]   # the whole record's
             else:
-                parsed = parse_relations(fmt, row["output"])
+                parsed = parse_relations("json", row["output"])
                 got = list(parsed.triples)
-                label = [Triple(t["head"], t["relation"], t["tail"])
-                         for t in json.loads(row["label"])]
+                assert json.loads(row["label"]) == record["relation"]
             assert parsed.ok, (row["id"], parsed.error)
-            assert Counter(got) == Counter(label)
-            facts[record_id_of(row["id"])].update(got)
+            facts[row["id"]].update(got)
     for rid, record in records.items():
         assert facts[rid] == Counter(Triple(r["head"], r["relation"], r["tail"])
                                      for r in record["relation"])
         assert facts[rid + NER_SUFFIX] == Counter(Entity(e["entity"], e["entity_type"])
                                                   for e in record["entity"])
-    langs = {lang for lang, _, _ in seen}
-    assert langs == {"en", "zh"}
-    if style == "instructie":   # all four formats in English (Chinese has only five records)
-        assert {fmt for lang, _, fmt in seen if lang == "en"} == {"json", "tuple", "natural",
-                                                                   "colon"}
+    assert {lang for lang, _ in seen} == {"en", "zh"}
 
 
-def test_zh_instructions_are_chinese(exported):
-    loaded = _load(exported, "instructie", "json")
-    zh = [r for split in loaded.values() for r in split if r["lang"] == "zh"]
-    assert zh and all(r["cate"] == "人物" for r in zh)
-    assert all("文本：" in r["instruction"] for r in zh)
+@pytest.mark.parametrize("builder", ["json", "parquet"])
+def test_instructie_files_are_the_release_instruction_form(exported, fixture_run, builder):
+    records = _records(exported)
+    for split in ("train", "dev", "test"):
+        rows = _table_rows(fixture_run, "instructie", split)
+        loaded = datasets.load_dataset(builder, data_files={split: str(
+            exported / "instructie" / f"{split}{'.jsonl' if builder == 'json' else '.parquet'}")}
+        )[split]
+        keys = ["id", "cate", "instruction", "label"] if split == "test" else ["instruction",
+                                                                               "output"]
+        assert loaded.column_names == keys
+        assert len(loaded) == len(rows) > 0 and {r["task"] for r in rows} == {"RE"}
+        for ours, row in zip(loaded, rows):   # the table's rows, in its order
+            assert ours["instruction"] == row["instruction"]
+            assert list(json.loads(ours["instruction"])) == ["instruction", "schema", "input"]
+            record = records[row["record_id"]]
+            if split == "test":
+                assert ours["id"] == row["id"] and ours["cate"] == record["cate"]
+                assert ours["label"] == record["relation"]
+            else:
+                got = parse_relations("json", ours["output"]).triples
+                assert Counter(got) == Counter(Triple(r["head"], r["relation"], r["tail"])
+                                               for r in record["relation"])
 
 
-def test_alpaca_is_the_instructie_style_split_apart(exported):
+def test_zh_instructions_are_chinese(exported, fixture_run):
+    varied = [r for r in fixture_run.table("make_instructions").to_pylist()
+              if r["style"] == "varied" and r["lang"] == "zh"]
+    assert varied and all(r["cate"] == "人物" for r in varied)
+    assert all("文本：" in r["instruction"] for r in varied)
+    instructie = [r for r in fixture_run.table("make_instructions").to_pylist()
+                  if r["style"] == "instructie" and r["lang"] == "zh"]
+    assert instructie and all("关系抽取" in json.loads(r["instruction"])["instruction"]
+                              for r in instructie)
+
+
+def test_alpaca_is_the_varied_style_split_apart(exported, fixture_run):
     alpaca = _load(exported, "alpaca", "json")
-    instructie = _load(exported, "instructie", "json")
+    formats = Counter()
     for split in alpaca:
+        rows = _table_rows(fixture_run, "varied", split)
         assert alpaca[split].column_names == ["instruction", "input", "output"]
-        assert alpaca[split]["output"] == instructie[split]["output"]
-        for a, i in zip(alpaca[split], instructie[split]):
-            assert i["instruction"].startswith(a["instruction"]) and \
-                i["instruction"].endswith(a["input"])
+        assert list(alpaca[split]) == [to_alpaca(r) for r in rows]
+        formats.update(r["format"] for r in rows if r["lang"] == "en")
+    # all four formats in English (Chinese has only five records)
+    assert set(formats) == {"json", "tuple", "natural", "colon"}
 
 
 def test_no_page_is_in_two_splits(exported, fixture_run):
@@ -96,14 +131,14 @@ def test_no_page_is_in_two_splits(exported, fixture_run):
     records = _records(exported)
     loaded = _load(exported, "iepile", "json")
     for split, rows in loaded.items():
-        for rid in {record_id_of(i).removesuffix(NER_SUFFIX) for i in rows["id"]}:
+        for rid in {record_id_of(i) for i in rows["id"]}:
             assert rid in records
     assert len(set(page_split.values())) == 3
 
 
 def test_dataset_card_has_counts_sources_and_licences(exported, fixture_run):
     card = (exported / "README.md").read_text(encoding="utf-8")
-    info = json.loads((exported / "dataset_info.json").read_text(encoding="utf-8"))
+    info = json.loads((exported / "kg2i_summary.json").read_text(encoding="utf-8"))
     records = fixture_run.table("build_records").to_pylist()
     assert info["records_per_theme"] == {"person": len(records)}
     zh_facts = Counter(r["relation"] for rec in records if rec["lang"] == "zh"
@@ -144,9 +179,9 @@ def test_empty_tables_export_an_empty_dataset(tmp_path, fixture_run):
     instructions = fixture_run.table("make_instructions").slice(0, 0)
     folder = export_dataset(records, instructions, tmp_path,
                             ExportInfo(pipeline="p", theme="person", version="v0", seed=1))
-    assert json.loads((folder / "dataset_info.json").read_text())["splits"] == []
+    assert json.loads((folder / "kg2i_summary.json").read_text())["splits"] == []
     written = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    assert written == ["README.md", "dataset_info.json", "provenance.parquet"]   # no empty splits
+    assert written == ["README.md", "kg2i_summary.json", "provenance.parquet"]   # no empty splits
     assert pq.read_table(folder / "provenance.parquet").num_rows == 0
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import base64
 import re
-from pathlib import Path
+import shutil
 
 import nbformat
 import pytest
@@ -69,18 +69,34 @@ def test_report_without_a_run_is_a_clear_error(fixture_run, capsys):
     assert "no run manifest" in capsys.readouterr().err
 
 
-def test_notebook_runs_on_a_finished_run(fixture_run, monkeypatch):
-    notebook = nbformat.read(REPO / "notebooks" / "explore_run.ipynb", as_version=4)
-    monkeypatch.setenv("KG2I_PIPELINE", str(fixture_run.pipeline_file))
+def test_notebook_runs_from_its_own_folder(fixture_run, tmp_path, monkeypatch):
+    """Jupyter starts a notebook in its folder: the notebook finds its project by walking up to
+    setup.cfg and reads the default pipeline there, whatever the working directory. Run on a copy
+    of the project layout (setup.cfg, pipelines/sample.yaml naming the fixture run, notebooks/)
+    with no KG2I_* variable but the theme, so nothing relies on the repository's own cache."""
+    project = tmp_path / "project"            # a copy: the session's fixture stays as it was
+    shutil.copytree(fixture_run.project, project, symlinks=True)
+    (project / "setup.cfg").write_text("[metadata]\nname = fixture\n", encoding="utf-8")
+    (project / "pipelines" / "sample.yaml").write_bytes(
+        (project / "pipelines" / fixture_run.pipeline_file.name).read_bytes())
+    (project / "notebooks").mkdir(exist_ok=True)
+    notebook_file = project / "notebooks" / "explore_run.ipynb"
+    notebook_file.write_bytes((REPO / "notebooks" / "explore_run.ipynb").read_bytes())
+    for name in ("KG2I_PIPELINE", "KG2I_RUN_DIR", "KG2I_BASE_DIR", "KG2I_CACHE_DIR"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KG2I_THEME", "person")
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.chdir(fixture_run.project)  # the kernel's folder is set below, not this one
+    notebook = nbformat.read(notebook_file, as_version=4)
     NotebookClient(notebook, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(REPO)}}).execute()
+                   resources={"metadata": {"path": str(notebook_file.parent)}}).execute()
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert len(images) == len(PLOTS)
     text = "".join(o.get("text", "") for o in outputs)
     assert "run fixture_run / person: complete" in text and "make_instructions" in text
-    assert "--- iepile RE zh" in text and "--- instructie NER en" in text
-    assert Path(REPO / "notebooks" / "explore_run.ipynb").is_file()
+    assert re.search(r"make_instructions\s+records\s+in=", text)
+    shown = {tuple(m) for m in re.findall(r"^--- (\S+) (\S+) (\S+) ", text, re.MULTILINE)}
+    instructions = fixture_run.table("make_instructions")
+    assert shown == set(zip(*(instructions[c].to_pylist() for c in ("style", "task", "lang"))))

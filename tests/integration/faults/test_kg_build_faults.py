@@ -37,12 +37,16 @@ def _leftovers(folder: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_full_disk_during_build_keeps_the_previous_kg(previous_kg, fixtures_dir, tmp_path):
+def test_full_disk_during_build_keeps_the_previous_kg(previous_kg, fixtures_dir, tmp_path,
+                                                      monkeypatch):
     out, digest = previous_kg
     dump = fixtures_dir / "wikidata" / "Q42.json"
+    monkeypatch.setenv("COLUMNS", "40")          # a narrow terminal must not break the line
     failed = _build(dump, out, fault=["fsize", str(256 * 1024)])
-    assert failed.returncode != 0
-    assert "Traceback" not in failed.stderr or "File too large" in failed.stderr
+    assert failed.returncode == 2
+    lines = failed.stderr.strip().splitlines()   # one line: the path written and the cause
+    assert len(lines) == 1 and lines[0].startswith("kg2i: error: "), failed.stderr
+    assert str(out.parent) in lines[0] and "File too large" in lines[0]
     assert _digest(out) == digest                              # version 1 untouched
     assert _leftovers(out.parent) == []                        # no temporary file left behind
     assert _build(dump, out).returncode == 0                   # the rerun completes...

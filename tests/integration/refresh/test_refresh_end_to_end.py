@@ -19,7 +19,7 @@ from .conftest import make_project, nli_model
 
 pytestmark = pytest.mark.slow
 THEME = "person"
-VOLATILE = {"dataset_info.json", "README.md"}     # name the pipeline file / export time
+VOLATILE = {"kg2i_summary.json", "README.md"}     # name the pipeline file / export time
 
 
 def _refresh(pipeline: Path, dump: Path, fault: list[str] | None = None):

@@ -9,17 +9,18 @@ from kg2instruction.cli import main
 from kg2instruction.evaluate import MatchMode, evaluate_files
 from kg2instruction.instructions import Triple, render_relations
 
-# Record A is split into two instructions (ids A#0, A#1) that are merged back into record A.
+# Record A is cut into two chunks: two lines with the record's id "A", merged back into record A.
+# The gold outputs are in the tuple format, so that is the format the predictions must use.
 GOLD = [
-    {"id": "A#0", "cate": "person", "lang": "en", "instruction": "…", "output": "(Ada, born in, London)"},
-    {"id": "A#1", "cate": "person", "lang": "en", "instruction": "…", "output": "(Ada, spouse, William King)"},
+    {"id": "A", "cate": "person", "lang": "en", "instruction": "…", "output": "(Ada, born in, London)"},
+    {"id": "A", "cate": "person", "lang": "en", "instruction": "…", "output": "(Ada, spouse, William King)"},
     {"id": "B", "cate": "person", "lang": "en", "instruction": "…", "output": "(Alan, employer, NPL)"},
     {"id": "C", "cate": "geo", "lang": "en", "instruction": "…",
      "output": "(Alvdal, located in, Innlandet)\n(Innlandet, country, Norway)"},
 ]
 PRED = [
-    {"id": "A#0", "output": "(Ada, born in, London)\n(Ada, born in, London)"},  # correct + duplicate
-    {"id": "A#1", "output": "(Ada, spouse, William)"},                          # boundary mismatch
+    {"id": "A", "output": "(Ada, born in, London)\n(Ada, born in, London)"},    # correct + duplicate
+    {"id": "A", "output": "(Ada, spouse, William)"},                            # boundary mismatch
     {"id": "B", "output": "(Alan, educated at, NPL)"},                          # incongruent
     {"id": "C", "output": "(Alvdal, located in, Innlandet)\n"                   # correct
                           "(Norway, capital, Oslo)\n"                           # spurious
@@ -45,9 +46,9 @@ def test_hand_worked_normal_mode(golden):
     # geo = C: P 1/3 = 33.33, R 1/2 = 50.00, F1 2*33.33*50/83.33 = 39.9976 -> 40.00
     assert (geo["precision"], geo["recall"], geo["f1"]) == (33.33, 50.0, 40.0)
     # ROUGE-2 (rouge-score tokens, lowercased):
-    #  A#0 gold "ada born in london" 3 bigrams; pred repeats it: 7 bigrams, 3 shared
+    #  A/0 gold "ada born in london" 3 bigrams; pred repeats it: 7 bigrams, 3 shared
     #      P 3/7, R 1 -> F 6/10 = 0.6
-    #  A#1 gold "ada spouse william king" 3 bigrams; pred "ada spouse william" 2, both shared
+    #  A/1 gold "ada spouse william king" 3 bigrams; pred "ada spouse william" 2, both shared
     #      P 1, R 2/3 -> F 0.8;  record A = mean(0.6, 0.8) = 0.7
     #  B   "alan employer npl" vs "alan educated at npl": no shared bigram -> 0
     #  C   gold 6 bigrams, pred 9 bigrams, shared: alvdal-located, located-in, in-innlandet,
@@ -106,16 +107,27 @@ def test_iepile_kg_labels_and_instructie_records_as_gold(fixtures_dir, write_jso
     record = json.loads((fixtures_dir / "instructie" / "example_en.json").read_text("utf-8"))
     gold = tmp_path / "gold.jsonl"
     gold.write_text(lines.rstrip("\n") + "\n" + json.dumps(record) + "\n", "utf-8")
-    preds = [{"id": r["id"], "output": render_relations(
-        "tuple", [Triple.from_record(t) for t in json.loads(r["label"])], None, "zh")}
-        for r in records]
+    preds = []
+    for r in records:   # the KG instruction asks for {type: {entity: {attribute: [values]}}}
+        etype = json.loads(r["instruction"])["schema"][0]["entity_type"]
+        nested: dict = {}
+        for t in json.loads(r["label"]):
+            nested.setdefault(t["head"], {}).setdefault(t["relation"], []).append(t["tail"])
+        preds.append({"id": r["id"], "output": json.dumps({etype: nested}, ensure_ascii=False)})
+    # the InstructIE record names no format: any of ours, read strictly, is accepted
     preds.append({"id": record["id"], "output": render_relations(
         "natural", [Triple.from_record(t) for t in record["relation"]], None, "en")})
     report = evaluate_files(gold, write_jsonl("pred.jsonl", preds))
     overall = report["tasks"]["relation"]["overall"]
-    assert (overall["f1"], overall["rouge2"]) == (100.0, 100.0)
+    assert (overall["f1"], overall["parse_failures"]) == (100.0, 0)
     assert overall["records"] == len(records) + 1
     assert set(report["tasks"]["relation"]["themes"]) == {"(no theme)", "Astronomy"}
+    # the same answers in the tuple format do not answer the KG instructions: parse failures
+    tuples = [dict(p, output=render_relations("tuple", [Triple.from_record(t) for t in json.loads(
+        r["label"])], None, "zh")) for p, r in zip(preds, records)] + preds[-1:]
+    overall = evaluate_files(gold, write_jsonl("tuples.jsonl", tuples))["tasks"]["relation"][
+        "overall"]
+    assert (overall["parse_failures"], overall["correct"]) == (len(records), 3)
 
 
 def test_parse_failures_are_counted_per_record(write_jsonl):
@@ -138,10 +150,10 @@ def test_cli_writes_report_and_table(golden, tmp_path, capsys):
 
 def test_ids_that_do_not_match_are_named(write_jsonl, capsys):
     gold = write_jsonl("gold.jsonl", GOLD)
-    pred = write_jsonl("pred.jsonl", PRED[:3] + [{"id": "Z#0", "output": "NAN"}])
+    pred = write_jsonl("pred.jsonl", PRED[:3] + [{"id": "Z", "output": "NAN"}])
     assert main(["eval", "--gold", str(gold), "--pred", str(pred)]) == 2
     err = capsys.readouterr().err
-    assert "pred.jsonl" in err and "'Z#0'" in err and "not in the gold file" in err
+    assert "pred.jsonl" in err and "'Z'" in err and "not in the gold file" in err
 
 
 def test_missing_predictions_fail_or_score_as_empty(write_jsonl, capsys):
@@ -165,13 +177,29 @@ def test_malformed_jsonl_line_is_named(write_jsonl, tmp_path, capsys):
     assert "broken.jsonl, line 2" in err
 
 
-def test_duplicate_ids_and_unparseable_gold_are_rejected(write_jsonl, capsys):
-    gold = write_jsonl("gold.jsonl", GOLD + [GOLD[0]])
-    assert main(["eval", "--gold", str(gold), "--pred", str(write_jsonl("p.jsonl", PRED))]) == 2
-    assert "gold.jsonl, line 5" in capsys.readouterr().err
+def test_extra_predictions_of_an_id_and_unparseable_gold_are_rejected(write_jsonl, capsys):
+    gold = write_jsonl("gold.jsonl", GOLD)
+    pred = write_jsonl("p.jsonl", PRED + [PRED[2]])   # a second answer for B's single line
+    assert main(["eval", "--gold", str(gold), "--pred", str(pred)]) == 2
+    err = capsys.readouterr().err
+    assert "p.jsonl, line 5" in err and "2 predictions for id 'B'" in err
     bad = write_jsonl("bad.jsonl", [{"id": "X", "output": "gibberish"}])
     assert main(["eval", "--gold", str(bad), "--pred", str(write_jsonl("p2.jsonl", []))]) == 2
     assert "record X" in capsys.readouterr().err
+
+
+def test_chunks_of_one_id_must_describe_one_record(write_jsonl, capsys):
+    label = json.dumps([{"head": "Ada", "relation": "born in", "tail": "London"}])
+    rows = [{"id": "R", "cate": "person", "instruction": "…", "label": label},
+            {"id": "R", "cate": "person", "instruction": "…", "label": "[]"}]
+    gold = write_jsonl("gold.jsonl", rows)
+    assert main(["eval", "--gold", str(gold), "--pred", str(write_jsonl("p.jsonl", []))]) == 2
+    err = capsys.readouterr().err
+    assert "gold.jsonl, line 2, record R" in err and "whole label" in err
+    rows[1] = dict(rows[0], cate="geo")
+    gold = write_jsonl("gold2.jsonl", rows)
+    assert main(["eval", "--gold", str(gold), "--pred", str(write_jsonl("p.jsonl", []))]) == 2
+    assert "theme differs from line 1" in capsys.readouterr().err
 
 
 def test_entity_records_are_scored_separately_from_relations(golden, write_jsonl):
@@ -183,10 +211,18 @@ def test_entity_records_are_scored_separately_from_relations(golden, write_jsonl
     ]
     pred_rows = PRED + [{"id": "N1", "output": "(Ada Lovelace, person)\n(London, location)"},
                         {"id": "N2", "output": "实体是阿达，类型是人物"}]
-    report = evaluate_files(write_jsonl("g.jsonl", gold_rows), write_jsonl("p.jsonl", pred_rows))
+    report = evaluate_files(write_jsonl("g.jsonl", gold_rows), write_jsonl("p.jsonl", pred_rows),
+                            lenient=True)
     entity = report["tasks"]["entity"]["overall"]
-    # gold 4 entities, predicted 3, correct 2: P 66.67, R 50.00, F1 2*66.67*50/116.67 = 57.14
-    assert (entity["precision"], entity["recall"], entity["f1"]) == (66.67, 50.0, 57.14)
+    # strict: N1's gold is JSON, so its tuple answer is a parse failure and predicts nothing;
+    # N2 (an InstructIE record, any format) gives (阿达, 人物): gold 4, predicted 1, correct 1
+    # P 1/1 = 100.00, R 1/4 = 25.00, F1 2*100*25/125 = 40.00
+    assert (entity["precision"], entity["recall"], entity["f1"]) == (100.0, 25.0, 40.0)
+    assert (entity["parse_failures"], entity["parse_failure_rate"]) == (1, 50.0)
+    # lenient: N1's tuples are read too: predicted 3, correct 2 (Ada Lovelace, 阿达)
+    # P 2/3 = 66.67, R 2/4 = 50.00, F1 2*66.67*50/116.67 = 57.1441 -> 57.14
+    loose = report["lenient"]["tasks"]["entity"]["overall"]
+    assert (loose["precision"], loose["recall"], loose["f1"]) == (66.67, 50.0, 57.14)
     assert "error_types" not in entity
     assert report["tasks"]["relation"]["overall"]["f1"] == 33.33  # unchanged by the NER records
 

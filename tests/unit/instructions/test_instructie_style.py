@@ -1,121 +1,141 @@
-"""InstructIE style: every output parses back to the record's facts, every format and language."""
+"""InstructIE style: instructions in the release's instruction form, compared with its examples.
+
+The official examples (tests/fixtures/instructie/, see SOURCE.md) fix the shape: train records
+``{"instruction", "output"}`` (example_{en,zh}_ins.json), test records ``{"id", "cate",
+"instruction", "label"}`` (example_en_test_ins.json), the instruction a JSON string
+``{"instruction", "schema", "input"}`` and the output a JSON string ``{label: [{"subject",
+"object"}]}``. Each example record is put through our generator with the example's own schema,
+and the shape of what we export (key order at every level, value types) must equal the example's.
+"""
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
-from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from kg2instruction.instructions.formats import OutputFormat, parse_entities, parse_relations
-from kg2instruction.instructions.instructie_style import InstructIEStyle, instructie_instructions
-from kg2instruction.instructions.phrasings import DEFAULT_PHRASINGS
-from kg2instruction.instructions.records import record_entities, record_triples
+from kg2instruction.instructions.export_files import instruction_files
+from kg2instruction.instructions.formats import Triple, parse_relations
+from kg2instruction.instructions.instructie_style import (INSTRUCTIE_PROMPTS, InstructIEStyle,
+                                                          instructie_instructions)
+from kg2instruction.instructions.records import LabelBook, from_instructie, record_triples
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _rows(records, books, style, lang):
-    return [row for r in records for row in instructie_instructions(r, books[lang], style)]
+INSTRUCTIE = Path(__file__).resolve().parents[2] / "fixtures" / "instructie"
 
 
-@pytest.mark.parametrize("fmt", list(OutputFormat))
-@pytest.mark.parametrize("nan", [False, True])
+def shape(value: Any) -> Any:
+    """The structure of a JSON value: object keys in order with their values' shapes, the set of
+    element shapes of an array, JSON strings decoded, scalar type names otherwise."""
+    if isinstance(value, dict):
+        return ("object", tuple((k, shape(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("array", frozenset(shape(v) for v in value))
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return ("json string", shape(json.loads(value)))
+        except ValueError:
+            pass
+    return type(value).__name__
+
+
+def _one(name: str) -> dict:
+    (line,) = [x for x in (INSTRUCTIE / name).read_text("utf-8").splitlines() if x.strip()]
+    return json.loads(line)
+
+
+def _example(lang: str, split: str) -> tuple[dict, LabelBook, dict]:
+    """Our record and label book for the example of `lang`, with the example's own schema."""
+    released = _one(f"example_{lang}.json")
+    schema = json.loads(_one(f"example_{lang}_ins.json")["instruction"])["schema"]
+    book = LabelBook(lang=lang, theme=released["cate"], cate=released["cate"],
+                     relations={label: label for label in schema}, categories={},
+                     entity_categories=())
+    record = from_instructie(released, lang=lang, theme=released["cate"], split=split)
+    return record, book, released
+
+
+def _published(record: dict, book: LabelBook, split: str) -> list[dict]:
+    rows = instructie_instructions(record, book, InstructIEStyle())
+    (file,) = instruction_files("instructie", split, rows)
+    assert file.stem == f"instructie/{split}"
+    return file.rows
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_every_output_parses_back_to_exactly_the_record_facts(fmt, nan, lang, books,
-                                                              en_records, zh_records):
+@pytest.mark.parametrize("split", ["train", "dev"])
+def test_train_and_dev_records_have_the_shape_of_the_release_examples(lang, split):
+    record, book, _ = _example(lang, split)
+    expected = _one(f"example_{lang}_ins.json")
+    (ours,) = _published(record, book, split)      # the whole schema in one instruction
+    assert shape(ours) == shape(expected)
+    assert list(ours) == list(expected) == ["instruction", "output"]
+    instruction, theirs = json.loads(ours["instruction"]), json.loads(expected["instruction"])
+    assert instruction == theirs   # same task statement, schema (theme order) and input, verbatim
+    output, their_output = json.loads(ours["output"]), json.loads(expected["output"])
+    assert list(output) == list(their_output) == instruction["schema"]
+    # the same pairs under every label (the release orders two pairs of one label its own way)
+    assert {k: Counter(map(json.dumps, v)) for k, v in output.items()} == \
+        {k: Counter(map(json.dumps, v)) for k, v in their_output.items()}
+
+
+def test_the_english_example_is_reproduced_byte_for_byte():
+    record, book, _ = _example("en", "train")
+    (ours,) = _published(record, book, "train")
+    assert json.dumps(ours, ensure_ascii=False) == \
+        (INSTRUCTIE / "example_en_ins.json").read_text("utf-8").strip()
+
+
+def test_test_records_have_the_shape_of_the_release_test_example():
+    record, book, released = _example("en", "test")
+    expected = _one("example_en_test_ins.json")
+    rows = _published(record, book, "test")
+    # 8 labels by 4: two chunks, in schema order, both with the record's id and whole label
+    assert [json.loads(r["instruction"])["schema"] for r in rows] == \
+        [list(book.relations)[:4], list(book.relations)[4:]]
+    for ours in rows:
+        assert shape(ours) == shape(expected)
+        assert list(ours) == ["id", "cate", "instruction", "label"]
+        assert ours["id"] == expected["id"] and ours["cate"] == expected["cate"]
+        assert ours["label"] == expected["label"] == released["relation"]
+        assert list(json.loads(ours["instruction"])) == ["instruction", "schema", "input"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_test_chunks_cover_the_theme_schema_whatever_the_answer(lang, books, en_records,
+                                                                zh_records):
     records = en_records if lang == "en" else zh_records
-    style = InstructIEStyle(formats=(fmt,), nan_rate=1.0 if nan else 0.0)
-    by_id = {r["record_id"]: r for r in records}
-    rows = _rows(records, books, style, lang)
-    assert len(rows) == 2 * len(records)
-    for row in rows:
-        record = by_id[row["record_id"]]
-        if row["task"] == "RE":
-            parsed = parse_relations(fmt, row["output"])
-            expected = record_triples(record)
-            got = parsed.triples
-        else:
-            parsed = parse_entities(fmt, row["output"])
-            expected = record_entities(record)
-            got = parsed.entities
-        assert parsed.ok, (row["output"], parsed.error)
-        assert Counter(got) == Counter(expected)
-        assert json.loads(row["label"]) == [
-            dict(zip(("head", "relation", "tail"), t)) if row["task"] == "RE"
-            else {"entity": t[0], "entity_type": t[1]} for t in expected]
-        assert row["nan"] is nan and row["format"] == fmt.value
+    book = books[lang]
+    chunkings = set()
+    for record in records[:20]:
+        rows = instructie_instructions(dict(record, split="test"), book, InstructIEStyle())
+        assert [r["chunk"] for r in rows] == list(range(len(rows)))
+        assert {r["id"] for r in rows} == {record["record_id"]} and {r["task"] for r in rows} \
+            == {"RE"}
+        assert [label for r in rows for label in r["labels"]] == book.relation_labels()
+        chunkings.add(tuple(tuple(r["labels"]) for r in rows))
+        triples = [t for r in rows for t in parse_relations("json", r["output"]).triples]
+        assert Counter(triples) == Counter(record_triples(record))
+        for r in rows:
+            assert json.loads(r["instruction"])["instruction"] == INSTRUCTIE_PROMPTS[lang]
+    assert len(chunkings) == 1   # the same cut for every record, answers or none
 
 
-def test_output_follows_the_random_label_order_of_the_instruction(books, en_records):
-    style = InstructIEStyle(formats=(OutputFormat.TUPLE,), nan_rate=1.0)
-    orders = set()
-    for row in _rows(en_records[:40], books, style, "en"):
-        if row["task"] != "RE":
-            continue
-        orders.add(tuple(row["labels"]))
-        assert sorted(row["labels"]) == sorted(books["en"].relation_labels())
-        listed = json.loads(row["prompt"][row["prompt"].index("["):row["prompt"].index("]") + 1])
-        assert listed == row["labels"]
-        # with NAN every label has a line, so the output's label sequence is the listed order
-        seen = list(dict.fromkeys(_label_of_tuple_line(line) for line in row["output"].split("\n")))
-        assert seen == row["labels"]
-    assert len(orders) > 30  # the order really is shuffled per record
+def test_training_records_list_the_whole_schema_in_one_instruction(books, en_records):
+    for record in en_records[:10]:
+        (row,) = instructie_instructions(record, books["en"], InstructIEStyle())
+        assert row["labels"] == books["en"].relation_labels() and row["chunk"] == 0
+        assert Counter(parse_relations("json", row["output"]).triples) == \
+            Counter(Triple.from_record(t) for t in record["relation"])
 
 
-def _label_of_tuple_line(line: str) -> str:
-    if line.startswith("(NAN, ") and line.endswith(", NAN)"):
-        return line[len("(NAN, "):-len(", NAN)")]
-    (triple,) = parse_relations(OutputFormat.TUPLE, line).triples
-    return triple.relation
+def test_no_relation_labels_no_instruction(books, en_records):
+    book = LabelBook(lang="en", theme="t", cate="T", relations={}, categories={},
+                     entity_categories=())
+    assert instructie_instructions(en_records[0], book, InstructIEStyle()) == []
 
 
-def test_nan_variant_marks_absent_labels_and_plain_variant_omits_them(books, zh_records):
-    record = zh_records[0]
-    n_labels = len(books["zh"].relation_labels())
-    present = {r["relation"] for r in record["relation"]}
-    with_nan = instructie_instructions(record, books["zh"],
-                                       InstructIEStyle(formats=(OutputFormat.COLON,),
-                                                       nan_rate=1.0))[0]
-    without = instructie_instructions(record, books["zh"],
-                                      InstructIEStyle(formats=(OutputFormat.COLON,),
-                                                      nan_rate=0.0))[0]
-    assert with_nan["output"].count("NAN") == n_labels - len(present)
-    assert "NAN" not in without["output"]
-    assert "NAN" in with_nan["prompt"]
-
-
-def test_draws_are_seeded_and_cover_every_phrasing_and_format(books, en_records):
-    style = InstructIEStyle()
-    first = _rows(en_records, books, style, "en")
-    assert _rows(en_records, books, style, "en") == first
-    assert _rows(en_records, books, replace(style, seed=14), "en") != first
-    relation_rows = [r for r in first if r["task"] == "RE"]
-    pool = DEFAULT_PHRASINGS.pool("relation", "en")
-    combos = {(next(i for i, p in enumerate(pool) if r["prompt"].startswith(p[:20])), r["format"])
-              for r in relation_rows}
-    assert len(combos) >= 16
-
-
-def test_chinese_records_give_chinese_instructions_labels_and_outputs(books, zh_records):
-    zh_labels = set(books["zh"].relation_labels())
-    for row in _rows(zh_records, books, InstructIEStyle(nan_rate=0.5), "zh"):
-        assert CJK.search(row["prompt"]) and row["instruction"].endswith(row["input"])
-        assert "文本：" in row["instruction"]
-        if row["task"] == "RE":
-            assert set(row["labels"]) == zh_labels
-            assert CJK.search(row["output"])
-
-
-def test_a_theme_without_entity_types_gives_no_ner_instruction(books, en_records):
-    book = replace(books["en"], entity_categories=())
-    rows = instructie_instructions(en_records[0], book, InstructIEStyle())
-    assert [r["task"] for r in rows] == ["RE"]
-
-
-def test_bad_style_settings_are_refused():
+def test_bad_split_num_is_refused():
     with pytest.raises(ValueError):
-        InstructIEStyle(formats=())
-    with pytest.raises(ValueError):
-        InstructIEStyle(nan_rate=1.5)
+        InstructIEStyle(split_num=0)

@@ -138,9 +138,10 @@ def test_connection_always_cut_gives_connection_error(faulty_server: FaultyServe
 
 def test_bad_query_400_is_not_retried(faulty_server: FaultyServer) -> None:
     faulty_server.script(Reply(400, b"Parse error: Encountered \" \"}\" at line 1"))
-    with pytest.raises(RemoteError, match="HTTP 400"):
-        make_client(faulty_server).select(QUERY)
-    assert len(faulty_server.requests) == 1
+    client = make_client(faulty_server)
+    with pytest.raises(RemoteError, match="HTTP 400 after 1 attempt.*Parse error: Encountered"):
+        client.select(QUERY)
+    assert len(faulty_server.requests) == 1 and client.stats.retries == 0
 
 
 def test_refused_connection_names_endpoint() -> None:

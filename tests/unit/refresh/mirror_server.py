@@ -4,6 +4,7 @@ switched on per test: cut the connection after N bytes, answer 503 a number of t
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -15,7 +16,10 @@ class Faults:
     unavailable: int = 0                 # answer 503 this many times first
     ignore_range: bool = False
     redirect_to: str | None = None       # answer every request with a 302 to this URL prefix
+    # (status, headers, message) answered first, in order, e.g. a 429 with Retry-After
+    errors: list[tuple[int, dict[str, str], str]] = field(default_factory=list)
     requests: list[tuple[str, str | None]] = field(default_factory=list)   # (path, Range)
+    arrivals: list[float] = field(default_factory=list)                    # time.monotonic()
     user_agents: list[str] = field(default_factory=list)
 
 
@@ -50,12 +54,23 @@ class MirrorServer:
     def _serve(self, h: BaseHTTPRequestHandler) -> None:
         faults = self.faults
         faults.requests.append((h.path, h.headers.get("Range")))
+        faults.arrivals.append(time.monotonic())
         faults.user_agents.append(h.headers.get("User-Agent", ""))
         if faults.redirect_to is not None:
             h.send_response(302)
             h.send_header("Location", faults.redirect_to + h.path)
             h.send_header("Content-Length", "0")
             h.end_headers()
+            return
+        if faults.errors:
+            status, headers, message = faults.errors.pop(0)
+            body = message.encode()
+            h.send_response(status)
+            for key, value in headers.items():
+                h.send_header(key, value)
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            h.wfile.write(body)
             return
         if faults.unavailable > 0:
             faults.unavailable -= 1

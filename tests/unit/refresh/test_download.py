@@ -77,6 +77,31 @@ def test_503_is_retried(mirror, loopback_policy, dump_bytes, tmp_path):
     assert out.read_bytes() == dump_bytes and len(mirror.faults.requests) == 3
 
 
+def test_429_with_retry_after_is_waited_for(mirror, loopback_policy, dump_bytes, tmp_path):
+    mirror.faults.errors = [(429, {"Retry-After": "1"}, "slow down")]
+    out = download(_url(mirror), tmp_path / "d.json.bz2", _md5(dump_bytes), loopback_policy,
+                   backoff_seconds=0)
+    assert out.read_bytes() == dump_bytes and len(mirror.faults.requests) == 2
+    assert mirror.faults.arrivals[1] - mirror.faults.arrivals[0] >= 0.95  # as the server asked
+
+
+def test_client_error_fails_at_once_with_the_servers_message(mirror, loopback_policy, dump_bytes,
+                                                             tmp_path):
+    mirror.faults.errors = [(400, {}, "malformed dump request")]
+    with pytest.raises(RemoteError, match="HTTP 400: malformed dump request"):
+        download(_url(mirror), tmp_path / "d.json.bz2", _md5(dump_bytes), loopback_policy)
+    assert len(mirror.faults.requests) == 1
+
+
+def test_persistent_503_gives_up_after_the_attempts(mirror, loopback_policy, dump_bytes,
+                                                    tmp_path):
+    mirror.faults.unavailable = 10
+    with pytest.raises(RemoteError, match="HTTP 503 after 3 attempts"):
+        download(_url(mirror), tmp_path / "d.json.bz2", _md5(dump_bytes), loopback_policy,
+                 attempts=3, backoff_seconds=0)
+    assert len(mirror.faults.requests) == 3
+
+
 def test_checksum_mismatch_deletes_the_bytes_and_names_the_url(mirror, loopback_policy,
                                                                dump_bytes, tmp_path):
     wrong = Checksum("md5", "0" * 32)

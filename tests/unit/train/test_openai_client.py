@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -27,8 +28,13 @@ def answer_for(prompt: str) -> str:
 class OpenAIServer(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
-        self.failures: list[tuple[int, dict[str, str]]] = []  # served before real answers
+        # (status, headers, error message) answers served before the real ones
+        self.failures: list[tuple[int, dict[str, str], str]] = []
         self.bodies: list[dict] = []
+        self.arrivals: list[float] = []  # time.monotonic() of each request
+
+    def gaps(self) -> list[float]:
+        return [b - a for a, b in zip(self.arrivals, self.arrivals[1:])]
 
     @property
     def url(self) -> str:
@@ -42,11 +48,12 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self) -> None:
+        self.server.arrivals.append(time.monotonic())
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.server.bodies.append(body)
         if self.server.failures:
-            status, headers = self.server.failures.pop(0)
-            self._send(status, {"error": {"message": "busy"}}, headers)
+            status, headers, message = self.server.failures.pop(0)
+            self._send(status, {"error": {"message": message}}, headers)
         elif self.path == "/v1/completions":
             prompts = body["prompt"] if isinstance(body["prompt"], list) else [body["prompt"]]
             choices = [{"index": i, "text": answer_for(p), "finish_reason": "stop"}
@@ -81,9 +88,8 @@ def server():
     srv.server_close()
 
 
-def _client(server: OpenAIServer, api=EndpointApi.COMPLETIONS, sleeps=None, **kwargs):
-    retry = RetryPolicy(attempts=3, backoff_seconds=0.01,
-                        sleep=(sleeps.append if sleeps is not None else lambda _: None))
+def _client(server: OpenAIServer, api=EndpointApi.COMPLETIONS, **kwargs):
+    retry = RetryPolicy(attempts=3, backoff_seconds=0.01)
     return OpenAICompatibleGenerator(server.url + "/v1/", "served-model",
                                      GenerationSettings(max_new_tokens=7), api=api, retry=retry,
                                      **kwargs)
@@ -105,22 +111,22 @@ def test_chat_api_sends_one_user_message_per_prompt(server: OpenAIServer):
 
 
 def test_transient_errors_are_retried_with_retry_after(server: OpenAIServer):
-    server.failures = [(503, {}), (429, {"Retry-After": "2"})]
-    sleeps: list[float] = []
-    client = _client(server, sleeps=sleeps)
-    assert client.generate(["p q"]) == ["words=2 last=q"]
-    assert client.requests_sent == 3 and sleeps == [0.01, 2.0]
+    server.failures = [(503, {}, "restarting"), (429, {"Retry-After": "1"}, "slow down")]
+    assert _client(server).generate(["p q"]) == ["words=2 last=q"]
+    assert len(server.bodies) == 3 and server.bodies[0] == server.bodies[2]
+    assert server.gaps()[1] >= 0.95  # waited as the 429 told, not the 0.01 s back-off
 
 
 def test_persistent_and_client_errors_raise_remote_error(server: OpenAIServer):
-    server.failures = [(500, {})] * 3
-    with pytest.raises(RemoteError, match="after 3 attempts.*HTTP 500"):
+    server.failures = [(500, {}, "overloaded")] * 3
+    with pytest.raises(RemoteError, match="after 3 attempts.*HTTP 500.*overloaded"):
         _client(server).generate(["p"])
-    server.failures = [(400, {})]
-    client = _client(server)
-    with pytest.raises(RemoteError, match="HTTP 400"):
-        client.generate(["p"])
-    assert client.requests_sent == 1  # a bad request is not retried
+    server.bodies.clear()
+    server.failures = [(400, {}, "prompt is too long for this model")]
+    with pytest.raises(RemoteError, match="HTTP 400.*prompt is too long for this model") as caught:
+        _client(server).generate(["p"])
+    assert "attempts" not in str(caught.value)
+    assert len(server.bodies) == 1  # a bad request is not retried
 
 
 def test_unreachable_server_is_a_remote_error(server: OpenAIServer):
@@ -128,7 +134,7 @@ def test_unreachable_server_is_a_remote_error(server: OpenAIServer):
     server.shutdown()
     server.server_close()
     client = OpenAICompatibleGenerator(url, "m", GenerationSettings(),
-                                       retry=RetryPolicy(attempts=2, sleep=lambda _: None),
+                                       retry=RetryPolicy(attempts=2),
                                        timeout=2)
     with pytest.raises(RemoteError, match="ConnectionError"):
         client.generate(["p"])

@@ -49,7 +49,9 @@ def test_loss_falls_and_card_records_provenance(overfit_dir: Path, tiny_model_di
     assert (out / "adapter_model.safetensors").is_file()
     assert card.data_fingerprint in (out / "README.md").read_text(encoding="utf-8")
     assert sorted(p.name for p in (out / "checkpoints").iterdir()) == [
-        "checkpoint-000008", "checkpoint-000012", "run.json"]
+        "checkpoint-12", "checkpoint-8", "run.json"]
+    curve = [json.loads(line) for line in (out / "loss_curve.jsonl").read_text().splitlines()]
+    assert curve == card.loss_curve  # the file the run kept writing equals the card's curve
 
 
 class _Interrupt(Exception):
@@ -77,8 +79,11 @@ def test_interrupted_training_resumes_to_the_same_adapter(dataset_dir: Path, tin
     messages: list[str] = []
     resumed = train_adapter(dataset_dir, str(tiny_model_dir), config, interrupted, resume=True,
                             log=messages.append)
-    assert any("resumed from" in m and "checkpoint-000002" in m for m in messages)
+    assert any("resumed from" in m and m.rstrip().endswith("checkpoint-2 at step 2")
+               for m in messages)
     assert [e["step"] for e in resumed.card.loss_curve] == [1, 2, 3, 4, 5, 6]
+    curve = (interrupted / "loss_curve.jsonl").read_text().splitlines()
+    assert [json.loads(line)["step"] for line in curve] == [1, 2, 3, 4, 5, 6]  # step 3 once
     assert [e["loss"] for e in resumed.card.loss_curve] == pytest.approx(
         [e["loss"] for e in straight.card.loss_curve], abs=1e-5)
     a = load_file(str(tmp_path / "straight" / "adapter_model.safetensors"))
@@ -157,10 +162,10 @@ def test_resume_refuses_checkpoints_of_another_run(dataset_dir: Path, tiny_model
 def test_latest_checkpoint_ignores_incomplete_ones(tmp_path: Path):
     from kg2instruction.train.checkpoints import STATE_FILE, latest_checkpoint
 
-    for name, complete in (("checkpoint-000003", True), ("checkpoint-000010", True),
-                           ("checkpoint-000012", False), (".checkpoint-000014.tmp-9", True)):
+    for name, complete in (("checkpoint-3", True), ("checkpoint-10", True),
+                           ("checkpoint-12", False), ("tmp-checkpoint-14", True)):
         (tmp_path / name).mkdir()
         if complete:
             (tmp_path / name / STATE_FILE).write_text("{}", encoding="utf-8")
-    assert latest_checkpoint(tmp_path).name == "checkpoint-000010"
+    assert latest_checkpoint(tmp_path).name == "checkpoint-10"  # 10 > 3 by number, not text
     assert latest_checkpoint(tmp_path / "absent") is None
