@@ -45,6 +45,7 @@ test-fast: venv
 
 bench: venv
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+	$(BIN)/python benchmarks/tools/readme_results.py --write
 
 # train/eval read the newest exported dataset of the theme (`kg2i export --theme $(THEME)` after
 # `make pipeline`): <cache>/<run>/datasets/<theme>/<LATEST>/{instructie,iepile}/; override with

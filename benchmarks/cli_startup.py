@@ -9,8 +9,9 @@ interleaved, each call a fresh process:
 2. `python -c "import typer, typer.rich_utils"` (the floor any typer CLI with rich help pays),
 3. `kg2i --help` and `kg2i run --help`.
 
-Reported: the fastest of `--repeat` runs of each, the ratio of each help to the interpreter alone
-and to the typer floor, and which heavy libraries the help imported (should be none).
+Reported: the fastest of `--repeat` runs of each (wall time, and CPU time of the child, which a
+shared machine's load disturbs less), the ratio of each help to the interpreter alone and to the
+typer floor, and which heavy libraries the help imported (should be none).
 
 Usage: python benchmarks/cli_startup.py [--repeat 7] [--results benchmarks/results]
 Results: <results>/cli_startup.json and <results>/cli_startup.md.
@@ -21,6 +22,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -46,11 +48,15 @@ def kg2i_command() -> list[str]:
     return [script] if script else [sys.executable, "-m", "kg2instruction.cli"]
 
 
-def wall_seconds(command: list[str]) -> float:
+def timed(command: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds user + system) of one run of `command`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    cwd=REPO)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def run(repeat: int) -> dict:
@@ -61,10 +67,13 @@ def run(repeat: int) -> dict:
                 "kg2i --help": [*kg2i, "--help"],
                 "kg2i run --help": [*kg2i, "run", "--help"]}
     runs: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
     for attempt in range(repeat):   # interleaved, so every command sees the same machine load
         print(f"run {attempt + 1}/{repeat} ...", flush=True)
         for name, command in commands.items():
-            runs[name].append(wall_seconds(command))
+            wall, used = timed(command)
+            runs[name].append(wall)
+            cpu[name].append(used)
     best = {name: min(times) for name, times in runs.items()}
     imported = subprocess.run([sys.executable, "-c", _IMPORTED], check=True, cwd=REPO,
                               capture_output=True, text=True).stdout.split()
@@ -73,6 +82,7 @@ def run(repeat: int) -> dict:
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "load_avg": os.getloadavg()},
         "repeat": repeat, "seconds": best, "all_seconds": runs,
+        "cpu_seconds": {name: min(times) for name, times in cpu.items()},
         "ratio_to_python": {n: best[n] / baseline for n in ("kg2i --help", "kg2i run --help")},
         "ratio_to_typer": {n: best[n] / floor for n in ("kg2i --help", "kg2i run --help")},
         "heavy_modules_imported_by_help": imported,
@@ -83,7 +93,7 @@ def run(repeat: int) -> dict:
 def to_markdown(results: dict) -> str:
     seconds, machine = results["seconds"], results["machine"]
     rows = "\n".join(
-        f"| `{name}` | {value:.3f} s | "
+        f"| `{name}` | {value:.3f} s | {results['cpu_seconds'][name]:.3f} s | "
         f"{results['ratio_to_python'].get(name, value / seconds['python -c pass']):.1f}x |"
         for name, value in seconds.items())
     help_seconds = seconds["kg2i --help"]
@@ -94,7 +104,7 @@ def to_markdown(results: dict) -> str:
         f"Machine: {machine['cpus']} CPUs (shared; load average {machine['load_avg'][0]:.1f}), "
         f"Python {machine['python']}. Each command ran {results['repeat']} times, interleaved, "
         "in a fresh process; the fastest run counts.\n\n"
-        "| command | wall time | / `python -c pass` |\n|---|---|---|\n"
+        "| command | wall time | CPU time | wall / `python -c pass` |\n|---|---|---|---|\n"
         f"{rows}\n\n"
         f"**`kg2i --help`: {help_seconds:.3f} s** (target < {results['target_seconds']} s: "
         f"{met}); {results['ratio_to_typer']['kg2i --help']:.2f}x the bare typer + rich import "

@@ -56,10 +56,17 @@ def build(
 
 
 @kg_app.command("info")
-def info(kg: Path = typer.Option(..., "--kg", help="DuckDB KG store")) -> None:
+def info(
+    kg: Path | None = typer.Option(None, "--kg", help="DuckDB KG store (default: the KG the "
+                                   "pipeline's latest run built)"),
+    pipeline: Path = typer.Option(Path("pipelines/sample.yaml"), "--pipeline", "-p",
+                                  help="pipeline whose run's KG to show when --kg is not given"),
+) -> None:
     """Print where a KG store came from (dump id, config, build time) and its row counts."""
     from kg2instruction.kg.store_access import read_meta
 
+    if kg is None:
+        kg = run_kg_store(pipeline)
     meta = read_meta(kg)
     typer.echo(f"KG store {kg}")
     for key in ("schema_version", "built_at", "content_digest"):
@@ -97,3 +104,26 @@ def export_rdf_command(
 def register(app: typer.Typer) -> None:
     """Add the `kg` group to the root app."""
     app.add_typer(kg_app, name="kg")
+
+
+def run_kg_store(pipeline_file: Path) -> Path:
+    """The KG store the newest run of a pipeline built: a user who ran `make pipeline` should
+    not have to dig a fingerprinted cache path out of a manifest."""
+    from kg2instruction.config.pipeline import load_pipeline
+    from kg2instruction.core.manifest import read_manifests
+    from kg2instruction.errors import InputError
+    from kg2instruction.stages.build_kg import STORE_FILE
+
+    pipeline = load_pipeline(pipeline_file)
+    run_dir = pipeline.cache_root / pipeline.name
+    stores = sorted(((m.finished_at or "", pipeline.base_dir / m.stages["build_kg"].output)
+                     for m in read_manifests(run_dir) if "build_kg" in m.stages),
+                    reverse=True)
+    for _, output in stores:
+        for candidate in (output / "artifact" / STORE_FILE, output / STORE_FILE):
+            if candidate.is_file():
+                return candidate
+    raise InputError(run_dir, f"no KG store built by a run of {pipeline_file}; run "
+                              f"`kg2i run --pipeline {pipeline_file} --theme THEME` first, or pass "
+                              "--kg FILE")
+

@@ -74,7 +74,8 @@ def status(theme: ThemeOpt, pipeline: PipelineOpt = Path("pipelines/sample.yaml"
     from kg2instruction.core.status import plan_status
 
     plan = plan_run(pipeline, theme, overlay=overlay)
-    table = Table(title=f"{plan.pipeline.name} / {theme}")
+    table = Table(title=f"{plan.pipeline.name} / {theme}",
+                  caption=f"run cache: {plan.run_dir} (from {plan.pipeline.cache_origin})")
     for column in ("stage", "kind", "fingerprint", "shards done", "state"):
         table.add_column(column)
     for row in plan_status(plan):

@@ -50,7 +50,9 @@ class SourceFile(_Strict):
     lang: str | None = None
     # Prefix of the shard ids this file produces; defaults to the language (en-00000, ...).
     name: str | None = None
-    format: Literal["auto", "xml", "jsonl"] = "auto"
+    # auto: by file name (.jsonl/.json: corpus; .zip: plain-text extracts named <QID>.txt;
+    # otherwise a MediaWiki XML export)
+    format: Literal["auto", "xml", "jsonl", "extracts"] = "auto"
 
     @property
     def shard_prefix(self) -> str:

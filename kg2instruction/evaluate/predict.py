@@ -5,9 +5,10 @@ kill loses at most the batch in flight; a rerun counts the lines of each id alre
 and only predicts the rest (a torn last line left by a kill is cut off first). The schema chunks of
 a record share its id, so "already predicted" is counted per id: with n lines of an id written,
 the id's first n examples are done, and the k-th prediction of an id stays the answer to its k-th
-test line, which is how `kg2i eval` pairs them. A side file ``<out>.meta.json`` records what produced the
-predictions (model, adapter, prompting, decoding); a rerun with different settings is refused
-rather than mixing two models' answers in one file. The output is what `kg2i eval --pred` reads.
+test line, which is how `kg2i eval` pairs them. A side file ``<out>.meta.json`` records what
+produced the predictions (model, adapter, prompting, decoding); a rerun with different settings is
+refused rather than mixing two models' answers in one file. The output is what `kg2i eval --pred`
+reads.
 """
 from __future__ import annotations
 

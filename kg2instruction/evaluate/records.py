@@ -44,10 +44,11 @@ from pathlib import Path
 from typing import Any
 
 from kg2instruction.errors import InputError
-from kg2instruction.evaluate.strict import ANY, JSON, KG, TEXT_FORMATS, strict_entities, \
-    strict_relations
+from kg2instruction.evaluate.strict import (ANY, JSON, KG, TEXT_FORMATS, strict_entities,
+                                            strict_relations)
 from kg2instruction.instructions.fields import NAN
-from kg2instruction.instructions.formats import Entity, Triple, entities_from_json, relations_from_json
+from kg2instruction.instructions.formats import (Entity, Triple, entities_from_json,
+                                                 relations_from_json)
 from kg2instruction.sources.compressed import open_text
 
 NO_THEME = "(no theme)"
@@ -267,7 +268,8 @@ def _facts_from_label(path, number: int, rid: str, label: Any, task: Task) -> li
         try:
             label = json.loads(label)
         except ValueError as exc:
-            raise InputError(path, f"'label' is not JSON ({exc})", line=number, record=rid) from None
+            raise InputError(path, f"'label' is not JSON ({exc})", line=number,
+                             record=rid) from None
     facts, error = entities_from_json(label) if task is Task.ENTITY else relations_from_json(label)
     if error:
         raise InputError(path, f"'label' has entries of an unexpected shape: {error}",

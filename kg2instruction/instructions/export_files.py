@@ -56,7 +56,8 @@ def instruction_files(style: str, split: str,
         return []
     if style == "instructie":
         if split == "test":
-            return [InstructionFile(f"instructie/{split}", [instructie_test_record(r) for r in rows],
+            return [InstructionFile(f"instructie/{split}",
+                                    [instructie_test_record(r) for r in rows],
                                     INSTRUCTIE_TEST_FILE)]
         return [InstructionFile(f"instructie/{split}",
                                 [{k: r[k] for k in INSTRUCTIE_TRAIN_FIELDS} for r in rows],

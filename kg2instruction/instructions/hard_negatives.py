@@ -3,6 +3,8 @@
 IEPile found that listing only the labels present teaches a model to answer every listed label;
 listing random absent ones is too easy. Its fix is a dictionary of semantically close labels: when
 "place of birth" is in a paragraph, "place of death" is listed too and must be answered empty.
+This is for training instructions only: the labels chosen depend on the answer, so a dev or test
+instruction built this way would leak it (those list the theme's whole schema, `iepile_style`).
 
 We score every pair of a theme's labels by two signals and keep the best `top_k` per label:
 
@@ -163,7 +165,7 @@ def write_hard_negatives(dictionary: HardNegatives, path: str | Path, *,
     """Write the dictionary as commented, hand-editable YAML (atomically)."""
     header = (f"# Hard negatives of theme '{dictionary.theme}': for each relation label (in\n"
               "# English), the labels listed with it as absent candidates in IEPile-style\n"
-              "# instructions, closest first. Built by `kg2i hard-negatives` from label\n"
+              "# training instructions, closest first. Built by `kg2i hard-negatives` from label\n"
               "# similarity and co-occurrence; edit freely (English labels of the theme only).\n"
               + (f"# Built with: kg2i hard-negatives {built_with}\n" if built_with else ""))
     body = yaml.safe_dump(dictionary.model_dump(), allow_unicode=True, sort_keys=False, width=100)

@@ -1,4 +1,4 @@
-"""Source stage: Wikipedia dumps (or JSONL corpora) -> PARAGRAPHS shards of N pages each.
+"""Source stage: Wikipedia dumps (or JSONL corpora, or plain-text extracts) -> PARAGRAPHS shards.
 
 Every entry under `sources.wikipedia` in the pipeline is one file with its language; its shards
 are `<lang>-00000`, `<lang>-00001`, ... in dump order. A shard holds the paragraphs of
@@ -34,7 +34,8 @@ class ReadWikipediaConfig(StageConfig):
 
 @register_stage
 class ReadWikipedia(SourceStage):
-    """MediaWiki XML exports (`.xml`, `.bz2`, multistream) and JSONL corpora -> paragraphs."""
+    """MediaWiki XML exports (`.xml`, `.bz2`, multistream), JSONL corpora and plain-text extracts
+    (a `.zip` of `<QID>.txt`, `kg2instruction.sources.extracts`) -> paragraphs."""
 
     name = "read_wikipedia"
     version = "1"
@@ -45,8 +46,11 @@ class ReadWikipedia(SourceStage):
     config: ReadWikipediaConfig
 
     def read(self, source: SourceFile, path: Path, ctx: StageContext) -> Iterator[pa.Table]:
-        if _format_of(source, path) == "jsonl":
+        kind = _format_of(source, path)
+        if kind == "jsonl":
             yield from self._read_jsonl(source, path, ctx)
+        elif kind == "extracts":
+            yield from self._read_extracts(source, path, ctx)
         else:
             yield from self._read_xml(source, path, ctx)
 
@@ -92,6 +96,25 @@ class ReadWikipedia(SourceStage):
             funnel["links"] += sum(len(row.get("links") or ()) for row in batch)
             yield self._shard(batch, funnel, ctx)
 
+    def _read_extracts(self, source: SourceFile, path: Path, ctx: StageContext) -> Iterator[pa.Table]:
+        from kg2instruction.sources.extracts import read_extracts
+
+        if not source.lang:
+            raise InputError(path, "plain-text extracts carry no language; set `lang:` for this "
+                                   "source in the pipeline file")
+        funnel: Counter[str] = Counter()
+        rows: list[dict[str, Any]] = []
+        pages_in_shard = shards = 0
+        for page_rows in read_extracts(path, source.lang, self.config.paragraphs, path.name,
+                                       funnel=funnel):
+            rows.extend(page_rows)
+            pages_in_shard += 1
+            if pages_in_shard == self.config.pages_per_shard:
+                yield self._shard(rows, funnel, ctx)
+                rows, pages_in_shard, shards = [], 0, shards + 1
+        if pages_in_shard or not shards:
+            yield self._shard(rows, funnel, ctx)
+
     @staticmethod
     def _shard(rows: list[dict[str, Any]], funnel: Counter[str], ctx: StageContext) -> pa.Table:
         """Book this shard's counters (drop reasons as funnel drops) and build its table."""
@@ -108,7 +131,9 @@ def _format_of(source: SourceFile, path: Path) -> str:
     if source.format != "auto":
         return source.format
     suffixes = [s.lower() for s in path.suffixes]
-    return "jsonl" if ".jsonl" in suffixes or ".json" in suffixes else "xml"
+    if ".jsonl" in suffixes or ".json" in suffixes:
+        return "jsonl"
+    return "extracts" if suffixes[-1:] == [".zip"] else "xml"
 
 
 def _batches_by_page(rows: Iterable[dict[str, Any]], pages: int) -> Iterator[list[dict[str, Any]]]:

@@ -171,4 +171,20 @@ def load_model(source: ModelSource, quantization: Quantization, *, seq2seq: bool
         kwargs["quantization_config"] = bnb_4bit_config(dtype)
     if torch.cuda.is_available():
         kwargs["device_map"] = {"": torch.cuda.current_device()}
-    return _loading(source, "model", lambda: cls.from_pretrained(source.location, **kwargs))
+    model = _loading(source, "model", lambda: cls.from_pretrained(source.location, **kwargs))
+    if source.gguf_file and quantization is Quantization.NONE:
+        _drop_gguf_mark(model)
+    return model
+
+
+def _drop_gguf_mark(model) -> None:
+    """A GGUF checkpoint is dequantized to ordinary float tensors on load, yet transformers keeps
+    its GGUF quantizer attached, and `Trainer` refuses to train any model whose quantizer cannot
+    train. Nothing is quantized any more, so the quantizer's own `remove_quantization_config`
+    takes the mark off."""
+    from transformers.utils.quantization_config import QuantizationMethod
+
+    quantizer = getattr(model, "hf_quantizer", None)
+    method = getattr(getattr(quantizer, "quantization_config", None), "quant_method", None)
+    if method == QuantizationMethod.GGUF:
+        quantizer.remove_quantization_config(model)

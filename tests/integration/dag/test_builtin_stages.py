@@ -7,6 +7,7 @@ import pyarrow.parquet as pq
 
 from kg2instruction.schemas import PARAGRAPHS
 from tests.integration.dag.conftest import manifest
+from kg2instruction.cli import main as kg2i
 from tests.integration.dag.project import make_project, run
 
 
@@ -55,3 +56,23 @@ def test_build_kg_artifact_is_opened_read_only_by_later_stages(tmp_path: Path,
     assert store.is_file()
     assert run(pipeline) == 0
     assert manifest(tmp_path / "p")["stages"]["build_kg"]["shards_computed"] == 0
+
+
+def test_kg_info_without_kg_reads_the_store_the_run_built(tmp_path: Path, fixtures_dir: Path,
+                                                          capsys) -> None:
+    qids = tmp_path / "qids.txt"
+    qids.write_text("Q42\n", encoding="utf-8")
+    pipeline = make_project(
+        tmp_path / "p", {"toy_lines": {"lines_per_shard": 2}, "build_kg": {}},
+        {"lines": {"path": "data/qids.txt", "name": "q"},
+         "wikidata": {"path": "data/head50.json"}},
+        {"qids.txt": qids, "head50.json": fixtures_dir / "wikidata" / "latest-all.head50.json"})
+    assert kg2i(["kg", "info", "--pipeline", str(pipeline)]) == 2     # nothing built yet
+    assert "no KG store built" in capsys.readouterr().err
+    assert run(pipeline) == 0
+    store = tmp_path / "p" / manifest(tmp_path / "p")["stages"]["build_kg"]["output"]
+    capsys.readouterr()
+    assert kg2i(["kg", "info", "--pipeline", str(pipeline)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"KG store {store / 'artifact' / 'kg.duckdb'}\n")
+    assert "  items: 49\n" in printed

@@ -13,7 +13,7 @@ import sys
 
 HEAVY = ("torch", "transformers", "nltk", "rouge_score", "sklearn", "scipy", "datasets", "ray",
          "spacy", "duckdb", "pyarrow", "numpy", "pandas", "matplotlib", "requests", "peft",
-         "SPARQLWrapper", "rdflib", "jieba", "opencc", "mwparserfromhell", "tqdm")
+         "SPARQLWrapper", "rdflib", "jieba", "opencc", "mwparserfromhell")
 
 _PROBE = """
 import contextlib, io, json, sys

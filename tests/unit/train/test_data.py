@@ -105,3 +105,15 @@ def test_export_style_folders_pick_one_format_and_combine(instruction_splits, tm
     both = load_examples([version / "instructie", version / "iepile"], require_output=True)
     assert [e.id for e in both] == [r["id"] for r in rows]
     assert len(load_examples(version, require_output=True)) == len(rows)
+
+
+def test_theme_filters_refuse_records_without_a_theme(tmp_path: Path):
+    """InstructIE's train form {instruction, output} names no theme: a theme filter cannot tell
+    whether to keep it, so it says so instead of keeping it silently."""
+    path = tmp_path / "train.jsonl"
+    path.write_text(json.dumps({"id": "a", "instruction": "Q", "output": "A", "cate": "person"})
+                    + "\n" + json.dumps({"instruction": "Q", "output": "A"}) + "\n",
+                    encoding="utf-8")
+    assert len(load_examples(path, require_output=True)) == 2   # no filter: both load
+    with pytest.raises(InputError, match=r"train.jsonl, line 2: expected a 'cate'"):
+        load_examples(path, require_output=True, exclude_themes=["event"])

@@ -9,7 +9,7 @@ import pytest
 from kg2instruction.errors import InputError
 from kg2instruction.evaluate import evaluate_files
 from kg2instruction.evaluate.generation import GenerationSettings, TransformersGenerator
-from kg2instruction.evaluate.predict import PredictionJob, predict_file, read_done_ids
+from kg2instruction.evaluate.predict import PredictionJob, predict_file, read_done_counts
 from kg2instruction.train.template import ALPACA
 
 
@@ -88,7 +88,7 @@ def test_bad_existing_output_and_test_records_without_id(dataset_dir: Path, tmp_
     out = tmp_path / "p.jsonl"
     out.write_text('{"id": "a", "output": "x"}\nnot json\n', encoding="utf-8")
     with pytest.raises(InputError, match="line 2"):
-        read_done_ids(out)
+        read_done_counts(out)
     test = tmp_path / "test.jsonl"
     test.write_text('{"instruction": "Q"}\n', encoding="utf-8")
     with pytest.raises(InputError, match="expected an 'id'"):
@@ -113,3 +113,35 @@ def test_rerun_with_other_settings_is_refused(dataset_dir: Path, tiny_generator,
         predict_file(PredictionJob(dataset_dir, out, ALPACA, shots=5, producer={"model": "a"}),
                      tiny_generator, log=lambda _: None)
     assert len(out.read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_chunks_sharing_an_id_resume_in_order_and_are_scored_merged(instruction_splits,
+                                                                    tiny_generator,
+                                                                    tmp_path: Path):
+    """An exported test file holds a record's schema chunks as lines with one id: a resumed run
+    counts what each id already has, and eval pairs the k-th answer with the k-th line."""
+    kg = instruction_splits["test"][0]
+    schema = json.loads(kg["instruction"])
+    chunks = []
+    for k, part in enumerate(("first", "second", "third")):   # three chunks of one record
+        instruction = json.dumps(dict(schema, instruction=f"{schema['instruction']} ({part})"),
+                                 ensure_ascii=False)
+        chunks.append(dict(kg, instruction=instruction))
+    folder = tmp_path / "iepile" / "KG"
+    folder.mkdir(parents=True)
+    test = folder / "test.jsonl"
+    test.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in chunks),
+                    encoding="utf-8")
+    out = tmp_path / "preds.jsonl"
+    counting = CountingGenerator(tiny_generator)
+    first = predict_file(PredictionJob(tmp_path / "iepile", out, ALPACA, batch_size=1, limit=2),
+                         counting, log=lambda _: None)
+    assert first.written == 2 and _ids(out) == [kg["id"]] * 2
+    rest = predict_file(PredictionJob(tmp_path / "iepile", out, ALPACA, batch_size=1), counting,
+                        log=lambda _: None)
+    assert (rest.already_done, rest.written) == (2, 1)
+    assert ["(third)" in p for p in counting.prompts] == [False, False, True]
+    assert _ids(out) == [kg["id"]] * 3
+    overall = evaluate_files(test, out)["tasks"]["relation"]["overall"]
+    assert (overall["records"], overall["instructions"]) == (1, 3)
+    assert overall["gold"] == len(json.loads(kg["label"]))   # the label counts once

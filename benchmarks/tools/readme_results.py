@@ -1,0 +1,230 @@
+"""Render the README's measured figures from `benchmarks/results/*.json`, so no number in them is typed
+by hand.
+
+The README holds blocks between `<!-- results:NAME -->` and `<!-- /results:NAME -->`; this tool
+rewrites each block from the results files (`--write`), or reports which blocks differ from what
+the files say (`--check`, exit 1). `make bench` and `make eval` end with `--write`; a test runs the
+check, so a README figure can only change by re-running what measures it.
+
+A row whose results file is missing renders as "not measured" rather than failing: a fresh clone
+carries every committed results file, and a half-run `make bench` must still leave a README that
+says what it does not know.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+RESULTS = Path("benchmarks/results")
+NOT_MEASURED = "not measured"
+
+
+class Missing(LookupError):
+    """A results file or a key in it is absent."""
+
+
+def dig(data: Any, path: str) -> Any:
+    """`data["a"]["b"]` for path "a/b"; raise Missing naming the path when absent."""
+    for key in path.split("/"):
+        if not isinstance(data, Mapping) or key not in data or data[key] is None:
+            raise Missing(path)
+        data = data[key]
+    return data
+
+
+def num(value: float, digits: int = 2) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def interval(p: Mapping[str, float]) -> str:
+    return f"{num(p['value'])} [{num(p['low'])}–{num(p['high'])}]"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One table row: where the figure comes from and how it is written."""
+
+    source: str                       # the command or script that measures it
+    measure: str
+    results: str                      # results file stem under benchmarks/results
+    render: Callable[[dict[str, Any]], str]
+    target: str = "—"
+
+
+def _kn(stage: str) -> Callable[[dict[str, Any]], str]:
+    def render(q: dict[str, Any]) -> str:
+        ours = dig(q, f"knowledgenet/chain/document/{stage}/overall")
+        peer = dig(q, "knowledgenet/peer/overall")
+        return (f"{num(ours['precision'])} / {num(ours['recall'])}; "
+                f"peer {num(peer['precision'])} / {num(peer['recall'])}")
+    return render
+
+
+def _wikifair(q: dict[str, Any]) -> str:
+    link, other = dig(q, "wikifair/hyperlink"), dig(q, "wikifair/other")
+    return (f"{num(link['accuracy_of_linked'])} / {num(other['accuracy_of_linked'])} "
+            f"({num(link['linking_accuracy'])} / {num(other['linking_accuracy'])} with unlinked "
+            "found mentions as errors)")
+
+
+def _trex(q: dict[str, Any]) -> str:
+    extra = dig(q, "trex/extra_triples_per_sentence")
+    return (f"{num(dig(q, 'trex/eligible/overall/recall_matched'), 3)}; "
+            f"{num(dig(q, 'trex/eligible_theme_covered/overall/recall_schema'), 3)} "
+            f"(extra triples per sentence {num(extra['after_matching'])} / "
+            f"{num(extra['after_schema'], 3)})")
+
+
+def _verifier_gold(q: dict[str, Any]) -> str:
+    return (f"{num(dig(q, 'verifier/by_source/knowledgenet/overall/auc'))} / "
+            f"{num(dig(q, 'verifier/by_source/redocred/overall/auc'))}")
+
+
+def _audit(a: dict[str, Any]) -> str:
+    overall = dig(a, "overall")
+    judged = dig(overall, "kept/judged") + dig(overall, "rejected/judged")
+    return f"{interval(dig(overall, 'precision_kept'))} ({judged} judged)"
+
+
+def _audit_before(a: dict[str, Any]) -> str:
+    return interval(dig(a, "overall/precision_before_verifier"))
+
+
+def _audit_verifier(a: dict[str, Any]) -> str:
+    o = dig(a, "overall")
+    return (f"AUC {num(dig(o, 'auc'))}, keeps {num(dig(o, 'verifier_keeps_correct'))} of correct, "
+            f"removes {num(dig(o, 'verifier_removes_wrong'))} of wrong")
+
+
+def _nli_en(n: dict[str, Any]) -> str:
+    models = dig(n, "models")
+    ours = next(v for k, v in models.items() if k.startswith("our verifier"))
+    rest = ", ".join(f"{k.split(' (')[0]} {num(dig(v, 'overall/auc'), 3)}"
+                     for k, v in models.items() if not k.startswith("our verifier"))
+    return f"{num(dig(ours, 'overall/auc'), 3)} ({rest})"
+
+
+def _nli_zh(n: dict[str, Any]) -> str:
+    models = dig(n, "languages/zh/models")
+    ours = next(v for k, v in models.items() if k.startswith("our Chinese"))
+    return f"{num(dig(ours, 'overall/auc'), 3)}"
+
+
+def _reliability(r: dict[str, Any]) -> str:
+    failed = len(dig(r, "failed")) if "failed" in r else 0
+    return (f"{dig(r, 'bad_inputs_total')} inputs, {dig(r, 'outcomes/passed')} tests, "
+            f"{'all handled' if not failed else f'{failed} failed'}")
+
+
+BENCHMARKS: tuple[Row, ...] = (
+    Row("`ingest.py`", "Wikidata ingest time / `bzip2 -dc` of the same file", "ingest",
+        lambda d: f"{num(dig(d, 'throughput/ratio_ingest_to_bzip2_dc'))}x", "≤ 3x"),
+    Row("`ingest.py`", "peak RSS, 4x input / 1x input", "ingest",
+        lambda d: num(dig(d, "memory/ratio_rss_nx_to_1x")), "< 1.2"),
+    Row("`scaling.py`", "same CPU-bound stage, 2 Ray workers vs 1", "scaling",
+        lambda d: f"{num(dig(d, 'ray_speedup_2_vs_1'))}x", "≥ 1.7x"),
+    Row("`scaling.py`", "framework overhead per shard vs calling the stage directly", "scaling",
+        lambda d: f"{num(100 * dig(d, 'framework_overhead_wall_ratio'), 1)}%", "< 5%"),
+    Row("`memory.py`", "peak RSS of a long run, 4x / 1x input", "memory",
+        lambda d: num(dig(d, "peak_rss_ratio_4x_over_1x")), "< 1.2"),
+    Row("`annotate.py`", "annotation (all but NER) cost / NER cost, T-REx sentences", "annotate",
+        lambda d: num(dig(d, "annotation_over_ner")), "≤ 0.30"),
+    Row("`cli_startup.py`", "`kg2i --help` wall time (ratio to `python -c pass`)", "cli_startup",
+        lambda d: (f"{num(dig(d, 'seconds/kg2i --help'))} s "
+                   f"({num(dig(d, 'ratio_to_python/kg2i --help'), 1)}x)"), "< 0.5 s"),
+    Row("`quality.py`", "T-REx gold recall after matching; after the schema step, "
+        "theme-covered facts", "quality", _trex, "≥ 0.85, extra falling"),
+    Row("`quality.py`", "KnowledgeNet (human gold): published precision / recall of QID-linked "
+        "facts, after the verifier; peer rule beside", "quality", _kn("after_verifier"),
+        "≥ 0.90 / ≥ 0.70"),
+    Row("`quality.py`", "same, before the verifier", "quality", _kn("before_verifier")),
+    Row("`quality.py`", "Wiki-Fair dev linking accuracy of linked mentions, hyperlinks / others",
+        "quality", _wikifair, "≥ 0.98 / ≥ 0.90"),
+    Row("`quality.py`", "bundled verifier AUC on held-out human pairs, KnowledgeNet / Re-DocRED",
+        "quality", _verifier_gold, "≥ 0.85"),
+    Row("hand audit (`benchmarks/audits/`)", "hand audit of the sample's output, kept triples correct",
+        "audit", _audit, "≥ 0.90"),
+    Row("hand audit (`benchmarks/audits/`)", "same, before the verifier", "audit", _audit_before),
+    Row("hand audit (`benchmarks/audits/`)", "the verifier on the audited triples", "audit", _audit_verifier),
+    Row("`nli.py`", "offline English verifier, AUC on held-out T-REx relation pairs", "nli",
+        _nli_en, "≥ 0.90"),
+    Row("`nli.py`", "offline Chinese verifier, AUC on held-out OCNLI dev", "nli", _nli_zh,
+        "≥ 0.85"),
+    Row("`nli.py`", "NLI stage throughput / raw model forward", "nli",
+        lambda d: num(dig(d, "throughput/ratio")), "≥ 0.80"),
+    Row("`reliability.py`", "bad inputs and faults tried / handled", "reliability",
+        _reliability, "all"),
+)
+
+TABLES: dict[str, tuple[Row, ...]] = {"benchmarks": BENCHMARKS}
+
+
+def load(results_dir: Path, stem: str) -> dict[str, Any]:
+    path = results_dir / f"{stem}.json"
+    if not path.is_file():
+        raise Missing(str(path))
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def render_table(rows: tuple[Row, ...], results_dir: Path) -> str:
+    lines = ["| measured by | measure | result | target |", "|---|---|---|---|"]
+    for row in rows:
+        try:
+            value = row.render(load(results_dir, row.results))
+        except (Missing, KeyError, StopIteration, TypeError):
+            value = NOT_MEASURED
+        lines.append(f"| {row.source} | {row.measure} | {value} | {row.target} |")
+    sources = sorted({f"`benchmarks/results/{row.results}.json`" for row in rows})
+    lines += ["", f"Generated by `benchmarks/tools/readme_results.py` from {', '.join(sources)}."]
+    return "\n".join(lines)
+
+
+def _block(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(<!-- results:{name} -->)(.*?)(<!-- /results:{name} -->)", re.S)
+
+
+def rewrite(readme: str, results_dir: Path) -> str:
+    """The README text with every known block re-rendered."""
+    for name, rows in TABLES.items():
+        pattern = _block(name)
+        if not pattern.search(readme):
+            raise Missing(f"README block <!-- results:{name} -->")
+        table = render_table(rows, results_dir)
+        readme = pattern.sub(lambda m: m.group(1) + "\n" + table + "\n" + m.group(3), readme)
+    return readme
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--readme", type=Path, default=REPO / "README.md")
+    parser.add_argument("--results", type=Path, default=REPO / RESULTS)
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--write", action="store_true", help="rewrite the README's results blocks")
+    mode.add_argument("--check", action="store_true", help="exit 1 when a block is out of date")
+    args = parser.parse_args(argv)
+    current = args.readme.read_text(encoding="utf-8")
+    try:
+        fresh = rewrite(current, args.results)
+    except Missing as exc:
+        print(f"readme_results: {args.readme}: missing {exc}", file=sys.stderr)
+        return 2
+    if args.check:
+        if fresh != current:
+            print(f"readme_results: {args.readme} is out of date with {args.results}; run "
+                  "`python benchmarks/tools/readme_results.py --write`", file=sys.stderr)
+            return 1
+        return 0
+    if fresh != current:
+        args.readme.write_text(fresh, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
