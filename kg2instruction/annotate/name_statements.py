@@ -31,6 +31,7 @@ _EN_NOUN_BEFORE = re.compile(
     rf"abbreviation)s?\s*(?:is|was|of)?\s*[,:]?\s*[{_QUOTES}]?\s*$", re.IGNORECASE)
 _ZH_CUES = r"(?:又名|又称|又叫|别名|别称|简称|原名|本名|全称|旧称|俗称|通称|亦称|或称|也称|人称|" \
            r"昵称|笔名|艺名|英语|英文|字|号|或)"
+_ZH_NAMING = re.compile(rf"{_ZH_CUES}|[（(]")
 _ZH_BETWEEN = re.compile(rf"^\s*[，,、]?\s*[（(]?\s*{_ZH_CUES}?\s*[：:]?\s*[{_QUOTES}]?\s*$")
 # A bracket opened after the first name, still open at the second: nothing but a label
 # ("German:", "Arabic:"), earlier names separated by commas/semicolons, or quotes inside it.
@@ -57,7 +58,8 @@ def states_other_name(text: str, lang: str, first: NameMention, second: NameMent
     if len(between) > 60:
         between_cue = False
     elif lang.split("-")[0] in ("zh", "ja"):
-        between_cue = bool(_ZH_BETWEEN.match(between) and between.strip())
+        # "、" and "，" alone enumerate different things ("邻里、街坊"); a name needs its cue
+        between_cue = bool(_ZH_BETWEEN.match(between) and _ZH_NAMING.search(between))
     else:
         between_cue = bool(_EN_BETWEEN.match(between))
     if between_cue or _BRACKET.match(between):

@@ -146,7 +146,11 @@ def _register_predict(app: typer.Typer) -> None:
         from kg2instruction.train.template import get_template
         from kg2instruction.train.theme_names import expand_themes
 
-        settings = GenerationSettings(max_new_tokens=max_new_tokens)
+        try:
+            prompt_template = get_template(template)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--template") from None
+        settings = GenerationSettings(max_new_tokens=max_new_tokens, stop=prompt_template.stop)
         if endpoint:
             generator = OpenAICompatibleGenerator(endpoint, model, settings, api=api)
         else:
@@ -156,10 +160,6 @@ def _register_predict(app: typer.Typer) -> None:
                 torch.set_num_threads(threads)
             generator = TransformersGenerator.load(model, settings, gguf_file=gguf_file,
                                                    adapter=adapter)
-        try:
-            prompt_template = get_template(template)
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--template") from None
         producer = {"model": model, "gguf_file": gguf_file, "endpoint": endpoint,
                     "api": api.value if endpoint else None, "max_new_tokens": max_new_tokens,
                     "adapter": _adapter_identity(adapter)}

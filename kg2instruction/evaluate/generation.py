@@ -24,6 +24,7 @@ class GenerationSettings:
     max_new_tokens: int = 512
     temperature: float = 0.0
     max_prompt_tokens: int | None = None  # None: the model's context minus max_new_tokens
+    stop: tuple[str, ...] = ()            # end an answer at the first of these (next-turn markers)
 
 
 class TransformersGenerator:
@@ -77,10 +78,19 @@ class TransformersGenerator:
         output = self.model.generate(
             **batch, max_new_tokens=self.settings.max_new_tokens, do_sample=sampling,
             temperature=self.settings.temperature if sampling else None, top_p=None, top_k=None,
-            pad_token_id=self.tokenizer.pad_token_id)
+            pad_token_id=self.tokenizer.pad_token_id,
+            **({"stop_strings": list(self.settings.stop), "tokenizer": self.tokenizer}
+               if self.settings.stop else {}))
         new_tokens = output if self.seq2seq else output[:, batch["input_ids"].shape[1]:]
-        return [text.strip() for text in
+        return [cut_at_stop(text, self.settings.stop) for text in
                 self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)]
+
+
+def cut_at_stop(text: str, stop: Sequence[str]) -> str:
+    """The text before the first stop marker (generation halts at the marker but keeps it, and
+    a batch's other rows may run past theirs)."""
+    ends = [at for at in (text.find(marker) for marker in stop) if at >= 0]
+    return (text[:min(ends)] if ends else text).strip()
 
 
 def _with_adapter(base, adapter: Path):

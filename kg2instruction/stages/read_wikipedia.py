@@ -83,13 +83,10 @@ class ReadWikipedia(SourceStage):
             yield self._shard(rows, funnel, ctx)
 
     def _read_jsonl(self, source: SourceFile, path: Path, ctx: StageContext) -> Iterator[pa.Table]:
-        try:
-            from kg2instruction.sources.corpus_jsonl import read_corpus_jsonl
-        except ImportError:
-            raise InputError(path, "JSONL corpora need kg2instruction.sources.corpus_jsonl, "
-                                   "which is not installed") from None
+        from kg2instruction.sources.corpus_jsonl import read_corpus_jsonl
+
         funnel: Counter[str] = Counter()
-        rows = read_corpus_jsonl(path, lang=source.lang)
+        rows = read_corpus_jsonl(path, self.config.paragraphs, path.name)
         for batch in _batches_by_page(rows, self.config.pages_per_shard):
             funnel["pages"] += len({row["page_id"] for row in batch})
             funnel["paragraphs"] += len(batch)
@@ -133,7 +130,7 @@ def _format_of(source: SourceFile, path: Path) -> str:
     suffixes = [s.lower() for s in path.suffixes]
     if ".jsonl" in suffixes or ".json" in suffixes:
         return "jsonl"
-    return "extracts" if suffixes[-1:] == [".zip"] else "xml"
+    return "extracts" if suffixes[-1:] == [".zip"] or path.is_dir() else "xml"
 
 
 def _batches_by_page(rows: Iterable[dict[str, Any]], pages: int) -> Iterator[list[dict[str, Any]]]:

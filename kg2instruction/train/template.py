@@ -11,11 +11,17 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PromptTemplate:
-    """A prompt with and without an `input` field; the model's answer follows the prompt."""
+    """A prompt with and without an `input` field; the model's answer follows the prompt.
+
+    `stop` are the markers of a next turn: a model that has not learnt to end its answer (any
+    base model) goes on to write "### Instruction:" after it, and the answer ends where that
+    begins, as any chat server's stop sequences would end it. Strict scoring then reads the
+    answer itself, not the model's invented next turn."""
 
     name: str
     with_input: str
     without_input: str
+    stop: tuple[str, ...] = ()
 
     def render(self, instruction: str, input_text: str = "") -> str:
         if input_text:
@@ -31,6 +37,7 @@ ALPACA = PromptTemplate(
     without_input=("Below is an instruction that describes a task. Write a response that "
                    "appropriately completes the request.\n\n### Instruction:\n{instruction}\n\n"
                    "### Response:\n"),
+    stop=("\n### ", "### Instruction:", "### Input:", "### Response:"),
 )
 PLAIN = PromptTemplate("plain", with_input="{instruction}\n{input}\n",
                        without_input="{instruction}\n")

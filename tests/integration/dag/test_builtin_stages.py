@@ -76,3 +76,22 @@ def test_kg_info_without_kg_reads_the_store_the_run_built(tmp_path: Path, fixtur
     printed = capsys.readouterr().out
     assert printed.startswith(f"KG store {store / 'artifact' / 'kg.duckdb'}\n")
     assert "  items: 49\n" in printed
+
+
+def test_read_wikipedia_reads_a_jsonl_corpus(tmp_path: Path, fixtures_dir: Path) -> None:
+    """A JSONL corpus (T-REx sentences with their page QIDs) is a `wikipedia` source like a dump:
+    paragraphs keep the record's language and page QID."""
+    pipeline = make_project(
+        tmp_path, {"read_wikipedia": {"pages_per_shard": 500,
+                                      "paragraphs": {"min_tokens": 1, "max_tokens": 512}}},
+        {"wikipedia": [{"path": "data/trex.jsonl.gz", "lang": "en"}]},
+        {"trex.jsonl.gz": fixtures_dir / "wikidata" / "trex-gold-dev.jsonl.gz"})
+    assert run(pipeline) == 0
+    report = manifest(tmp_path)["stages"]["read_wikipedia"]
+    tables = [pq.read_table(p) for p in sorted((tmp_path / report["output"]).glob("*.parquet"))]
+    rows = [r for t in tables for r in t.to_pylist()]
+    assert report["funnel"]["kept"] == len(rows) > 70_000
+    assert {r["lang"] for r in rows} == {"en"}
+    qids = [r["page_qid"] for r in rows if r["page_qid"]]
+    assert len(qids) > 0.9 * len(rows) and all(q.startswith("Q") for q in qids)
+    assert all(t.schema.equals(PARAGRAPHS) for t in tables)

@@ -91,6 +91,9 @@ def test_naming_statements() -> None:
     assert stated("国际标准化组织（ISO）是标准机构。", "国际标准化组织", "ISO", lang="zh")
     assert stated("鲁迅，原名周樟寿，是作家。", "鲁迅", "周樟寿", lang="zh")
     assert not stated("鲁迅是作家。周樟寿是谁？", "鲁迅", "周樟寿", lang="zh")
+    assert not stated("邻里、街坊都来了。", "邻里", "街坊", lang="zh")      # a list, not a name
+    assert not stated("北京，上海是城市。", "北京", "上海", lang="zh")
+    assert stated("中华人民共和国，简称中国，位于东亚。", "中华人民共和国", "中国", lang="zh")
 
 
 def test_a_nearer_person_takes_the_pronoun(sample_duckdb_kg) -> None:
