@@ -47,27 +47,37 @@ bench: venv
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
 	$(BIN)/python benchmarks/tools/readme_results.py --write
 
-# train/eval read the newest exported dataset of the theme (`kg2i export --theme $(THEME)` after
-# `make pipeline`): <cache>/<run>/datasets/<theme>/<LATEST>/{instructie,iepile}/; override with
-# DATASET=<version folder>. Defaults: MODEL=smollm2-135m (packaged, offline),
-# TRAIN_CONFIG=pipelines/train/lora_cpu.yaml, ADAPTER=cache/<run>/adapters/<theme>,
-# EVAL_DIR=cache/<run>/eval/<theme>; SHOTS=k for k-shot prompts of the base model;
-# MAX_NEW_TOKENS=256. eval scores each task's test file apart (iepile/<RE|NER>/test.jsonl ->
+# train fits one adapter on every theme's newest exported dataset (`make pipeline THEME=<theme>`
+# for each theme first): the IEPile-style instructions of both tasks, <cache>/<run>/datasets/<theme>/
+# <LATEST>/iepile/, which are what eval scores. TRAIN_THEMES="person works" limits the themes,
+# TRAIN_FORMATS="iepile instructie" adds the InstructIE-style instructions, DATASET=<version folder>
+# trains on that one version. Defaults: MODEL=smollm2-135m (packaged, offline),
+# TRAIN_CONFIG=pipelines/train/lora_cpu.yaml, ADAPTER=cache/<run>/adapters/all; the loss curve grows
+# in ADAPTER/loss_curve.jsonl, and a rerun continues from the last checkpoint.
+# eval reads the newest exported dataset of THEME (or DATASET=<version folder>) and scores base and
+# tuned model on each task's test file apart (iepile/<RE|NER>/test.jsonl ->
 # EVAL_DIR/{base,tuned}.<TASK>.metrics.{json,txt}): IEPile's evaluator reads one task per file.
+# Defaults: ADAPTER=cache/<run>/adapters/all, EVAL_DIR=cache/<run>/eval/<theme>; SHOTS=k for k-shot
+# prompts of the base model; MAX_NEW_TOKENS=256.
 train: venv
-	@run="$${KG2I_CACHE_DIR:-cache}"/$(basename $(notdir $(PIPELINE))); root=$$run/datasets/$(THEME); \
-	ds="$${DATASET:-$$root/$$(cat $$root/LATEST 2>/dev/null)}"; \
-	test -d "$$ds/iepile" || { echo "no exported dataset at '$$ds' (run 'make pipeline THEME=$(THEME)' and 'kg2i export --theme $(THEME)', or pass DATASET=<version folder>)" >&2; exit 2; }; \
-	set -x; $(BIN)/kg2i train --data "$$ds/instructie" --data "$$ds/iepile" \
+	@run="$${KG2I_CACHE_DIR:-cache}"/$(basename $(notdir $(PIPELINE))); versions="$${DATASET:-}"; \
+	if [ -z "$$versions" ]; then for theme in $${TRAIN_THEMES:-$$(ls "$$run/datasets" 2>/dev/null)}; do \
+	  test -f "$$run/datasets/$$theme/LATEST" && versions="$$versions $$run/datasets/$$theme/$$(cat $$run/datasets/$$theme/LATEST)"; \
+	done; fi; data=""; \
+	for ds in $$versions; do for fmt in $${TRAIN_FORMATS:-iepile}; do \
+	  find "$$ds/$$fmt" -name train.jsonl 2>/dev/null | grep -q . && data="$$data --data $$ds/$$fmt"; \
+	done; done; \
+	test -n "$$data" || { echo "no exported train split under '$${DATASET:-$$run/datasets}' (run 'make pipeline THEME=<theme>' for the themes, or pass DATASET=<version folder>)" >&2; exit 2; }; \
+	set -x; $(BIN)/kg2i train $$data \
 	  --model "$(or $(MODEL),smollm2-135m)" --config "$${TRAIN_CONFIG:-pipelines/train/lora_cpu.yaml}" \
-	  --out "$${ADAPTER:-$$run/adapters/$(THEME)}" --resume
+	  --out "$${ADAPTER:-$$run/adapters/all}" --resume
 
 eval: venv
 	@run="$${KG2I_CACHE_DIR:-cache}"/$(basename $(notdir $(PIPELINE))); root=$$run/datasets/$(THEME); \
 	ds="$${DATASET:-$$root/$$(cat $$root/LATEST 2>/dev/null)}"; \
 	ls "$$ds"/iepile/*/test.jsonl >/dev/null 2>&1 || { echo "no test split at '$$ds/iepile/<RE|NER>/test.jsonl' (see 'make train')" >&2; exit 2; }; \
-	adapter="$${ADAPTER:-$$run/adapters/$(THEME)}"; out="$${EVAL_DIR:-$$run/eval/$(THEME)}"; \
-	test -f "$$adapter/adapter_card.json" || { echo "no trained adapter at '$$adapter' (run 'make train THEME=$(THEME)')" >&2; exit 2; }; \
+	adapter="$${ADAPTER:-$$run/adapters/all}"; out="$${EVAL_DIR:-$$run/eval/$(THEME)}"; \
+	test -f "$$adapter/adapter_card.json" || { echo "no trained adapter at '$$adapter' (run 'make train')" >&2; exit 2; }; \
 	mkdir -p "$$out"; rm -f "$$out"/*.preds.jsonl "$$out"/*.preds.jsonl.meta.json; set -e -o pipefail -x; \
 	for task in RE NER; do test -f "$$ds/iepile/$$task/test.jsonl" || continue; \
 	$(BIN)/kg2i predict --data "$$ds/iepile/$$task" --model "$(or $(MODEL),smollm2-135m)" --shots "$${SHOTS:-0}" --max-new-tokens "$${MAX_NEW_TOKENS:-256}" --threads 2 --out "$$out/base.$$task.preds.jsonl"; \

@@ -84,6 +84,13 @@ def _paragraphs(run: RunOutputs, wanted: set[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
+def _in_language(run: RunOutputs, table: pa.Table, lang: str) -> pa.Table:
+    """The rows of `table` whose paragraph is in `lang`."""
+    ids = set(table["paragraph_id"].to_pylist())
+    keep = sorted(pid for pid, row in _paragraphs(run, ids).items() if row.get("lang") == lang)
+    return table.filter(pc.is_in(table["paragraph_id"], value_set=pa.array(keep, pa.string())))
+
+
 def _entity_names(run: RunOutputs, qids_by_lang: Mapping[str, set[str]]
                   ) -> dict[tuple[str, str], str]:
     """(lang, qid) -> "label: description" from the run's KG store, when the run built one (a
@@ -126,13 +133,17 @@ def _pid(row: Mapping[str, Any]) -> str:
     return f"{pid} (reverse)" if row.get("direction") == "reverse" else pid
 
 
-def draw(run: RunOutputs, n: int, seed: int) -> AuditSample:
-    """Up to `n` kept and `n` rejected triples of the run, with their evidence and paragraph."""
+def draw(run: RunOutputs, n: int, seed: int, lang: str | None = None) -> AuditSample:
+    """Up to `n` kept and `n` rejected triples of the run, with their evidence and paragraph;
+    with `lang`, only triples of paragraphs in that language, and the strata are that language's
+    triples (so the scores weight by what the run published in it)."""
     theme = run.manifest.theme
     picked: list[tuple[str, dict[str, Any]]] = []
     sizes: dict[str, int] = {}
     for status, stage in STRATA.items():
         table = run.table(stage)
+        if lang is not None:
+            table = _in_language(run, table, lang)
         sizes[status] = table.num_rows
         chosen = systematic_sample(table["relation"].to_pylist(),
                                    table["triple_id"].to_pylist(), n, f"{seed}:{theme}:{status}")
@@ -151,7 +162,8 @@ def draw(run: RunOutputs, n: int, seed: int) -> AuditSample:
                        names) for status, row in picked]
     comments = [
         f"kg2i audit of theme {theme!r}, run {run.manifest.pipeline!r} "
-        f"({run.manifest.pipeline_file}), seed {seed}: "
+        f"({run.manifest.pipeline_file}), seed {seed}"
+        + (f", language {lang} only" if lang else "") + ": "
         + ", ".join(f"{sum(1 for s, _ in picked if s == status)} of {sizes[status]} {status} "
                     f"({STRATA[status]} {run.fingerprint(STRATA[status])[:12]})"
                     for status in STRATA),

@@ -42,6 +42,8 @@ def audit(
     force: Annotated[bool, typer.Option(
         "--force", help="replace a sample that already holds verdicts (the old file is kept "
                         "beside it as <name>.bak)")] = False,
+    lang: Annotated[Optional[str], typer.Option(
+        "--lang", help="sample only triples of paragraphs in this language (e.g. zh)")] = None,
     cache_dir: CacheDirOpt = None,
 ) -> None:
     """Hand audit: sample kept and rejected triples with their evidence, or score judged files."""
@@ -49,7 +51,8 @@ def audit(
 
     if score:
         given = [name for name, value in (("--n", n), ("--pipeline", pipeline), ("--seed", seed),
-                                          ("--force", force or None)) if value is not None]
+                                          ("--force", force or None), ("--lang", lang))
+                 if value is not None]
         if given:
             raise ConfigError(f"{', '.join(given)}: only for sampling, not with --score",
                               key="score")
@@ -62,11 +65,11 @@ def audit(
     if theme.endswith(".tsv"):
         raise ConfigError(f"{theme!r} is a file, not a theme; to score it add --score",
                           key="targets")
-    _sample(theme, n or DEFAULT_N, pipeline or DEFAULT_PIPELINE, out, seed, force)
+    _sample(theme, n or DEFAULT_N, pipeline or DEFAULT_PIPELINE, out, seed, force, lang)
 
 
 def _sample(theme: str, n: int, pipeline: Path, out: Optional[Path], seed: Optional[int],
-            force: bool) -> None:
+            force: bool, lang: Optional[str]) -> None:
     from kg2instruction.audit.sampling import draw
     from kg2instruction.audit.tsv import has_verdicts, write_audit
     from kg2instruction.config.pipeline import load_pipeline
@@ -75,7 +78,7 @@ def _sample(theme: str, n: int, pipeline: Path, out: Optional[Path], seed: Optio
 
     loaded = load_pipeline(pipeline)
     run = load_run(loaded.cache_root / loaded.name, theme, loaded.base_dir)
-    path = out or loaded.base_dir / AUDIT_DIR / f"{theme}.tsv"
+    path = out or loaded.base_dir / AUDIT_DIR / (f"{lang}-{theme}.tsv" if lang else f"{theme}.tsv")
     if path.exists() and has_verdicts(path):
         if not force:
             raise InputError(path, "already holds verdicts; judge or score it, write the new "
@@ -83,7 +86,7 @@ def _sample(theme: str, n: int, pipeline: Path, out: Optional[Path], seed: Optio
         kept_as = _free_backup_name(path)
         path.rename(kept_as)
         typer.echo(f"judged file kept as {kept_as}")
-    sample = draw(run, n, loaded.config.seed if seed is None else seed)
+    sample = draw(run, n, loaded.config.seed if seed is None else seed, lang)
     write_audit(path, sample.rows, sample.comments)
     counts = ", ".join(f"{sum(1 for r in sample.rows if r['status'] == status)} of {size} "
                        f"{status}" for status, size in sample.stratum_sizes.items())

@@ -62,6 +62,22 @@ def test_both_strata_are_drawn_with_their_run_sizes(audit_run, default_sample) -
     assert default_sample.read_text().startswith("# kg2i audit of theme 'person'")
 
 
+def test_a_language_sample_draws_only_that_language_with_its_own_strata(audit_run,
+                                                                       tmp_path) -> None:
+    out = tmp_path / "zh-person.tsv"
+    assert sample(audit_run, out, "--lang", "zh") == 0
+    rows = [r.fields for r in read_audit(out)]
+    paragraphs = {p["paragraph_id"]: p["lang"]
+                  for p in audit_run.table("read_wikipedia").to_pylist()}
+    for status, stage_rows in strata(audit_run).items():
+        zh = [t for t in stage_rows if paragraphs[t["paragraph_id"]] == "zh"]
+        mine = [r for r in rows if r["status"] == status]
+        assert len(mine) == min(N, len(zh))
+        assert {int(r["stratum_size"]) for r in mine} <= {len(zh)}
+    assert rows and {r["lang"] for r in rows} == {"zh"}
+    assert "language zh only" in out.read_text(encoding="utf-8").splitlines()[0]
+
+
 def test_evidence_marks_both_ends_and_the_paragraph_is_the_run_text(audit_run,
                                                                     default_sample) -> None:
     texts = {p["paragraph_id"]: p["text"] for p in audit_run.table("read_wikipedia").to_pylist()}

@@ -56,9 +56,10 @@ def test_refresh_reruns_only_affected_paragraphs_and_equals_a_clean_run(
     assert killed.returncode == -9
     assert (_datasets(project) / "LATEST").read_text().strip() == v1_name
     assert _tree(_datasets(project) / v1_name) == v1_tree
-    # A full disk at publication (every file capped at 12 KiB: above every stage output, below
-    # the dataset's largest file): a clean error, nothing published.
-    full = _refresh(pipeline, v2_dump, fault=["fsize", str(12 * 1024)])
+    # A disk that fills up at publication (every file capped at 2 KiB from the moment the
+    # dataset export starts; the dataset has larger files): a clean error, nothing published.
+    full = _refresh(pipeline, v2_dump,
+                    fault=["fsize-at", "kg2instruction.dataset.export:export_dataset", "2048"])
     assert full.returncode == 2, full.stderr[-3000:]
     assert "disk full" in full.stderr and "Traceback" not in full.stderr
     assert (_datasets(project) / "LATEST").read_text().strip() == v1_name

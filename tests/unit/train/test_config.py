@@ -36,6 +36,10 @@ def test_bad_values_are_rejected(tmp_path: Path):
     with pytest.raises(ConfigError) as caught:
         load_train_config(path)
     assert caught.value.key == "quantization"
+    path.write_text("lora:\n  top_layers: 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_train_config(path)
+    assert caught.value.key == "lora.top_layers" and caught.value.line == 2
 
 
 def test_auto_quantization_follows_cuda():

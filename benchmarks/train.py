@@ -1,0 +1,205 @@
+"""Training benchmark: does LoRA tuning on the sample beat the untuned base model, under strict
+scoring, within a CPU budget?
+
+What `make train` then `make eval` do, over every exported theme at once:
+
+1. train one adapter (`kg2i train --resume`, config `pipelines/train/lora_cpu.yaml`) on the train
+   split of every theme's newest export, IEPile-style instructions of both tasks;
+2. predict the test split of every theme (RE and NER, concatenated into one file) with the base
+   model (zero-shot, as `make eval` prompts it) and with the adapter;
+3. score both with `kg2i eval` (strict parsing: an answer that is not the JSON object the
+   instruction asks for predicts nothing).
+
+Reported: the recipe, training wall time and CPU time (the child's user+sys; on a shared machine the
+wall time is inflated by other processes, CPU time much less), seconds per step, the loss curve
+(also drawn to a PNG), and per task P/R/F1 and parse-failure rate of base and tuned model, plus F1
+over the facts of both tasks. A rerun reuses the adapter when nothing changed (`--resume` finds
+its final checkpoint) and the predictions (`kg2i predict` continues its output file).
+
+Usage: python benchmarks/train.py [--pipeline pipelines/sample.yaml] [--config ...]
+                                  [--limit N] [--results benchmarks/results]
+Results: <results>/train.json, <results>/train.md, <results>/train_loss.png.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from kg2instruction.atomic import atomic_write_text  # noqa: E402
+
+TASKS = (("relation", "RE"), ("entity", "NER"))
+
+
+def kg2i() -> list[str]:
+    script = shutil.which("kg2i", path=str(Path(sys.executable).parent))
+    return [script] if script else [sys.executable, "-m", "kg2instruction.cli"]
+
+
+def newest_versions(run: Path) -> list[Path]:
+    """<run>/datasets/<theme>/<LATEST> of every exported theme, as `make train` finds them."""
+    found = []
+    for latest in sorted(run.glob("datasets/*/LATEST")):
+        version = latest.parent / latest.read_text(encoding="utf-8").strip()
+        if version.is_dir():
+            found.append(version)
+    return found
+
+
+def timed(command: list[str], log: Path) -> dict[str, float]:
+    """Run `command` (output to `log`); wall seconds and the child's CPU seconds."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    with open(log, "w", encoding="utf-8") as out:
+        done = subprocess.run(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        sys.exit(f"failed ({done.returncode}): {' '.join(command)}; see {log}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall_seconds": round(wall, 1), "cpu_seconds": round(cpu, 1)}
+
+
+def task_scores(metrics: dict) -> dict[str, dict]:
+    scores = {}
+    for name, _ in TASKS:
+        overall = metrics["tasks"].get(name, {}).get("overall")
+        if overall:
+            scores[name] = {k: overall[k] for k in ("records", "instructions", "gold", "predicted",
+                                                    "correct", "precision", "recall", "f1",
+                                                    "parse_failure_rate")}
+    gold = sum(s["gold"] for s in scores.values())
+    pred = sum(s["predicted"] for s in scores.values())
+    correct = sum(s["correct"] for s in scores.values())
+    p = 100 * correct / pred if pred else 0.0
+    r = 100 * correct / gold if gold else 0.0
+    scores["all facts"] = {"gold": gold, "predicted": pred, "correct": correct,
+                           "precision": round(p, 2), "recall": round(r, 2),
+                           "f1": round(2 * p * r / (p + r), 2) if p + r else 0.0}
+    return scores
+
+
+def plot_loss(curve: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.2), dpi=110)
+    ax.plot([e["step"] for e in curve], [e["loss"] for e in curve], linewidth=1.2)
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("training loss (answer tokens)")
+    ax.set_title("LoRA on SmolLM2-135M, all themes of the sample")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def markdown(report: dict) -> str:
+    card, timing = report["adapter"], report["training"]
+    lines = [
+        "# Training benchmark: tuned vs base model on the sample's test split", "",
+        f"Base model `{card['base_model']}`, LoRA config `{report['config_file']}`; "
+        f"{card['metrics']['examples']} training instructions (IEPile style, RE and NER, "
+        f"{len(report['train_data'])} themes: {', '.join(report['themes'])}); languages "
+        f"{', '.join(report['train_languages'])}.", "",
+        f"Training: {card['metrics']['steps']} steps, wall {timing['wall_seconds']} s, CPU "
+        f"{timing['cpu_seconds']} s (user+sys of the process, {report['cpu_threads']} threads), "
+        f"{card['metrics']['seconds_per_step']} s/step wall; loss {card['metrics']['loss_first']} "
+        f"-> {card['metrics']['loss_last']}. Machine shared with other jobs: see the CPU time.", "",
+        f"Test split: {report['test_instructions']} instructions of every theme, scored by "
+        "`kg2i eval` with strict parsing (an answer that is not the asked JSON predicts nothing).",
+        "", "| model | task | gold | pred | correct | P | R | F1 | parse fail % |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for model in ("base", "tuned"):
+        for task, s in report["scores"][model].items():
+            lines.append(f"| {model} | {task} | {s['gold']} | {s['predicted']} | {s['correct']} "
+                         f"| {s['precision']:.2f} | {s['recall']:.2f} | {s['f1']:.2f} | "
+                         f"{s.get('parse_failure_rate', '')} |")
+    lines += ["", "## Loss curve", "", "![loss curve](train_loss.png)", "",
+              "| step | loss |", "|---:|---:|"]
+    curve = card["loss_curve"]
+    every = max(1, len(curve) // 20)
+    for entry in curve[::every] + ([curve[-1]] if (len(curve) - 1) % every else []):
+        lines.append(f"| {entry['step']} | {entry['loss']:.4f} |")
+    lines += ["", "## Recipe", "", "```json", json.dumps(card["config"], indent=2), "```", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pipeline", default="pipelines/sample.yaml")
+    parser.add_argument("--config", default="pipelines/train/lora_cpu.yaml")
+    parser.add_argument("--adapter", help="adapter folder (default <cache>/<run>/adapters/all)")
+    parser.add_argument("--limit", type=int, help="predict only the first N test instructions")
+    parser.add_argument("--max-new-tokens", type=int, default=256)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads for predict")
+    parser.add_argument("--results", type=Path, default=REPO / "benchmarks/results")
+    args = parser.parse_args()
+
+    run = REPO / os.environ.get("KG2I_CACHE_DIR", "cache") / Path(args.pipeline).stem
+    versions = newest_versions(run)
+    train_dirs = [v / "iepile" for v in versions if any((v / "iepile").rglob("train.jsonl"))]
+    tests = sorted(t for v in versions for t in (v / "iepile").rglob("test.jsonl"))
+    if not train_dirs or not tests:
+        sys.exit(f"no exported datasets under {run}/datasets: run `make pipeline THEME=<theme>` "
+                 "for the themes first")
+    work = run / "eval" / "all"
+    work.mkdir(parents=True, exist_ok=True)
+    rows = [line for t in tests for line in t.read_text(encoding="utf-8").splitlines() if line]
+    rows = rows[:args.limit] if args.limit else rows
+    test_file = work / "test.jsonl"
+    if not test_file.is_file() or test_file.read_text(encoding="utf-8") != "\n".join(rows) + "\n":
+        atomic_write_text(test_file, "\n".join(rows) + "\n")
+        for stale in work.glob("*.preds.jsonl*"):
+            stale.unlink()
+    adapter = Path(args.adapter) if args.adapter else run / "adapters" / "all"
+
+    data = [a for d in train_dirs for a in ("--data", str(d))]
+    training = timed([*kg2i(), "train", *data, "--model", "smollm2-135m", "--config",
+                      args.config, "--out", str(adapter), "--resume"], work / "train.log")
+    card = json.loads((adapter / "adapter_card.json").read_text(encoding="utf-8"))
+    scores, prediction = {}, {}
+    for model, extra in (("base", ["--shots", "0"]), ("tuned", ["--adapter", str(adapter)])):
+        preds, metrics = work / f"{model}.preds.jsonl", work / f"{model}.metrics.json"
+        prediction[model] = timed([*kg2i(), "predict", "--data", str(test_file), "--model",
+                                   "smollm2-135m", *extra, "--max-new-tokens",
+                                   str(args.max_new_tokens), "--threads", str(args.threads),
+                                   "--out", str(preds)], work / f"{model}.predict.log")
+        timed([*kg2i(), "eval", "--gold", str(test_file), "--pred", str(preds), "--out",
+               str(metrics)], work / f"{model}.eval.log")
+        scores[model] = task_scores(json.loads(metrics.read_text(encoding="utf-8")))
+
+    train_rows = [json.loads(line) for d in train_dirs for f in d.rglob("train.jsonl")
+                  for line in f.read_text(encoding="utf-8").splitlines() if line]
+    report = {
+        "config_file": args.config, "adapter": card, "training": training,
+        "cpu_threads": card["config"].get("threads"),
+        "train_data": [str(d.relative_to(REPO)) for d in train_dirs],
+        "themes": sorted({d.parent.parent.name for d in train_dirs}),
+        "train_languages": sorted({r.get("lang") or "?" for r in train_rows}),
+        "test_files": [str(t.relative_to(REPO)) for t in tests],
+        "test_instructions": len(rows), "prediction": prediction, "scores": scores,
+        "tuned_beats_base": scores["tuned"]["all facts"]["f1"] > scores["base"]["all facts"]["f1"],
+    }
+    args.results.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(args.results / "train.json", json.dumps(report, indent=2) + "\n")
+    plot_loss(card["loss_curve"], args.results / "train_loss.png")
+    atomic_write_text(args.results / "train.md", markdown(report))
+    print(f"F1 over all facts: base {scores['base']['all facts']['f1']:.2f}, tuned "
+          f"{scores['tuned']['all facts']['f1']:.2f}; training {training['wall_seconds']} s wall, "
+          f"{training['cpu_seconds']} s CPU -> {args.results / 'train.md'}")
+
+
+if __name__ == "__main__":
+    main()
