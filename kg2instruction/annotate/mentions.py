@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter, defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -45,6 +45,7 @@ from kg2instruction.errors import ConfigError, InputError
 from kg2instruction.kg.protocol import KnowledgeGraph
 from kg2instruction.ner.base import NerModel, NerSpan
 from kg2instruction.text.normalize import normalize_name
+from kg2instruction.text.zh_words import splits_a_word, word_boundaries
 
 PriorityClass = Literal["link", "subject", "repeat", "neighbour", "ner"]
 _WORDS = re.compile(r"\w+")
@@ -247,10 +248,11 @@ def _find_mentions(row: dict[str, Any], spans: Sequence[NerSpan], repeats: _Page
     adjectives = attributive_spans(text, spans, config.adjective_ner_labels)
     guessed = _split_name_lists(guessed + _ner_mentions(text, spans, ctx.lang, config, counts,
                                                         adjectives), text)
+    inside_word = _inside_longer_word(text, ctx.lang)
     for m in guessed:
         if any(s.start <= m.start and m.end <= s.end for s in adjectives):
             counts[f"dropped.adjective.{m.source}"] += 1
-        elif m.source in _NAME_INDEX_SOURCES and inside_longer_name(text, m.start, m.end):
+        elif m.source in _NAME_INDEX_SOURCES and inside_word(m.start, m.end):
             counts[f"dropped.inside_name.{m.source}"] += 1
         else:
             mentions.append(m)
@@ -275,6 +277,15 @@ def inside_longer_name(text: str, start: int, end: int) -> bool:
     if _JOINED_BEFORE.search(text[max(0, start - 2):start]):
         return True
     return bool(_NEXT_NAME_WORD.match(text, end))
+
+
+def _inside_longer_word(text: str, lang: str) -> Callable[[int, int], bool]:
+    """The longer-name test for `lang`: capitalised neighbours in spaced scripts, segmented word
+    boundaries in Chinese (`text.zh_words`: 葡萄牙 in 葡萄牙语, 美国 in 美国国会)."""
+    if lang.split("-")[0] == "zh":
+        boundaries = word_boundaries(text)
+        return lambda start, end: splits_a_word(boundaries, start, end)
+    return lambda start, end: inside_longer_name(text, start, end)
 
 
 class _PageRepeats:

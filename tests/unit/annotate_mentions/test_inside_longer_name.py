@@ -19,3 +19,19 @@ from kg2instruction.annotate.mentions import inside_longer_name
 def test_inside_longer_name(text: str, name: str, inside: bool) -> None:
     start = text.index(name)
     assert inside_longer_name(text, start, start + len(name)) is inside
+
+
+@pytest.mark.parametrize(("text", "name", "inside"), [
+    ("葡萄牙语是巴西的官方语言。", "葡萄牙", True),        # the language, not the country
+    ("小亚细亚位于亚洲西部。", "亚细亚", True),            # Asia Minor, not Asia
+    ("美国国会位于华盛顿。", "美国", True),                # the Congress, not the country
+    ("东京都是日本的首都。", "东京", True),
+    ("葡萄牙位于欧洲西南部。", "葡萄牙", False),
+    ("英国首都伦敦", "伦敦", False),
+    ("距离佛罗里达州迈阿密东南", "佛罗里达州", False),
+])
+def test_a_chinese_name_inside_a_longer_word(text: str, name: str, inside: bool) -> None:
+    from kg2instruction.text.zh_words import splits_a_word, word_boundaries
+
+    start = text.index(name)
+    assert splits_a_word(word_boundaries(text), start, start + len(name)) is inside
