@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kg2instruction.audit.evidence import triple_evidence
-from kg2instruction.audit.tsv import VERDICTS
+from kg2instruction.audit.tsv import LANGUAGE_SCOPE, VERDICTS
 from kg2instruction.dataset.run_outputs import RunOutputs
 from kg2instruction.errors import InputError
 
@@ -163,7 +163,7 @@ def draw(run: RunOutputs, n: int, seed: int, lang: str | None = None) -> AuditSa
     comments = [
         f"kg2i audit of theme {theme!r}, run {run.manifest.pipeline!r} "
         f"({run.manifest.pipeline_file}), seed {seed}"
-        + (f", language {lang} only" if lang else "") + ": "
+        + (", " + LANGUAGE_SCOPE.format(lang=lang) if lang else "") + ": "
         + ", ".join(f"{sum(1 for s, _ in picked if s == status)} of {sizes[status]} {status} "
                     f"({STRATA[status]} {run.fingerprint(STRATA[status])[:12]})"
                     for status in STRATA),

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from kg2instruction.audit.stats import Estimate, Stratum, stratified_share, weighted_auc
-from kg2instruction.audit.tsv import SCORED_COLUMNS, STATUSES, VERDICTS, AuditLine, read_audit
+from kg2instruction.audit.tsv import (SCORED_COLUMNS, STATUSES, VERDICTS, AuditLine, read_audit,
+                                      sample_language)
 from kg2instruction.errors import InputError
 
 CORRECT = "correct"
@@ -76,8 +77,11 @@ def read_judged(paths: Sequence[Path]) -> list[JudgedTriple]:
     seen: dict[tuple[str, str], str] = {}
     sizes: dict[tuple[str, str], tuple[int, str]] = {}
     for path in paths:
+        language = sample_language(path) if path.is_file() else None
         for line in read_audit(path, SCORED_COLUMNS):
             triple = _parse(line)
+            if language:    # a one-language sample is its own population: "theme (zh)"
+                triple = replace(triple, theme=f"{triple.theme} ({language})")
             key = (triple.theme, triple.triple_id)
             if key in seen:
                 raise InputError(line.path, f"triple {triple.triple_id!r} was already judged at "

@@ -89,6 +89,19 @@ def read_audit(path: Path, required: Sequence[str] = ()) -> list[AuditLine]:
     return rows
 
 
+LANGUAGE_SCOPE = "language {lang} only"
+_LANGUAGE_SCOPE = re.compile(r"\blanguage (\S+) only\b")
+
+
+def sample_language(path: Path) -> str | None:
+    """The language a sample was restricted to (`kg2i audit --lang`), read from its first
+    comment line; None for a sample of every language."""
+    with path.open(encoding="utf-8-sig") as handle:
+        first = handle.readline()
+    match = _LANGUAGE_SCOPE.search(first) if first.startswith("#") else None
+    return match.group(1) if match else None
+
+
 def has_verdicts(path: Path) -> bool:
     """Whether an existing file holds any judged row (a file that is not an audit file counts
     as judged: it is not ours to overwrite)."""

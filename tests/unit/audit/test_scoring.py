@@ -134,6 +134,22 @@ def test_a_triple_judged_twice_is_an_error(person_file: Path, tmp_path: Path) ->
         read_judged([person_file, again])
 
 
+def test_a_one_language_sample_is_its_own_population(person_file: Path, tmp_path: Path) -> None:
+    """`kg2i audit --lang zh` samples the Chinese triples of a theme with the Chinese stratum
+    sizes; scored beside the all-language file of the same theme, it is "person (zh)", not a
+    clash of stratum sizes."""
+    zh = tmp_path / "zh-person.tsv"
+    zh_strata = [("person", "kept", 12, [("correct", 0.9)] * 3 + [("wrong_entity", 0.2)]),
+                 ("person", "rejected", 4, [("correct", 0.1)])]
+    rows = [dict(r, triple_id=f"zh-{r['triple_id']}") for r in judged_rows(zh_strata)]
+    write_audit(zh, rows, ["kg2i audit of theme 'person', run 'sample', seed 13, language zh "
+                           "only: 4 of 12 kept"])
+    report = score(read_judged([person_file, zh]))
+    assert set(report["themes"]) == {"person", "person (zh)"}
+    assert report["themes"]["person (zh)"]["precision_kept"]["value"] == pytest.approx(0.75)
+    assert report["themes"]["person (zh)"]["kept"]["stratum_size"] == 12
+
+
 def test_score_cli_writes_json_and_markdown(person_file: Path, tmp_path: Path, capsys) -> None:
     import json
 
