@@ -45,7 +45,7 @@ from kg2instruction.errors import ConfigError, InputError
 from kg2instruction.kg.protocol import KnowledgeGraph
 from kg2instruction.ner.base import NerModel, NerSpan
 from kg2instruction.text.normalize import normalize_name
-from kg2instruction.text.zh_words import splits_a_word, word_boundaries
+from kg2instruction.text.zh_words import derived_word, splits_a_word, word_boundaries
 
 PriorityClass = Literal["link", "subject", "repeat", "neighbour", "ner"]
 _WORDS = re.compile(r"\w+")
@@ -248,12 +248,14 @@ def _find_mentions(row: dict[str, Any], spans: Sequence[NerSpan], repeats: _Page
     adjectives = attributive_spans(text, spans, config.adjective_ner_labels)
     guessed = _split_name_lists(guessed + _ner_mentions(text, spans, ctx.lang, config, counts,
                                                         adjectives), text)
-    inside_word = _inside_longer_word(text, ctx.lang)
+    inside_word, derived = _inside_longer_word(text, ctx.lang)
     for m in guessed:
         if any(s.start <= m.start and m.end <= s.end for s in adjectives):
             counts[f"dropped.adjective.{m.source}"] += 1
         elif m.source in _NAME_INDEX_SOURCES and inside_word(m.start, m.end):
             counts[f"dropped.inside_name.{m.source}"] += 1
+        elif m.source == "ner" and derived(m.start, m.end):
+            counts["dropped.derived_word.ner"] += 1
         else:
             mentions.append(m)
     # what NER says a name is, for the type check of linking ("White House" as FAC)
@@ -279,13 +281,21 @@ def inside_longer_name(text: str, start: int, end: int) -> bool:
     return bool(_NEXT_NAME_WORD.match(text, end))
 
 
-def _inside_longer_word(text: str, lang: str) -> Callable[[int, int], bool]:
-    """The longer-name test for `lang`: capitalised neighbours in spaced scripts, segmented word
-    boundaries in Chinese (`text.zh_words`: 葡萄牙 in 葡萄牙语, 美国 in 美国国会)."""
+_Span = Callable[[int, int], bool]
+
+
+def _inside_longer_word(text: str, lang: str) -> tuple[_Span, _Span]:
+    """The longer-name tests for `lang`: (for name-index matches, for NER spans).
+
+    Spaced scripts: a capitalised neighbour makes a longer name; NER spans are NER's own words.
+    Chinese (`text.zh_words`): a dictionary match must be a whole segmented word (葡萄牙 in
+    葡萄牙语, 美国 in 美国国会), and an NER span must not be the stem of a derived word
+    (葡萄牙语, 小亚细亚), which LAC tags as the place itself."""
     if lang.split("-")[0] == "zh":
         boundaries = word_boundaries(text)
-        return lambda start, end: splits_a_word(boundaries, start, end)
-    return lambda start, end: inside_longer_name(text, start, end)
+        return (lambda start, end: splits_a_word(boundaries, start, end),
+                lambda start, end: derived_word(text, boundaries, start, end))
+    return (lambda start, end: inside_longer_name(text, start, end), lambda start, end: False)
 
 
 class _PageRepeats:

@@ -23,6 +23,15 @@ Layout (every data file in JSONL and in Parquet, same rows; a split with no rows
                                      [{subject, object}]} (NER: {type: [names]})
         alpaca/<split>.jsonl         {"instruction", "input", "output"} (varied phrasings x 4
                                      output formats; RE and NER)
+        instructuie/<split>.jsonl    InstructUIE's IE INSTRUCTIONS instance, RE and NER: {id, Task,
+                                     Dataset, subset, sentence, instruction ("... Option: ...
+                                     Text: ... Answer:"), label, ground_truth}
+        yayi-uie/<split>.jsonl       YAYI-UIE chat, RE and NER: {id, task, lang, messages: [system,
+                                     user (text, then task type, options, output format),
+                                     assistant (JSON)]}; config `yayi_uie`
+        ieinstruct/<split>.jsonl     ADELIE IEInstruct chat, one line per record, task and output
+                                     format (triplet, natural, json): {id, task, lang, format,
+                                     shots, messages}; 0 or k demonstrations from train records
         (record shapes and the rules behind them: `instructions.export_files`)
 
 The schema chunks of one record share its id and are consecutive lines. In iepile/ files

@@ -25,8 +25,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-# Card order of the configs; any other follows alphabetically, top-level tables last.
-CONFIG_ORDER = ("iepile", "instructie", "alpaca", "records")
+# Card order of the configs (by the name's first `_` part: `yayi` ranks `yayi_uie`, the config of
+# folder yayi-uie/); any other follows alphabetically, top-level tables last.
+CONFIG_ORDER = ("iepile", "instructie", "alpaca", "instructuie", "yayi", "ieinstruct", "records")
 # The default config: both tasks, one schema over train/dev/test (what `make eval` scores).
 DEFAULT_CONFIG = "iepile"
 # A top-level data file is one table, not a split of one: its config gets this single split.

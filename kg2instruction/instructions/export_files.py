@@ -11,6 +11,14 @@ The layout under a dataset version folder (each file also as Parquet, same rows)
                                    {"id", "instruction", "output", "cate", "lang", "task", "label"}
                                    with `label` the record's facts as a JSON string
     alpaca/<split>.jsonl           {"instruction", "input", "output"} from the varied phrasings
+    instructuie/<split>.jsonl      InstructUIE's IE INSTRUCTIONS instance, flat, RE and NER:
+                                   {"id", "Task", "Dataset", "subset", "sentence",
+                                   "instruction", "label", "ground_truth"} (`instructuie_style`)
+    yayi-uie/<split>.jsonl         YAYI-UIE chats, RE and NER: {"id", "task", "lang",
+                                   "messages": [system, user, assistant]} (`yayi_style`)
+    ieinstruct/<split>.jsonl       ADELIE IEInstruct chats, one line per record, task and output
+                                   format: {"id", "task", "lang", "format", "shots", "messages"}
+                                   (`ieinstruct_style`)
 
 Rows keep the instruction table's order, so the chunks of a record are consecutive lines in chunk
 order: IEPile's and InstructIE's evaluators pair a record's lines with its predictions by id
@@ -26,10 +34,10 @@ from typing import Any
 import pyarrow as pa
 
 from kg2instruction.instructions.alpaca import to_alpaca
-from kg2instruction.instructions.instruction_table import EXPORTED_FIELDS, exported
+from kg2instruction.instructions.instruction_table import EXPORTED_FIELDS, MESSAGE, exported
 from kg2instruction.instructions.records import RELATION
 
-STYLES = ("instructie", "iepile", "varied")
+STYLES = ("instructie", "iepile", "varied", "instructuie", "yayi", "ieinstruct")
 TASKS = ("RE", "NER")
 INSTRUCTIE_TRAIN_FIELDS = ("instruction", "output")
 INSTRUCTIE_TEST_FIELDS = ("id", "cate", "instruction", "label")
@@ -38,6 +46,16 @@ INSTRUCTIE_TRAIN_FILE = pa.schema([(name, pa.string()) for name in INSTRUCTIE_TR
 INSTRUCTIE_TEST_FILE = pa.schema([("id", pa.string()), ("cate", pa.string()),
                                   ("instruction", pa.string()), ("label", pa.list_(RELATION))])
 ALPACA_FILE = pa.schema([(name, pa.string()) for name in ("instruction", "input", "output")])
+INSTRUCTUIE_FIELDS = ("id", "Task", "Dataset", "subset", "sentence", "instruction", "label",
+                      "ground_truth")
+INSTRUCTUIE_FILE = pa.schema([(name, pa.string()) for name in INSTRUCTUIE_FIELDS])
+YAYI_FILE = pa.schema([("id", pa.string()), ("task", pa.string()), ("lang", pa.string()),
+                       ("messages", pa.list_(MESSAGE))])
+IEINSTRUCT_FILE = pa.schema([("id", pa.string()), ("task", pa.string()), ("lang", pa.string()),
+                             ("format", pa.string()), ("shots", pa.int32()),
+                             ("messages", pa.list_(MESSAGE))])
+# the folder of each style published as one file per split
+FOLDERS = {"instructuie": "instructuie", "yayi": "yayi-uie", "ieinstruct": "ieinstruct"}
 
 
 @dataclass(frozen=True)
@@ -71,6 +89,15 @@ def instruction_files(style: str, split: str,
         return files
     if style == "varied":
         return [InstructionFile(f"alpaca/{split}", [to_alpaca(r) for r in rows], ALPACA_FILE)]
+    if style == "instructuie":
+        return [InstructionFile(f"{FOLDERS[style]}/{split}",
+                                [instructuie_record(r) for r in rows], INSTRUCTUIE_FILE)]
+    if style == "yayi":
+        return [InstructionFile(f"{FOLDERS[style]}/{split}", [yayi_record(r) for r in rows],
+                                YAYI_FILE)]
+    if style == "ieinstruct":
+        return [InstructionFile(f"{FOLDERS[style]}/{split}",
+                                [ieinstruct_record(r) for r in rows], IEINSTRUCT_FILE)]
     raise ValueError(f"unknown instruction style {style!r}; expected one of {STYLES}")
 
 
@@ -78,3 +105,30 @@ def instructie_test_record(row: Mapping[str, Any]) -> dict[str, Any]:
     """A test instruction as InstructIE's test conversion writes it: `label` is a list."""
     return {"id": row["id"], "cate": row["cate"], "instruction": row["instruction"],
             "label": json.loads(row["label"])}
+
+
+def instructuie_record(row: Mapping[str, Any]) -> dict[str, Any]:
+    """InstructUIE's instance, flat; its `Dataset` names theme and language, its `subset` the
+    split (InstructUIE's own subset names are train, dev, test too)."""
+    return {"id": row["id"], "Task": row["task"], "Dataset": f"kg2instruction_{row['theme']}_"
+            f"{row['lang']}", "subset": row["split"], "sentence": row["input"],
+            "instruction": row["instruction"], "label": row["output"],
+            "ground_truth": row["output"]}
+
+
+def yayi_record(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {"id": row["id"], "task": row["task"], "lang": row["lang"],
+            "messages": _messages(row)}
+
+
+def ieinstruct_record(row: Mapping[str, Any]) -> dict[str, Any]:
+    """`shots` is counted from the chat: every turn pair before the answer is a demonstration."""
+    messages = _messages(row)
+    return {"id": row["id"], "task": row["task"], "lang": row["lang"], "format": row["format"],
+            "shots": len(messages) // 2 - 1, "messages": messages}
+
+
+def _messages(row: Mapping[str, Any]) -> list[dict[str, str]]:
+    if not row.get("messages"):
+        raise ValueError(f"instruction {row['id']!r} of style {row['style']!r} has no messages")
+    return [{"role": m["role"], "content": m["content"]} for m in row["messages"]]

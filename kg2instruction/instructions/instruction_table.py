@@ -1,9 +1,12 @@
 """The instruction table: one row per instruction, whatever its style, and its record shape on disk.
 
-Every style (InstructIE, IEPile, the varied phrasings) and both tasks (relations, NER) produce rows
-of `INSTRUCTIONS`, so the export, the report and the tests treat them alike. A row keeps the pieces
-apart (`prompt` without the text, `input` = the text) because the Alpaca export needs them apart,
-and the joined `instruction` because that is what an instruction-tuning trainer reads.
+Every style (InstructIE, IEPile, the varied phrasings, InstructUIE, YAYI-UIE, IEInstruct) and both
+tasks (relations, NER) produce rows of `INSTRUCTIONS`, so the export, the report and the tests treat
+them alike. A row keeps the pieces apart (`prompt` without the text, `input` = the text) because
+the Alpaca export needs them apart, and the joined `instruction` because that is what an
+instruction-tuning trainer reads. Chat styles also keep the whole conversation in `messages`
+(IEInstruct's holds demonstrations, which no single prompt/output pair can carry); for them
+`instruction` is the last user turn and `output` the answer.
 
 Ids follow `kg2instruction.instructions.ids`: all schema chunks of one record share its id
 (``<record>`` for relations, ``<record>/ner`` for NER), and `chunk` (0, 1, ...) orders them.
@@ -23,20 +26,23 @@ import pyarrow as pa
 from kg2instruction.instructions.ids import NER_SUFFIX as NER_SUFFIX  # re-exported
 from kg2instruction.instructions.ids import TaskName, instruction_id
 
-Style = Literal["instructie", "iepile", "varied"]
+Style = Literal["instructie", "iepile", "varied", "instructuie", "yayi", "ieinstruct"]
 EVALUATION_SPLITS = frozenset({"dev", "test"})   # built independently of the answer
+
+MESSAGE = pa.struct([("role", pa.string()), ("content", pa.string())])
 
 INSTRUCTIONS = pa.schema([
     ("id", pa.string()),
     ("chunk", pa.int32()),           # position of the instruction among its record's chunks
     ("record_id", pa.string()),
     ("split", pa.string()),
-    ("style", pa.string()),          # instructie | iepile | varied
+    ("style", pa.string()),          # instructie iepile varied instructuie yayi ieinstruct
     ("task", pa.string()),           # RE | NER (the evaluator's task field)
     ("lang", pa.string()),
     ("theme", pa.string()),
     ("cate", pa.string()),
-    ("format", pa.string()),         # json | tuple | natural | colon
+    ("format", pa.string()),         # json | tuple | natural | colon (ieinstruct: triplet |
+                                     # natural | json, its own renderings; `chunk` = format index)
     ("nan", pa.bool_()),             # W/ NAN variant: absent listed labels answered NAN
     ("labels", pa.list_(pa.string())),  # candidate labels, in the order the instruction lists them
     ("prompt", pa.string()),         # the instruction without the text (Alpaca `instruction`)
@@ -44,6 +50,8 @@ INSTRUCTIONS = pa.schema([
     ("instruction", pa.string()),    # what the model reads: prompt and text together
     ("output", pa.string()),
     ("label", pa.string()),          # JSON list of the record's gold facts (every chunk)
+    # the conversation of chat styles (yayi, ieinstruct), answer last; null for the others
+    ("messages", pa.list_(MESSAGE)),
 ])
 
 
@@ -69,7 +77,8 @@ def is_evaluation_split(record: Mapping[str, Any]) -> bool:
 
 def instruction_row(record: Mapping[str, Any], *, style: Style, task: TaskName, chunk: int,
                     fmt: str, nan: bool, labels: Sequence[str], prompt: str, instruction: str,
-                    output: str) -> dict[str, Any]:
+                    output: str,
+                    messages: Sequence[Mapping[str, str]] | None = None) -> dict[str, Any]:
     """Every style builds its rows here, so ids, provenance columns and the facts kept for
     evaluation are the same whichever style produced the instruction."""
     if chunk < 0:
@@ -81,6 +90,7 @@ def instruction_row(record: Mapping[str, Any], *, style: Style, task: TaskName, 
         "format": fmt, "nan": nan, "labels": list(labels), "prompt": prompt,
         "input": record["text"], "instruction": instruction, "output": output,
         "label": json.dumps(label_items(record, task), ensure_ascii=False),
+        "messages": None if messages is None else [dict(m) for m in messages],
     }
 
 

@@ -23,6 +23,13 @@ def _segmenter():
     return jieba
 
 
+# A word made from a name by one of these is another thing than the name: a language or script
+# (葡萄牙语, 希腊文), a people (希腊人, 菲律宾人), a lineage or school; or, with a direction, size
+# or age before it, another place or state (小亚细亚, 北爱尔兰, 东罗马, 古希腊).
+DERIVING_SUFFIXES = frozenset("语文人族裔籍系派")
+NAMING_PREFIXES = frozenset("小大北南东西古新")
+
+
 def word_boundaries(text: str) -> frozenset[int]:
     """Character offsets where a segmented word of `text` starts or ends."""
     bounds = {0, len(text)}
@@ -35,3 +42,15 @@ def word_boundaries(text: str) -> frozenset[int]:
 def splits_a_word(boundaries: frozenset[int], start: int, end: int) -> bool:
     """Does the span [start, end) begin or end inside a segmented word?"""
     return start not in boundaries or end not in boundaries
+
+
+def derived_word(text: str, boundaries: frozenset[int], start: int, end: int) -> bool:
+    """Is the span the stem of a longer word derived from it (a suffix of `DERIVING_SUFFIXES`
+    right after it, or a prefix of `NAMING_PREFIXES` right before it, inside one segmented
+    word)? Narrower than `splits_a_word`: an NER span the segmenter merely glues to its
+    neighbour (英国伦敦, 香港回归) still names its entity."""
+    if not splits_a_word(boundaries, start, end):
+        return False
+    after = end not in boundaries and end < len(text) and text[end] in DERIVING_SUFFIXES
+    before = start not in boundaries and start > 0 and text[start - 1] in NAMING_PREFIXES
+    return after or before

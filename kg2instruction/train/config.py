@@ -53,6 +53,8 @@ class TrainConfig(BaseModel):
     batch_size: int = Field(4, ge=1)
     grad_accumulation: int = Field(1, ge=1)
     cutoff_len: int = Field(1024, ge=16, description="tokens per example, prompt + output")
+    skip_empty_answers: bool = Field(False, description="leave out instructions whose JSON answer "
+                                     "extracts nothing (see train.selection)")
     max_grad_norm: float = Field(1.0, gt=0.0)
     seed: int = 42
     logging_steps: int = Field(1, ge=1)

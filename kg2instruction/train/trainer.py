@@ -25,6 +25,7 @@ from kg2instruction.train.data import DataPaths, dataset_files, fingerprint_file
 from kg2instruction.train.encoding import EncodingStats, encode_all
 from kg2instruction.train.fit import LOSS_FILE, FitResult, FitSetup, fit
 from kg2instruction.train.kbit import prepare_for_training
+from kg2instruction.train.selection import select_examples
 from kg2instruction.train.models import (
     is_seq2seq,
     load_model,
@@ -77,10 +78,13 @@ def train_adapter(data: DataPaths, model: str, config: TrainConfig, out: str | P
         torch.set_num_threads(config.threads)
     files = dataset_files(data, "train")
     where = ", ".join(map(str, files))
-    examples = load_examples(data, "train", require_output=True, exclude_themes=excluded)
+    examples, skipped = select_examples(
+        load_examples(data, "train", require_output=True, exclude_themes=excluded),
+        skip_empty_answers=config.skip_empty_answers)
     if not examples:
         raise InputError(where, "no training examples left"
-                                + (f" after excluding themes {excluded}" if excluded else ""))
+                                + (f" after excluding themes {excluded}" if excluded else "")
+                                + (f" after skipping {skipped} empty answers" if skipped else ""))
     source = resolve_model(model, gguf_file)
     quantization = resolve_quantization(config.quantization)
     fingerprint = fingerprint_files(files)
@@ -95,8 +99,8 @@ def train_adapter(data: DataPaths, model: str, config: TrainConfig, out: str | P
     if not encoded:
         raise InputError(where, f"every prompt is longer than cutoff_len={config.cutoff_len} "
                                 f"tokens (first: {stats.dropped[0]})")
-    log(f"{len(encoded)} examples ({stats.truncated} truncated, {len(stats.dropped)} dropped); "
-        f"quantization={quantization.value}")
+    log(f"{len(encoded)} examples ({stats.truncated} truncated, {len(stats.dropped)} dropped, "
+        f"{skipped} empty answers skipped); quantization={quantization.value}")
     base = prepare_for_training(load_model(source, quantization, seq2seq=seq2seq),
                                 gradient_checkpointing=quantization is Quantization.NF4)
     torch.manual_seed(config.seed)  # LoRA's A matrices are random: same seed, same adapter
@@ -106,7 +110,7 @@ def train_adapter(data: DataPaths, model: str, config: TrainConfig, out: str | P
     result = fit(peft_model, encoded, setup, log)
     card = AdapterCard(source.name, source.location, source.gguf_file, seq2seq,
                        quantization.value, [str(f) for f in files], fingerprint, excluded,
-                       config.model_dump(mode="json"), _metrics(result, stats),
+                       config.model_dump(mode="json"), _metrics(result, stats, skipped),
                        result.loss_log)
     _publish_adapter(peft_model, tokenizer, out, card)
     return TrainResult(out, card)
@@ -138,12 +142,12 @@ def _claim_checkpoints(folder: Path, identity: dict) -> None:
     atomic_write_text(path, json.dumps(identity, indent=2, ensure_ascii=False))
 
 
-def _metrics(result: FitResult, stats: EncodingStats) -> dict:
+def _metrics(result: FitResult, stats: EncodingStats, skipped_empty: int) -> dict:
     losses = [entry["loss"] for entry in result.loss_log]
     per_step = result.seconds / result.steps_this_run if result.steps_this_run else None
     return {
         "steps": result.steps, "examples": stats.kept, "examples_truncated": stats.truncated,
-        "examples_dropped": len(stats.dropped),
+        "examples_dropped": len(stats.dropped), "empty_answers_skipped": skipped_empty,
         "loss_first": losses[0] if losses else None, "loss_last": losses[-1] if losses else None,
         "seconds_per_step": round(per_step, 3) if per_step is not None else None,
         "train_seconds": round(result.seconds, 1),  # this invocation's optimisation only

@@ -38,3 +38,20 @@ def exported(fixture_run: FixtureRun) -> Path:
                  "person"]) == 0
     root = fixture_run.run_dir / "datasets" / "person"
     return root / (root / "LATEST").read_text(encoding="utf-8").strip()
+
+
+@pytest.fixture
+def hf_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Offline mode and a throwaway cache; returns the cache dir to pass to `load_dataset`."""
+    import datasets
+
+    home = tmp_path / "hf_home"
+    for var, value in (("HF_HOME", home), ("HF_DATASETS_CACHE", home / "datasets"),
+                       ("HF_DATASETS_OFFLINE", "1"), ("HF_HUB_OFFLINE", "1")):
+        monkeypatch.setenv(var, str(value))
+    # `datasets` read the environment when first imported (maybe by another test module)
+    for flag in ("HF_DATASETS_OFFLINE", "HF_HUB_OFFLINE"):
+        if hasattr(datasets.config, flag):
+            monkeypatch.setattr(datasets.config, flag, True)
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", home / "datasets")
+    return home / "datasets"

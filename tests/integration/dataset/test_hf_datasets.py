@@ -5,6 +5,7 @@ cache: the test never touches the network or the user's Hugging Face cache."""
 from __future__ import annotations
 
 import json
+import re
 import stat
 from pathlib import Path
 
@@ -17,21 +18,6 @@ import yaml
 from kg2instruction.dataset.dataset_card import front_matter
 from kg2instruction.dataset.export import SUMMARY_FILE
 from kg2instruction.dataset.hf_configs import data_configs
-
-
-@pytest.fixture
-def hf_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Offline mode and a throwaway cache; returns the cache dir to pass to `load_dataset`."""
-    home = tmp_path / "hf_home"
-    for var, value in (("HF_HOME", home), ("HF_DATASETS_CACHE", home / "datasets"),
-                       ("HF_DATASETS_OFFLINE", "1"), ("HF_HUB_OFFLINE", "1")):
-        monkeypatch.setenv(var, str(value))
-    # `datasets` read the environment when first imported (maybe by another test module)
-    for flag in ("HF_DATASETS_OFFLINE", "HF_HUB_OFFLINE"):
-        if hasattr(datasets.config, flag):
-            monkeypatch.setattr(datasets.config, flag, True)
-    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", home / "datasets")
-    return home / "datasets"
 
 
 def _card_configs(folder: Path) -> list[dict]:
@@ -52,7 +38,8 @@ def test_every_data_file_is_in_a_config_and_every_format_has_one(exported):
     assert listed == on_disk
     formats = {p.name for p in exported.iterdir() if p.is_dir()}
     assert formats >= {"instructie", "iepile", "alpaca", "records"}
-    assert formats <= {c["config_name"] for c in configs}
+    # a config is named after its folder, non-word characters as `_` (yayi-uie/ -> yayi_uie)
+    assert {re.sub(r"\W+", "_", f) for f in formats} <= {c["config_name"] for c in configs}
     summary = json.loads((exported / SUMMARY_FILE).read_text(encoding="utf-8"))
     assert summary["configs"] == configs
 

@@ -35,3 +35,18 @@ def test_a_chinese_name_inside_a_longer_word(text: str, name: str, inside: bool)
 
     start = text.index(name)
     assert splits_a_word(word_boundaries(text), start, start + len(name)) is inside
+
+
+@pytest.mark.parametrize(("text", "name", "derived"), [
+    ("葡萄牙语是巴西的官方语言。", "葡萄牙", True),        # a language
+    ("奥斯曼土耳其人攻陷君士坦丁堡。", "土耳其", True),    # a people
+    ("小亚细亚位于亚洲西部。", "亚细亚", True),            # another place
+    ("长驻英国伦敦。", "伦敦", False),                     # glued by the segmenter, still London
+    ("葡萄牙位于欧洲西南部。", "葡萄牙", False),
+])
+def test_a_chinese_ner_span_that_is_the_stem_of_a_derived_word(text: str, name: str,
+                                                               derived: bool) -> None:
+    from kg2instruction.text.zh_words import derived_word, word_boundaries
+
+    start = text.index(name)
+    assert derived_word(text, word_boundaries(text), start, start + len(name)) is derived

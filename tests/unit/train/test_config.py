@@ -15,7 +15,8 @@ REPO = Path(__file__).resolve().parents[3]
 def test_shipped_configs_validate():
     cpu = load_train_config(REPO / "pipelines/train/lora_cpu.yaml")
     gpu = load_train_config(REPO / "pipelines/train/qlora_gpu.yaml")
-    assert cpu.quantization is Quantization.AUTO and cpu.max_steps == 30
+    assert cpu.quantization is Quantization.AUTO and cpu.max_steps == 66
+    assert cpu.skip_empty_answers and cpu.lora.top_layers == 12 and cpu.threads == 2
     assert gpu.quantization is Quantization.NF4 and gpu.epochs == 3 and gpu.template == "alpaca"
 
 

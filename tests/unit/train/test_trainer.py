@@ -103,6 +103,23 @@ def test_excluded_themes_are_left_out(dataset_dir: Path, tiny_model_dir: Path, t
                       exclude_themes=["人物", "astronomy", "地理地区"], log=lambda _: None)
 
 
+def test_empty_answers_are_skipped_when_asked(instruction_splits, tiny_model_dir: Path,
+                                              tmp_path: Path):
+    rows = [r for r in instruction_splits["train"] if r["output"].startswith("{")][:2]
+    empty = {**rows[0], "id": "nothing-here",
+             "output": json.dumps({key: [] for key in json.loads(rows[0]["output"])})}
+    data = write_dataset({"train": rows + [empty]}, tmp_path / "data")
+    config = _config(max_steps=1, skip_empty_answers=True, cutoff_len=1024)
+    result = train_adapter(data, str(tiny_model_dir), config, tmp_path / "adapter",
+                           log=lambda _: None)
+    metrics = result.card.metrics
+    assert metrics["empty_answers_skipped"] == 1
+    assert metrics["examples"] + metrics["examples_dropped"] == 2
+    with pytest.raises(InputError, match="after skipping 1 empty answers"):
+        train_adapter(write_dataset({"train": [empty]}, tmp_path / "only-empty"),
+                      str(tiny_model_dir), config, tmp_path / "none", log=lambda _: None)
+
+
 def test_malformed_record_and_missing_model_are_named(dataset_dir: Path, tmp_path: Path):
     bad = tmp_path / "bad" / "train.jsonl"
     bad.parent.mkdir()
