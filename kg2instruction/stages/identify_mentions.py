@@ -32,7 +32,7 @@ class IdentifyMentions(MapStage):
     """PARAGRAPHS -> MENTIONS."""
 
     name = "identify_mentions"
-    version = "4"
+    version = "5"
     Config = IdentifyMentionsConfig
     requires = ("read_wikipedia", "build_kg")
     uses_model = True
