@@ -58,7 +58,9 @@ bench: venv
 # tuned model on each task's test file apart (iepile/<RE|NER>/test.jsonl ->
 # EVAL_DIR/{base,tuned}.<TASK>.metrics.{json,txt}): IEPile's evaluator reads one task per file.
 # Defaults: ADAPTER=cache/<run>/adapters/all, EVAL_DIR=cache/<run>/eval/<theme>; SHOTS=k for k-shot
-# prompts of the base model; MAX_NEW_TOKENS=256.
+# prompts of the base model; MAX_NEW_TOKENS=256. A rerun continues unfinished predictions; after
+# retraining, predict refuses to mix adapters: pass a new EVAL_DIR or remove the old results by
+# name (`kg2i cache rm --eval <theme>`). eval never deletes them itself.
 train: venv
 	@run="$${KG2I_CACHE_DIR:-cache}"/$(basename $(notdir $(PIPELINE))); versions="$${DATASET:-}"; \
 	if [ -z "$$versions" ]; then for theme in $${TRAIN_THEMES:-$$(ls "$$run/datasets" 2>/dev/null)}; do \
@@ -78,7 +80,7 @@ eval: venv
 	ls "$$ds"/iepile/*/test.jsonl >/dev/null 2>&1 || { echo "no test split at '$$ds/iepile/<RE|NER>/test.jsonl' (see 'make train')" >&2; exit 2; }; \
 	adapter="$${ADAPTER:-$$run/adapters/all}"; out="$${EVAL_DIR:-$$run/eval/$(THEME)}"; \
 	test -f "$$adapter/adapter_card.json" || { echo "no trained adapter at '$$adapter' (run 'make train')" >&2; exit 2; }; \
-	mkdir -p "$$out"; rm -f "$$out"/*.preds.jsonl "$$out"/*.preds.jsonl.meta.json; set -e -o pipefail -x; \
+	mkdir -p "$$out"; set -e -o pipefail -x; \
 	for task in RE NER; do test -f "$$ds/iepile/$$task/test.jsonl" || continue; \
 	$(BIN)/kg2i predict --data "$$ds/iepile/$$task" --model "$(or $(MODEL),smollm2-135m)" --shots "$${SHOTS:-0}" --max-new-tokens "$${MAX_NEW_TOKENS:-256}" --threads 2 --out "$$out/base.$$task.preds.jsonl"; \
 	$(BIN)/kg2i eval --gold "$$ds/iepile/$$task/test.jsonl" --pred "$$out/base.$$task.preds.jsonl" --out "$$out/base.$$task.metrics.json" | tee "$$out/base.$$task.metrics.txt"; \
@@ -87,9 +89,10 @@ eval: venv
 	done
 
 # Newest Wikidata dump (WIKIDATA=YYYYMMDD for a named one; WIKIDATA_FILE=path for a local file),
-# incremental re-run, new dataset version; KEEP versions are kept (kg2instruction/refresh/README.md).
+# incremental re-run, new dataset version; KEEP=N deletes all but the newest N versions (default:
+# none is deleted; kg2instruction/refresh/README.md).
 refresh: venv
-	$(BIN)/kg2i refresh run --pipeline $(PIPELINE) --theme $(THEME) --keep "$(or $(KEEP),3)" \
+	$(BIN)/kg2i refresh run --pipeline $(PIPELINE) --theme $(THEME) $(if $(KEEP),--keep "$(KEEP)") \
 	  $(if $(WIKIDATA_FILE),--wikidata-file "$(WIKIDATA_FILE)",--wikidata "$(or $(WIKIDATA),latest)")
 
 # Deletes only stage outputs no run manifest references (and temp files of killed runs); published

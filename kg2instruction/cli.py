@@ -44,6 +44,13 @@ def build_app() -> typer.Typer:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user-facing errors become one line on stderr and exit code 2."""
     _forget_cache_dir()
+    try:
+        return _run(argv)
+    finally:
+        _forget_cache_dir()
+
+
+def _run(argv: list[str] | None) -> int:
     app = build_app()
     try:
         app(args=argv, standalone_mode=False)
@@ -74,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _forget_cache_dir() -> None:
-    """A `--cache-dir` of an earlier in-process call (tests, notebooks) must not leak into this
-    one. Checked in `sys.modules` so a plain `--help` does not import the pipeline config."""
+    """A `--cache-dir` of one in-process call (tests, notebooks) must not leak into another:
+    cleared when `main` starts and when it returns. Checked in `sys.modules` so a plain `--help` does not import the pipeline config."""
     pipeline_config = sys.modules.get("kg2instruction.config.pipeline")
     if pipeline_config is not None:
         pipeline_config.set_cache_dir_override(None)

@@ -77,6 +77,11 @@ def _sample(theme: str, n: int, pipeline: Path, out: Optional[Path], seed: Optio
     from kg2instruction.errors import InputError
 
     loaded = load_pipeline(pipeline)
+    if lang is not None and lang not in loaded.config.languages:
+        from kg2instruction.errors import ConfigError
+
+        raise ConfigError(f"--lang {lang!r}: the pipeline's languages are "
+                          f"{', '.join(loaded.config.languages)}", key="lang")
     run = load_run(loaded.cache_root / loaded.name, theme, loaded.base_dir)
     path = out or loaded.base_dir / AUDIT_DIR / (f"{lang}-{theme}.tsv" if lang else f"{theme}.tsv")
     if path.exists() and has_verdicts(path):

@@ -10,10 +10,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from kg2instruction.commands.options import CacheDirOpt
+from kg2instruction.commands.options import CacheDirOpt, PipelineOpt, ThemeOpt
 
-PipelineOpt = Annotated[Path, typer.Option("--pipeline", "-p", help="pipelines/<name>.yaml")]
-ThemeOpt = Annotated[str, typer.Option("--theme", "-t", help="theme name (themes/<name>.yaml)")]
 SOURCE_KINDS = ("wikipedia", "wikidata")
 
 

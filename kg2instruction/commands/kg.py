@@ -10,6 +10,8 @@ from pathlib import Path
 
 import typer
 
+from kg2instruction.commands.options import CacheDirOpt
+
 kg_app = typer.Typer(no_args_is_help=True, add_completion=False,
                      help="Build and inspect the knowledge-graph store (DuckDB).")
 
@@ -61,6 +63,7 @@ def info(
                                    "pipeline's latest run built)"),
     pipeline: Path = typer.Option(Path("pipelines/sample.yaml"), "--pipeline", "-p",
                                   help="pipeline whose run's KG to show when --kg is not given"),
+    cache_dir: CacheDirOpt = None,
 ) -> None:
     """Print where a KG store came from (dump id, config, build time) and its row counts."""
     from kg2instruction.kg.store_access import read_meta

@@ -1,4 +1,4 @@
-"""Options shared by several command groups.
+"""Options shared by several command groups: `--cache-dir`, `--pipeline`, `--theme`.
 
 `--cache-dir` is accepted by the root (`kg2i --cache-dir DIR run ...`) and by every command that
 reads or writes a run (`kg2i run --cache-dir DIR ...`). Its callback hands the folder to
@@ -27,3 +27,5 @@ def use_cache_dir(value: Optional[Path]) -> Optional[Path]:
 
 CacheDirOpt = Annotated[Optional[Path], typer.Option(
     "--cache-dir", help=CACHE_DIR_HELP, callback=use_cache_dir, file_okay=False)]
+PipelineOpt = Annotated[Path, typer.Option("--pipeline", "-p", help="pipelines/<name>.yaml")]
+ThemeOpt = Annotated[str, typer.Option("--theme", "-t", help="theme name (themes/<name>.yaml)")]

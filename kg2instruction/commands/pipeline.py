@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from kg2instruction.commands.options import CacheDirOpt
+from kg2instruction.commands.options import CacheDirOpt, PipelineOpt, ThemeOpt
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from kg2instruction.core.manifest import RunManifest
 
-PipelineOpt = Annotated[Path, typer.Option("--pipeline", "-p", help="pipelines/<name>.yaml")]
-ThemeOpt = Annotated[str, typer.Option("--theme", "-t", help="theme name (themes/<name>.yaml)")]
 OverlayOpt = Annotated[Optional[Path], typer.Option(
     "--overlay", help="granularity overlay YAML (merge/split/rename/reverse/drop labels); "
                       "replaces the pipeline's `overlay:`")]
@@ -67,7 +67,6 @@ def run(
 def status(theme: ThemeOpt, pipeline: PipelineOpt = Path("pipelines/sample.yaml"),
            overlay: OverlayOpt = None, cache_dir: CacheDirOpt = None) -> None:
     """Show each stage's fingerprint and how many of its shards are done."""
-    from rich.console import Console
     from rich.table import Table
 
     from kg2instruction.core.runner import plan_run
@@ -81,7 +80,7 @@ def status(theme: ThemeOpt, pipeline: PipelineOpt = Path("pipelines/sample.yaml"
     for row in plan_status(plan):
         total = "?" if row.total is None else str(row.total)
         table.add_row(row.stage, row.kind, row.fingerprint[:16], f"{row.done}/{total}", row.state)
-    Console().print(table)
+    _console().print(table)
 
 
 def cache_gc(
@@ -133,13 +132,19 @@ def cache_rm(
         typer.echo(f"{verb} {removal.what}: {removal.path}")
 
 
-def _print_summary(manifest: RunManifest, run_dir: Path) -> None:
+def _console() -> Console:
+    """Stdout at the terminal's width; logs and pipes get a fixed width (not `COLUMNS`, not 80),
+    so a table is never squeezed and reads the same everywhere."""
     from rich.console import Console
-    from rich.table import Table
 
     console = Console()
-    if not console.is_terminal:   # logs and pipes: do not squeeze the table into 80 columns
-        console = Console(width=140)
+    return console if console.is_terminal else Console(width=140)
+
+
+def _print_summary(manifest: RunManifest, run_dir: Path) -> None:
+    from rich.table import Table
+
+    console = _console()
     table = Table(title=f"run {manifest.pipeline} / {manifest.theme}: {manifest.status}, "
                         f"{manifest.wall_seconds:.1f}s")
     for column in ("stage", "fingerprint", "computed", "reused", "in", "kept", "dropped", "s"):

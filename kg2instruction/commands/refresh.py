@@ -7,12 +7,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from kg2instruction.commands.options import CacheDirOpt
+from kg2instruction.commands.options import CacheDirOpt, PipelineOpt
 from kg2instruction.errors import ConfigError, InputError
 
 _DISK_FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
-
-PipelineOpt = Annotated[Path, typer.Option("--pipeline", "-p", help="pipelines/<name>.yaml")]
 
 
 def register(app: typer.Typer) -> None:
@@ -42,7 +40,8 @@ def run(
     user_agent: Annotated[Optional[str], typer.Option(
         help="User-Agent with a contact address")] = None,
     dumps_dir: Annotated[str, typer.Option(help="download folder, inside the project")] = "dumps",
-    keep: Annotated[int, typer.Option(min=1, help="dataset versions to keep")] = 3,
+    keep: Annotated[Optional[int], typer.Option(
+        min=1, help="delete all but the newest N dataset versions (default: delete none)")] = None,
     executor: Annotated[str, typer.Option(help="local | ray")] = "local",
     workers: Annotated[int, typer.Option(min=1, help="local process-pool size")] = 1,
     cache_dir: CacheDirOpt = None,

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from kg2instruction.core.manifest import RunManifest, read_manifests
+from kg2instruction.core.run_layout import RESERVED_RUN_DIRS
 from kg2instruction.core.shard_store import FINGERPRINT_DIR_CHARS
 
 _OUTPUT_DIR = re.compile(rf"^[0-9a-f]{{{FINGERPRINT_DIR_CHARS}}}$")
@@ -30,11 +31,12 @@ _OUTPUT_DIR = re.compile(rf"^[0-9a-f]{{{FINGERPRINT_DIR_CHARS}}}$")
 def stage_names(manifests: Iterable[RunManifest], configured: Iterable[str] = ()) -> set[str]:
     """Every name that can be a stage's output folder in the run dir: the stages the manifests
     recorded, the stages the pipeline file lists (`configured`), and the built-in stages (a stage
-    dropped from the pipeline after its last run still leaves outputs to collect)."""
+    dropped from the pipeline after its last run still leaves outputs to collect). Never the
+    run dir's own folders (`datasets`, `adapters`, `eval`, ...), whatever a manifest says."""
     from kg2instruction.core.registry import known_stage_names
 
     recorded = {stage for manifest in manifests for stage in manifest.stages}
-    return recorded | set(configured) | set(known_stage_names())
+    return (recorded | set(configured) | set(known_stage_names())) - RESERVED_RUN_DIRS
 
 
 def unreferenced_outputs(run_dir: Path, configured: Iterable[str] = ()) -> list[Path]:

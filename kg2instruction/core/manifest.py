@@ -15,9 +15,8 @@ import orjson
 import pydantic
 
 from kg2instruction.atomic import atomic_write_bytes
+from kg2instruction.core.run_layout import MANIFESTS
 from kg2instruction.core.shard_store import ShardStore
-
-MANIFESTS = "manifests"
 
 
 class Funnel(pydantic.BaseModel):

@@ -109,15 +109,18 @@ class StageBar:
         new = [s for s in shard_ids if s not in self._seen]
         if not new:
             return
-        self._seen.update(new)
-        self.items += sum(self._items_of(s) for s in new)
+        added = sum(self._items_of(s) for s in new)
+        with self._owner._lock:                 # the ticker reads these under the same lock
+            self._seen.update(new)
+            self.items += added
         self._owner._updated(self)
 
     def finish(self, total: int) -> None:
-        self.total_shards = total
-        if self.total_items is None:            # a source: its total is what it wrote
-            self.total_items = self.items
-        self.items = max(self.items, self.total_items)
+        with self._owner._lock:
+            self.total_shards = total
+            if self.total_items is None:        # a source: its total is what it wrote
+                self.total_items = self.items
+            self.items = max(self.items, self.total_items)
         self._owner._updated(self, final=True)
 
     def status_line(self) -> str:
@@ -189,14 +192,20 @@ class RunProgress:
         return bar
 
     def note(self, message: str) -> None:
-        self.console.print(message, highlight=False, markup=False, soft_wrap=True)
+        with self._lock:
+            self._print(message)
 
     def stage_done(self, summary: StageSummary) -> None:
         with self._lock:
             self._active = None
-        self.note(summary.line())
+            self._print(summary.line())
 
     # ---- internals ------------------------------------------------------------------------
+    def _print(self, line: str) -> None:
+        """Print one line; callers hold `_lock`, so a line is built and printed in one go and
+        lines from the ticker and the runner never come out of order."""
+        self.console.print(line, highlight=False, markup=False, soft_wrap=True)
+
     @staticmethod
     def _shards(bar: StageBar) -> str:
         return f"{bar.shards_done}/{'?' if bar.total_shards is None else bar.total_shards}"
@@ -211,11 +220,9 @@ class RunProgress:
         if final:
             return                       # the summary line follows
         with self._lock:
-            due = time.monotonic() - self._last_line >= self.plain_seconds
-            if due:
+            if time.monotonic() - self._last_line >= self.plain_seconds:
                 self._last_line = time.monotonic()
-        if due:
-            self.note(bar.status_line())
+                self._print(bar.status_line())
 
     def _tick(self) -> None:
         """Plain mode: a status line when a stage has printed nothing for the interval (one
@@ -223,12 +230,9 @@ class RunProgress:
         while not self._stop.wait(max(self.plain_seconds, 1.0)):
             with self._lock:
                 bar = self._active
-                due = (bar is not None
-                       and time.monotonic() - self._last_line >= self.plain_seconds)
-                if due:
+                if bar is not None and time.monotonic() - self._last_line >= self.plain_seconds:
                     self._last_line = time.monotonic()
-            if due and bar is not None:
-                self.note(bar.status_line())
+                    self._print(bar.status_line())
 
 
 def summary_of(stage: str, kind: str, funnel: Any, seconds: float, computed: int,

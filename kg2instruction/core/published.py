@@ -23,12 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg2instruction.config.theme import THEME_NAME as _THEME
+from kg2instruction.core.run_layout import ADAPTERS, DATASETS, EVAL
 from kg2instruction.dataset.export import LATEST
 from kg2instruction.errors import KG2IError
 
-DATASETS = "datasets"
-ADAPTERS = "adapters"
-EVAL = "eval"
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")    # no hidden temp folders, no globs
 
 

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import TypeVar
 
+from kg2instruction.core.run_layout import RESERVED_RUN_DIRS
 from kg2instruction.core.stage import Stage
 from kg2instruction.errors import ConfigError
 
@@ -29,6 +30,10 @@ def register_stage(cls: S) -> S:
     name = getattr(cls, "name", None)
     if not isinstance(name, str) or not _NAME.match(name):
         raise TypeError(f"{cls.__qualname__}: stage name must match {_NAME.pattern}, got {name!r}")
+    if name in RESERVED_RUN_DIRS:
+        raise TypeError(f"{cls.__qualname__}: stage name {name!r} is reserved for a folder of the "
+                        f"run directory (reserved: {', '.join(sorted(RESERVED_RUN_DIRS))}); "
+                        "choose another name")
     if not hasattr(cls, "kind"):
         raise TypeError(f"{cls.__qualname__}: subclass MapStage, SourceStage, ReduceStage or "
                         "ArtifactStage, not Stage")

@@ -52,6 +52,8 @@ def data_configs(folder: Path) -> list[dict[str, Any]]:
         for part_name, splits in _by_schema(folder, name, layout[name], suffix):
             configs.append({"config_name": part_name, "data_files": [
                 {"split": split, "path": _paths(files, suffix)} for split, files in splits]})
+    if not configs:                      # every config parted away (its files disagree)
+        return []
     names = [c["config_name"] for c in configs]
     default = DEFAULT_CONFIG if DEFAULT_CONFIG in names else names[0]
     for config in configs:

@@ -12,21 +12,19 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 import requests
 
 from kg2instruction.errors import RemoteError
-from kg2instruction.evaluate.generation import GenerationSettings
+from kg2instruction.evaluate.endpoint_api import EndpointApi
+from kg2instruction.evaluate.generation import GenerationSettings, cut_at_stop
 from kg2instruction.http_retry import attempts_made, mount_retries, retry_policy
 
 USER_AGENT = "kg2instruction-predict/1.0"
 
 
-class EndpointApi(str, Enum):
-    COMPLETIONS = "completions"
-    CHAT = "chat"
+__all__ = ["EndpointApi", "OpenAICompatibleGenerator", "RetryPolicy"]
 
 
 @dataclass(frozen=True)
@@ -67,13 +65,16 @@ class OpenAICompatibleGenerator:
             self.session.headers["Authorization"] = f"Bearer {key}"
 
     def generate(self, prompts: Sequence[str]) -> list[str]:
-        if self.api is EndpointApi.COMPLETIONS:
+        if EndpointApi(self.api) == EndpointApi.COMPLETIONS:
             return self._complete(list(prompts))
         return [self._chat(prompt) for prompt in prompts]
 
     def _sampling(self) -> dict[str, Any]:
-        return {"model": self.model, "max_tokens": self.settings.max_new_tokens,
+        body = {"model": self.model, "max_tokens": self.settings.max_new_tokens,
                 "temperature": self.settings.temperature}
+        if self.settings.stop:     # the server ends answers where a next turn would begin
+            body["stop"] = list(self.settings.stop)[:4]     # the API takes up to 4
+        return body
 
     def _complete(self, prompts: list[str]) -> list[str]:
         body = self._post("/v1/completions", {**self._sampling(), "prompt": prompts})
@@ -88,7 +89,7 @@ class OpenAICompatibleGenerator:
         missing = [i for i, t in enumerate(texts) if t is None]
         if missing:
             raise RemoteError(f"{self.base}/v1/completions: no completion for prompt(s) {missing}")
-        return [t.strip() for t in texts if t is not None]
+        return [cut_at_stop(t, self.settings.stop) for t in texts if t is not None]
 
     def _chat(self, prompt: str) -> str:
         body = self._post("/v1/chat/completions",
@@ -98,7 +99,7 @@ class OpenAICompatibleGenerator:
         if not isinstance(content, str):
             raise RemoteError(f"{self.base}/v1/chat/completions: no message content in "
                               f"{str(body)[:200]!r}")
-        return content.strip()
+        return cut_at_stop(content, self.settings.stop)
 
     def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         url = self.base + path

@@ -87,7 +87,9 @@ def candidate_labels(positives: Sequence[str], all_labels: Sequence[str],
     return chosen
 
 
-def _prompt_json(prompt: str, schema: Sequence[str], text: str | None) -> str:
+def instruction_json(prompt: str, schema: Sequence[str], text: str | None) -> str:
+    """``{"instruction", "schema", "input"}`` as a JSON string, keys in the order both IEPile and
+    the InstructIE release write them."""
     doc: dict[str, Any] = {"instruction": prompt, "schema": list(schema)}
     if text is not None:
         doc["input"] = text
@@ -140,6 +142,6 @@ def _batched(record: Mapping[str, Any], task: TaskName, candidates: list[str],
             output = render_entities(OutputFormat.JSON, mine, batch, lang)
         rows.append(instruction_row(
             record, style="iepile", task=task, chunk=k, fmt=OutputFormat.JSON.value, nan=False,
-            labels=batch, prompt=_prompt_json(prompt, batch, None),
-            instruction=_prompt_json(prompt, batch, record["text"]), output=output))
+            labels=batch, prompt=instruction_json(prompt, batch, None),
+            instruction=instruction_json(prompt, batch, record["text"]), output=output))
     return rows

@@ -16,13 +16,12 @@ The shape of the published files is set in `export_files`.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from kg2instruction.instructions.formats import OutputFormat, render_relations
-from kg2instruction.instructions.iepile_style import schema_batches
+from kg2instruction.instructions.iepile_style import instruction_json, schema_batches
 from kg2instruction.instructions.instruction_table import instruction_row
 from kg2instruction.instructions.records import LabelBook, record_triples
 
@@ -46,14 +45,6 @@ class InstructIEStyle:
     def __post_init__(self) -> None:
         if self.split_num < 1:
             raise ValueError(f"split_num must be >= 1, got {self.split_num}")
-
-
-def instruction_json(prompt: str, schema: Sequence[str], text: str | None) -> str:
-    """``{"instruction", "schema", "input"}`` as a JSON string, keys in the release's order."""
-    doc: dict[str, Any] = {"instruction": prompt, "schema": list(schema)}
-    if text is not None:
-        doc["input"] = text
-    return json.dumps(doc, ensure_ascii=False)
 
 
 def instructie_instructions(record: Mapping[str, Any], book: LabelBook,

@@ -55,7 +55,7 @@ class RefreshRequest:
     pipeline_file: Path
     themes: tuple[str, ...]
     dumps: DumpRequest
-    keep_versions: int = 3
+    keep_versions: int | None = None    # None: keep every published version
     executor: str = "local"
     workers: int = 1
 

@@ -46,7 +46,7 @@ class Published:
     removed_versions: list[str]
 
 
-def publish(run: RunOutputs, pipeline: Pipeline, theme: str, out_root: Path, keep: int,
+def publish(run: RunOutputs, pipeline: Pipeline, theme: str, out_root: Path, keep: int | None,
             kg_dump: dict[str, Any]) -> Published:
     """Export the run as a dataset version, then changelog, history and retention."""
     previous = latest_version(out_root)
@@ -82,24 +82,27 @@ def triple_changes(old: Path | None, new: Path) -> dict[str, dict[str, int]]:
     return dict(sorted(changes.items()))
 
 
-def apply_retention(out_root: Path, keep: int) -> list[str]:
-    """Delete all but the newest `keep` versions of the history (LATEST is always kept)."""
+def apply_retention(out_root: Path, keep: int | None) -> list[str]:
+    """Delete all but the newest `keep` versions of the history (LATEST is always kept).
+
+    Only when the operator asked for it (`kg2i refresh run --keep N`): a published version is
+    data people may cite, so with no `--keep` nothing is ever deleted."""
+    from kg2instruction.core.published import Removal, remove
+
     history = _history(out_root)
+    for leftover in out_root.glob(".*.deleting"):      # a crash during an earlier deletion
+        shutil.rmtree(leftover, ignore_errors=True)
+    if keep is None:
+        return []
     latest = latest_version(out_root)
     names = [h["version"] for h in history]
     doomed = [n for n in names[:max(0, len(names) - keep)]
               if latest is None or n != latest.name]
-    for name in doomed:
-        folder = out_root / name
-        if folder.is_dir():
-            hidden = out_root / f".{name}.deleting"
-            folder.rename(hidden)
-            shutil.rmtree(hidden)
+    remove(Removal(out_root / name, f"dataset version {name}") for name in doomed
+           if (out_root / name).is_dir())
     if doomed:
         kept = [h for h in history if h["version"] not in doomed]
         atomic_write_text(out_root / VERSIONS_FILE, json.dumps(kept, indent=2) + "\n")
-    for leftover in out_root.glob(".*.deleting"):      # a crash during an earlier deletion
-        shutil.rmtree(leftover, ignore_errors=True)
     return doomed
 
 

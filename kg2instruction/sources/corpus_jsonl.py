@@ -116,8 +116,13 @@ def _page_key(record: CorpusRecord) -> str:
 
 
 def read_corpus_jsonl(path: str | Path, config: ParagraphConfig | None = None,
-                      source: str | None = None, *, limit: int | None = None) -> Iterator[dict[str, Any]]:
+                      source: str | None = None, *, limit: int | None = None,
+                      lang: str | None = None) -> Iterator[dict[str, Any]]:
     """PARAGRAPHS rows of a JSONL corpus, in file order (`limit`: stop after that many records).
+
+    `lang`: the language the pipeline declares for the file (its `lang:`); a record in another
+    language is an `InputError` naming the line, the record and both languages, since its shards
+    are named after the declared one.
 
     `index` counts a page's records in file order (page = `page_id`, else `page_qid`, else
     `title`, else the record itself), so it is stable for a given file.
@@ -133,6 +138,10 @@ def read_corpus_jsonl(path: str | Path, config: ParagraphConfig | None = None,
             if limit is not None and records >= limit:
                 break
             record = _parse_line(raw, path, line_number)
+            if lang is not None and record.lang != lang:
+                raise InputError(path, f"record language {record.lang!r} differs from the "
+                                       f"source's lang: {lang!r} in the pipeline file",
+                                 line=line_number, record=record.id)
             records += 1
             page_key = _page_key(record)
             index = seen_per_page.get(page_key, 0)

@@ -53,11 +53,6 @@ class Extract:
     text: str
 
 
-def is_extracts_path(path: Path) -> bool:
-    """A path the extracts reader takes: a folder, or a file that is a zip archive."""
-    return path.is_dir() or (path.is_file() and zipfile.is_zipfile(path))
-
-
 def _skipped(name: str) -> bool:
     """Members no reader means: folders, hidden files, macOS resource forks, licence notes."""
     parts = PurePosixPath(name).parts

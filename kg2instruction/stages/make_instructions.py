@@ -72,7 +72,7 @@ class MakeInstructions(ReduceStage):
     name = "make_instructions"
     # 2: shared ids of chunks, answer-independent dev/test schema, InstructIE form
     # 3: InstructUIE, YAYI-UIE and IEInstruct styles, `messages` column
-    version = "3"
+    version = "4"
     Config = MakeInstructionsConfig
     requires = ("build_records",)
     theme_fields = None
@@ -101,8 +101,11 @@ class MakeInstructions(ReduceStage):
 
     def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
         records = inputs["build_records"].to_pylist()
+        # label co-occurrence from the train split only: dev/test answers must not shape the
+        # training instructions
         dictionary = self._fixed_negatives or build_hard_negatives(
-            ctx.theme, ([p["relation_en"] for p in r["provenance"]] for r in records),
+            ctx.theme, ([p["relation_en"] for p in r["provenance"]] for r in records
+                        if r["split"] == "train"),
             top_k=self.config.hard_negative_top_k)
         hard = {lang: dictionary.translated(book.relations) for lang, book in self._books.items()}
         pool = DemonstrationPool.of(records)

@@ -86,7 +86,7 @@ class ReadWikipedia(SourceStage):
         from kg2instruction.sources.corpus_jsonl import read_corpus_jsonl
 
         funnel: Counter[str] = Counter()
-        rows = read_corpus_jsonl(path, self.config.paragraphs, path.name)
+        rows = read_corpus_jsonl(path, self.config.paragraphs, path.name, lang=source.lang)
         for batch in _batches_by_page(rows, self.config.pages_per_shard):
             funnel["pages"] += len({row["page_id"] for row in batch})
             funnel["paragraphs"] += len(batch)

@@ -76,6 +76,8 @@ def test_a_language_sample_draws_only_that_language_with_its_own_strata(audit_ru
         assert {int(r["stratum_size"]) for r in mine} <= {len(zh)}
     assert rows and {r["lang"] for r in rows} == {"zh"}
     assert "language zh only" in out.read_text(encoding="utf-8").splitlines()[0]
+    assert sample(audit_run, tmp_path / "x.tsv", "--lang", "../x") == 2     # not a language
+    assert not (tmp_path / "x.tsv").exists()
 
 
 def test_evidence_marks_both_ends_and_the_paragraph_is_the_run_text(audit_run,

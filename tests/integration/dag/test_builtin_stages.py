@@ -76,6 +76,10 @@ def test_kg_info_without_kg_reads_the_store_the_run_built(tmp_path: Path, fixtur
     printed = capsys.readouterr().out
     assert printed.startswith(f"KG store {store / 'artifact' / 'kg.duckdb'}\n")
     assert "  items: 49\n" in printed
+    # --cache-dir points it at another cache, where nothing was built
+    other = tmp_path / "other-cache"
+    assert kg2i(["kg", "info", "--pipeline", str(pipeline), "--cache-dir", str(other)]) == 2
+    assert str(other) in capsys.readouterr().err
 
 
 def test_read_wikipedia_reads_a_jsonl_corpus(tmp_path: Path, fixtures_dir: Path) -> None:

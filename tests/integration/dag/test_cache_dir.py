@@ -91,9 +91,13 @@ def test_run_from_another_directory_writes_only_to_the_given_cache(
     again = orjson.loads((cache / "manifests" / "person.json").read_bytes())
     assert all(s["shards_computed"] == 0 for s in again["stages"].values())
     capsys.readouterr()
+    monkeypatch.setenv("COLUMNS", "40")                     # off a terminal: a fixed width
     assert kg2i(["status", "--pipeline", str(pipeline), "--theme", "person"]) == 0
-    shown = " ".join(capsys.readouterr().out.split())      # the caption may wrap at 80 columns
-    assert "3/3" in shown and "from KG2I_CACHE_DIR" in shown
+    out = capsys.readouterr().out
+    rows = [line.split() for line in out.splitlines() if "toy_upper" in line]
+    assert any("3/3" in row and "map" in row for row in rows)   # one row, one line
+    shown = " ".join(out.split())                   # the caption wraps at the table's width
+    assert "from KG2I_CACHE_DIR" in shown
     assert kg2i(["cache", "gc", "--pipeline", str(pipeline), "--dry-run"]) == 0
     assert "would remove 0 unreferenced outputs" in capsys.readouterr().out
     assert not (project / "cache").exists()
@@ -120,5 +124,6 @@ def test_root_option_reaches_the_command_and_does_not_leak(
     assert kg2i(["--cache-dir", str(tmp_path / "root-opt"), "run", "--pipeline", str(pipeline),
                  "--theme", "person"]) == 0
     assert (tmp_path / "root-opt" / "test" / "manifests" / "person.json").is_file()
+    assert load_pipeline(pipeline).cache_origin != "--cache-dir"     # cleared when main returns
     assert run(pipeline) == 0     # a later call without the option uses the project's cache
     assert (tmp_path / "project" / "cache" / "test" / "manifests" / "person.json").is_file()

@@ -38,6 +38,16 @@ def test_changelog_counts_added_and_removed_per_theme(tmp_path):
     assert triple_changes(None, old) == {"person": {"added": 2, "removed": 0}}
 
 
+def test_without_keep_no_version_is_deleted(tmp_path):
+    for name in ("v1", "v2", "v3", "v4"):
+        _version(tmp_path, name, [LINCOLN])
+    (tmp_path / VERSIONS_FILE).write_text(json.dumps([{"version": n} for n in
+                                                      ("v1", "v2", "v3", "v4")]))
+    (tmp_path / LATEST).write_text("v4\n")
+    assert apply_retention(tmp_path, keep=None) == []
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["v1", "v2", "v3", "v4"]
+
+
 def test_retention_keeps_the_newest_and_never_latest(tmp_path):
     for name in ("v1", "v2", "v3", "v4"):
         _version(tmp_path, name, [LINCOLN])

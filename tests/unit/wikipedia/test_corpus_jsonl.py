@@ -92,3 +92,25 @@ def test_bad_line_names_file_and_line(tmp_path, trex_head, line, expected):
 def test_missing_corpus_file(tmp_path):
     with pytest.raises(InputError, match="file not found"):
         list(read_corpus_jsonl(tmp_path / "absent.jsonl.gz"))
+
+
+def test_record_in_another_language_than_the_source_is_an_input_error(tmp_path):
+    """Through the stage: a `wikipedia` JSONL source with `lang: en` holding a `de` record."""
+    from kg2instruction.config.pipeline import SourceFile
+    from kg2instruction.core import StageContext
+    from kg2instruction.stages.read_wikipedia import ReadWikipedia
+
+    path = tmp_path / "corpus.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in (
+        {"id": "e1", "lang": "en", "text": "An English sentence."},
+        {"id": "d1", "lang": "de", "text": "Ein deutscher Satz."})) + "\n", encoding="utf-8")
+    stage = ReadWikipedia(ReadWikipedia.Config(paragraphs={"min_tokens": 1}))
+    ctx = StageContext(stage="read_wikipedia", shard_id=None, lang=None, languages=("en",),
+                       seed=0, theme=None, artifacts={}, base_dir=tmp_path)
+    with pytest.raises(InputError, match="record language 'de' differs from the source's lang: "
+                                         "'en'") as info:
+        list(stage.read(SourceFile(path=path.name, lang="en"), path, ctx))
+    assert info.value.line == 2 and info.value.record == "d1" and str(path) in str(info.value)
+    # without `lang:` the records' own languages are taken
+    tables = list(stage.read(SourceFile(path=path.name), path, ctx))
+    assert sorted(lang for t in tables for lang in t.column("lang").to_pylist()) == ["de", "en"]
