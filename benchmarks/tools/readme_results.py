@@ -154,8 +154,9 @@ BENCHMARKS: tuple[Row, ...] = (
         "≥ 0.90"),
     Row(AUDITS, "same, before the verifier", "audit", _audit_before),
     Row(AUDITS, "the verifier on the audited triples", "audit", _audit_verifier),
-    Row("hand audit (`benchmarks/audits/zh-*`)", "Chinese kept triples correct (geographic_location, "
-        "every zh triple of the sample)", "audit-zh", _audit, "≥ 0.80"),
+    Row("hand audit (`benchmarks/audits/zh-*`)",
+        "Chinese kept triples correct (geographic_location, every zh triple of the sample)",
+        "audit-zh", _audit, "≥ 0.80"),
     Row("`nli.py`", "offline English verifier, AUC on held-out T-REx relation pairs", "nli",
         _nli_en, "≥ 0.90"),
     Row("`nli.py`", "offline Chinese verifier, AUC on held-out OCNLI dev", "nli", _nli_zh,
