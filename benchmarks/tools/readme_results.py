@@ -123,6 +123,30 @@ def _reliability(r: dict[str, Any]) -> str:
             f"{'all handled' if not failed else f'{failed} failed'}")
 
 
+def _train(t: dict[str, Any]) -> str:
+    base, tuned = dig(t, "scores/base/all facts"), dig(t, "scores/tuned/all facts")
+    return (f"F1 {num(tuned['f1'])} tuned vs {num(base['f1'])} base "
+            f"({dig(t, 'test_instructions')} test instructions; training "
+            f"{num(dig(t, 'training/cpu_seconds') / 60, 1)} CPU minutes, loss "
+            f"{num(dig(t, 'adapter/metrics/loss_first'))} -> "
+            f"{num(dig(t, 'adapter/metrics/loss_last'))})")
+
+
+def _zh_themes(c: dict[str, Any]) -> str:
+    themes = {name: sides for name, sides in dig(c, "themes").items() if not name.startswith("(")}
+    with_text = [n for n, sides in themes.items() if sides.get("zh", {}).get("paragraphs")]
+    publishing = [n for n in with_text if themes[n]["zh"].get("kept")]
+    missing = sorted(set(with_text) - set(publishing))
+    return (f"{len(publishing)} of {len(with_text)}"
+            + (f" (none yet: {', '.join(missing)})" if missing else ""))
+
+
+def _zh_overlap(c: dict[str, Any]) -> str:
+    levels = dig(c, "parallel/levels")
+    return ", ".join(f"{level} {num(dig(levels, f'{level}/zh_finds_of_en'))}"
+                     for level in ("matched", "kept"))
+
+
 AUDITS = "hand audit (`benchmarks/audits/`)"
 BENCHMARKS: tuple[Row, ...] = (
     Row("`ingest.py`", "Wikidata ingest time / `bzip2 -dc` of the same file", "ingest",
@@ -157,6 +181,12 @@ BENCHMARKS: tuple[Row, ...] = (
     Row("hand audit (`benchmarks/audits/zh-*`)",
         "Chinese kept triples correct (geographic_location, every zh triple of the sample)",
         "audit-zh", _audit, "≥ 0.80"),
+    Row("`chinese.py`", "themes with Chinese paragraphs in the sample that publish Chinese triples",
+        "chinese", _zh_themes, "all"),
+    Row("`chinese.py`", "parallel en/zh articles: share of the English side's facts the Chinese "
+        "side finds", "chinese", _zh_overlap, "≥ 0.70"),
+    Row("`train.py`", "tuned vs base model on the sample's test split, strict scoring", "train",
+        _train, "tuned > base"),
     Row("`nli.py`", "offline English verifier, AUC on held-out T-REx relation pairs", "nli",
         _nli_en, "≥ 0.90"),
     Row("`nli.py`", "offline Chinese verifier, AUC on held-out OCNLI dev", "nli", _nli_zh,
