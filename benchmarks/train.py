@@ -111,6 +111,13 @@ def task_scores(metrics: dict) -> dict[str, dict]:
     return scores
 
 
+def unfinished(preds: Path) -> int:
+    """Answers that do not end by closing a JSON object or list (each a strict parse failure):
+    prose, or a list cut off at --max-new-tokens while repeating one item."""
+    rows = [json.loads(line) for line in preds.read_text(encoding="utf-8").splitlines() if line]
+    return sum(1 for row in rows if not row["output"].rstrip().endswith(("}", "]")))
+
+
 def plot_loss(curve: list[dict], path: Path) -> None:
     import matplotlib
 
@@ -132,16 +139,20 @@ def markdown(report: dict) -> str:
     card, timing = report["adapter"], report["training"]
     lines = [
         "# Training benchmark: tuned vs base model on the sample's test split", "",
-        f"Base model `{card['base_model']}`, LoRA config `{report['config_file']}`; "
+        f"Base model `{card['base_model']}`, recipe `{report['config_file']}`; "
         f"{card['metrics']['examples']} training instructions (IEPile style, RE and NER, "
         f"{len(report['train_data'])} themes: {', '.join(report['themes'])}); languages "
         f"{', '.join(report['train_languages'])}.", "",
         f"Training: {card['metrics']['steps']} steps, wall {timing['wall_seconds']} s, CPU "
-        f"{timing['cpu_seconds']} s (user+sys of the process, {report['cpu_threads']} threads), "
-        f"{card['metrics']['seconds_per_step']} s/step wall; loss {card['metrics']['loss_first']} "
-        f"-> {card['metrics']['loss_last']}. The machine was shared with other jobs (the base "
-        "model predicted beside the training), so wall times are inflated; the CPU time is the "
-        "training's own.", "",
+        f"{timing['cpu_seconds']} s (user+sys of the training process, torch threads: "
+        f"{report['cpu_threads']}), {card['metrics']['seconds_per_step']} s/step wall; loss "
+        f"{card['metrics']['loss_first']} -> {card['metrics']['loss_last']}."
+        + (f" Trained with threads: {report['train_threads_override']} instead of the recipe's "
+           "value, because other jobs shared the machine (more threads than free cores stall "
+           "OpenMP)." if report.get("train_threads_override") else "")
+        + " Wall times are inflated by the other jobs (the base model also predicted beside the "
+        f"training); on a quiet 2-core machine the training needs at least CPU time / 2 = "
+        f"{timing['cpu_seconds'] / 2:.0f} s.", "",
         f"Test split: {report['test_instructions']} instructions of every theme, scored by "
         "`kg2i eval` with strict parsing (an answer that is not the asked JSON predicts nothing).",
         "", "| model | task | gold | pred | correct | P | R | F1 | parse fail % |",
@@ -151,6 +162,13 @@ def markdown(report: dict) -> str:
             lines.append(f"| {model} | {task} | {s['gold']} | {s['predicted']} | {s['correct']} "
                          f"| {s['precision']:.2f} | {s['recall']:.2f} | {s['f1']:.2f} | "
                          f"{s.get('parse_failure_rate', '')} |")
+    cut = report.get("unfinished_answers", {})
+    if cut:
+        lines += ["", f"Answers that never close their JSON (strict parse failures): base "
+                      f"{cut.get('base')}, tuned {cut.get('tuned')} of "
+                      f"{report['test_instructions']}. The base model writes prose; the tuned "
+                      "model's are an entity list repeating one name under greedy decoding until "
+                      f"the {report['max_new_tokens']}-token limit."]
     lines += ["", "## Loss curve", "", "![loss curve](train_loss.png)", "",
               "| step | loss |", "|---:|---:|"]
     curve = card["loss_curve"]
@@ -223,8 +241,11 @@ def main() -> None:
         "themes": sorted({d.parent.parent.name for d in train_dirs}),
         "train_languages": sorted({r.get("lang") or "?" for r in train_rows}),
         "test_files": [str(t.relative_to(REPO)) for t in tests],
-        "test_instructions": len(rows), "prediction": prediction, "scores": scores,
+        "test_instructions": len(rows), "max_new_tokens": args.max_new_tokens,
+        "prediction": prediction, "scores": scores,
         "tuned_beats_base": scores["tuned"]["all facts"]["f1"] > scores["base"]["all facts"]["f1"],
+        "unfinished_answers": {model: unfinished(work / f"{model}.preds.jsonl")
+                               for model in ("base", "tuned")},
     }
     args.results.mkdir(parents=True, exist_ok=True)
     atomic_write_text(args.results / "train.json", json.dumps(report, indent=2) + "\n")

@@ -152,8 +152,8 @@ def draw(run: RunOutputs, n: int, seed: int, lang: str | None = None) -> AuditSa
     paragraphs = _paragraphs(run, {row["paragraph_id"] for _, row in picked})
     qids_by_lang: dict[str, set[str]] = {}
     for _, row in picked:
-        lang = paragraphs.get(row["paragraph_id"], {}).get("lang") or "en"
-        qids_by_lang.setdefault(lang, set()).update(
+        row_lang = paragraphs.get(row["paragraph_id"], {}).get("lang") or "en"
+        qids_by_lang.setdefault(row_lang, set()).update(
             q for q in (row.get("head_qid"), row.get("tail_qid")) if q)
     names = _entity_names(run, qids_by_lang)
     picked.sort(key=lambda sr: (_seeded_key(seed, sr[1]["paragraph_id"]),

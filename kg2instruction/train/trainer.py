@@ -91,7 +91,9 @@ def train_adapter(data: DataPaths, model: str, config: TrainConfig, out: str | P
     _claim_checkpoints(out / CHECKPOINTS, {
         "base_model": source.name, "gguf_file": source.gguf_file,
         "quantization": quantization.value, "data_fingerprint": fingerprint,
-        "excluded_themes": excluded, "config": config.model_dump(mode="json")})
+        "excluded_themes": excluded,
+        # threads change the speed, not what is learned: a resume may use another count
+        "config": config.model_dump(mode="json", exclude={"threads"})})
     seq2seq = is_seq2seq(source)
     tokenizer = load_tokenizer(source)
     encoded, stats = encode_all(tokenizer, get_template(config.template), examples,
