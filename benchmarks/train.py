@@ -31,6 +31,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -179,6 +180,18 @@ def markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
+def portable(value: Any) -> Any:
+    """`value` with this checkout's absolute paths made relative to the repository (the results
+    file is committed; a reader's paths differ)."""
+    if isinstance(value, str):
+        return value.replace(f"{REPO}/", "")
+    if isinstance(value, list):
+        return [portable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: portable(v) for k, v in value.items()}
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pipeline", default="pipelines/sample.yaml")
@@ -234,7 +247,7 @@ def main() -> None:
     train_rows = [json.loads(line) for d in train_dirs for f in d.rglob("train.jsonl")
                   for line in f.read_text(encoding="utf-8").splitlines() if line]
     report = {
-        "config_file": args.config, "adapter": card, "training": training,
+        "config_file": args.config, "adapter": portable(card), "training": training,
         "cpu_threads": card["config"].get("threads"),
         "train_threads_override": args.train_threads,
         "train_data": [str(d.relative_to(REPO)) for d in train_dirs],
