@@ -44,13 +44,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kg2instruction.annotate.link_targets import is_own_target, target_candidates, title_variants
 from kg2instruction.annotate.mention import VALUE_SOURCES
-from kg2instruction.annotate.name_index import case_compatible, is_unspaced
+from kg2instruction.annotate.name_index import case_compatible
 from kg2instruction.annotate.neighbour_cache import neighbour_cache
 from kg2instruction.annotate.types import TypeResolver
 from kg2instruction.config.entity_types import Category, EntityTypes
 from kg2instruction.kg.protocol import Candidate, KnowledgeGraph, qid_number
 from kg2instruction.schemas import LINKED_MENTIONS
-from kg2instruction.text.normalize import normalize_name
+from kg2instruction.text.normalize import is_unspaced, normalize_name
 
 LinkedBy = Literal["sitelink", "page", "neighbour", "unique", "overlap", "commonness", "prominence",
                    "link_target", "type", "claims", "qid", "unlinked", "value"]

@@ -305,12 +305,26 @@ def _triple(paragraph: Paragraph, head: Anchor, tail: Anchor, pid: str, rule: st
     }
 
 
-def match_entity_pairs(paragraphs: Sequence[Paragraph], kg: KnowledgeGraph, config: MatchConfig,
+@dataclass(frozen=True)
+class _Grounded:
+    """A paragraph with its entities' anchors and its evidence placer, built once for both the
+    entity-pair and the value-claim matching (the placer splits the paragraph into sentences)."""
+
+    paragraph: Paragraph
+    by_qid: dict[str, list[Anchor]]
+    placer: EvidencePlacer
+
+    @classmethod
+    def of(cls, paragraph: Paragraph, config: MatchConfig) -> _Grounded:
+        by_qid = _participants(paragraph, config)
+        return cls(paragraph, by_qid, EvidencePlacer(paragraph, by_qid, config))
+
+
+def match_entity_pairs(grounded: Sequence[_Grounded], kg: KnowledgeGraph,
                        counts: MatchCounts) -> list[dict[str, Any]]:
     """Triples for every KG claim between two distinct entities of the same paragraph."""
-    participants = [_participants(p, config) for p in paragraphs]
     pairs: set[tuple[str, str]] = set()
-    for by_qid in participants:
+    for by_qid in (g.by_qid for g in grounded):
         qids = sorted(by_qid)
         paragraph_pairs = [(a, b) for i, a in enumerate(qids) for b in qids[i + 1:]]
         counts.entity_pairs += len(paragraph_pairs)
@@ -320,9 +334,8 @@ def match_entity_pairs(paragraphs: Sequence[Paragraph], kg: KnowledgeGraph, conf
         for claim in kg.claims_between(sorted(pairs)):
             claims_by_pair.setdefault(frozenset((claim.head, claim.tail)), []).append(claim)
     triples: list[dict[str, Any]] = []
-    for paragraph, by_qid in zip(paragraphs, participants):
+    for paragraph, by_qid, placer in ((g.paragraph, g.by_qid, g.placer) for g in grounded):
         qids = sorted(by_qid)
-        placer = EvidencePlacer(paragraph, by_qid, config)
         for i, a in enumerate(qids):
             for b in qids[i + 1:]:
                 for claim in claims_by_pair.get(frozenset((a, b)), ()):
@@ -419,13 +432,12 @@ def find_value_claims(paragraph: Paragraph, times: Sequence[TimeValue],
     return kept
 
 
-def match_value_claims(paragraphs: Sequence[Paragraph], kg: KnowledgeGraph, config: MatchConfig,
+def match_value_claims(grounded: Sequence[_Grounded], kg: KnowledgeGraph, config: MatchConfig,
                        counts: MatchCounts,
                        renderer: ValueRenderer | None = None) -> list[dict[str, Any]]:
     """Triples (entity, value pid, value span) for value claims found in each paragraph."""
     renderer = renderer or ValueRenderer(kg, config)
-    participants = [_participants(p, config) for p in paragraphs]
-    qids = sorted({q for by_qid in participants for q in by_qid})
+    qids = sorted({q for g in grounded for q in g.by_qid})
     if not qids or not config.value_kinds:
         return []
     times_by_qid: dict[str, list[TimeValue]] = {}
@@ -436,13 +448,12 @@ def match_value_claims(paragraphs: Sequence[Paragraph], kg: KnowledgeGraph, conf
     if "quantity" in config.value_kinds:
         for quantity in kg.quantity_values(qids):
             quantities_by_qid.setdefault(quantity.qid, []).append(quantity)
-    for lang in sorted({p.lang.split("-")[0] for p in paragraphs}):
+    for lang in sorted({g.paragraph.lang.split("-")[0] for g in grounded}):
         renderer.prepare_units([q for qs in quantities_by_qid.values() for q in qs], lang)
     triples: list[dict[str, Any]] = []
-    for paragraph, by_qid in zip(paragraphs, participants):
+    for paragraph, by_qid, placer in ((g.paragraph, g.by_qid, g.placer) for g in grounded):
         times = [v for q in sorted(by_qid) for v in times_by_qid.get(q, ())]
         quantities = [v for q in sorted(by_qid) for v in quantities_by_qid.get(q, ())]
-        placer = EvidencePlacer(paragraph, by_qid, config)
         for match in find_value_claims(paragraph, times, quantities, renderer, counts):
             value = Anchor(None, match.start, match.end, match.surface, None)
             placed = placer.place(by_qid[match.qid], [value], match.qid, None)
@@ -464,7 +475,8 @@ def match_relations(paragraphs: Sequence[Paragraph], kg: KnowledgeGraph, config:
     by triple id, in a deterministic order; plus the funnel counts."""
     counts = MatchCounts(paragraphs=len(paragraphs),
                          linked_mentions=sum(len(p.anchors) for p in paragraphs))
-    triples = match_entity_pairs(paragraphs, kg, config, counts)
-    triples += match_value_claims(paragraphs, kg, config, counts, renderer)
+    grounded = [_Grounded.of(p, config) for p in paragraphs]
+    triples = match_entity_pairs(grounded, kg, counts)
+    triples += match_value_claims(grounded, kg, config, counts, renderer)
     unique = {t["triple_id"]: t for t in triples}
     return [unique[k] for k in sorted(unique)], counts

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from kg2instruction.annotate.mention import VALUE_SOURCES, Mention, MentionSource, mentions_table
 from kg2instruction.annotate.link_targets import title_form
-from kg2instruction.annotate.name_index import NameIndex, is_unspaced, name_keys, text_vocabulary
+from kg2instruction.annotate.name_index import NameIndex, name_keys, text_vocabulary
 from kg2instruction.annotate.stop_names import StopList, stop_names
 from kg2instruction.annotate.overlaps import resolve_overlaps
 from kg2instruction.annotate.target_context import (NeighbourNames, TargetInfo, describe_targets,
@@ -44,7 +44,7 @@ from kg2instruction.annotate.values import parse_date, parse_quantity
 from kg2instruction.errors import ConfigError, InputError
 from kg2instruction.kg.protocol import KnowledgeGraph
 from kg2instruction.ner.base import NerModel, NerSpan
-from kg2instruction.text.normalize import normalize_name
+from kg2instruction.text.normalize import is_unspaced, normalize_name
 from kg2instruction.text.zh_words import derived_word, splits_a_word, word_boundaries
 
 PriorityClass = Literal["link", "subject", "repeat", "neighbour", "ner"]

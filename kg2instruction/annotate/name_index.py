@@ -20,16 +20,11 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from kg2instruction.text.normalize import normalize_name
+from kg2instruction.text.normalize import is_unspaced, normalize_name
 
 P = TypeVar("P", bound=Hashable)
 
-UNSPACED_LANGS = ("zh", "ja")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
-
-
-def is_unspaced(lang: str) -> bool:
-    return lang.split("-")[0] in UNSPACED_LANGS
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from kg2instruction.annotate.name_statements import NameMention, states_other_na
 from kg2instruction.config.entity_types import FALLBACK_CATEGORY
 from kg2instruction.config.theme import Relation, Theme
 from kg2instruction.kg.protocol import KnowledgeGraph
-from kg2instruction.text.normalize import normalize_name
+from kg2instruction.text.normalize import is_unspaced, normalize_name
 from kg2instruction.text.sentences import Sentences
 
 VALUE_RULES = frozenset({"time_value", "quantity_value"})
@@ -107,7 +107,7 @@ def has_cue(relation: Relation, triple: Mapping[str, Any],
     if not words:
         return True
     evidence = paragraph.text[start:end].casefold()
-    if paragraph.lang.split("-")[0] in ("zh", "ja"):
+    if is_unspaced(paragraph.lang):
         return any(w in evidence for w in words)
     return any(re.search(rf"\b{re.escape(w.casefold())}", evidence) for w in words)
 

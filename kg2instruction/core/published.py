@@ -81,13 +81,13 @@ def _dataset(run_dir: Path, spec: str) -> list[Removal]:
     if not sep or not _THEME.match(theme) or not _VERSION.match(version) or version == LATEST:
         hint = ""
         if _THEME.match(theme) and root.is_dir():
-            hint = f"; versions of {theme}: {', '.join(_visible_folders(root)) or 'none'}"
+            hint = f"; versions of {theme}: {_listing(root)}"
         raise RemoveError(f"--dataset {spec!r}: expected exactly one version as THEME/VERSION "
                           f"(e.g. person/person-3f9a1c2b7d0e){hint}")
     folder = root / version
     if not folder.is_dir():
         raise RemoveError(f"--dataset {spec!r}: no dataset version at {folder} "
-                          f"(versions of {theme}: {', '.join(_visible_folders(root)) or 'none'})")
+                          f"(versions of {theme}: {_listing(root)})")
     removals = []
     marker = root / LATEST      # first: a crash after it leaves a version nothing points at
     if marker.is_file() and marker.read_text(encoding="utf-8").strip() == version:
@@ -99,16 +99,17 @@ def _theme_folder(run_dir: Path, kind: str, option: str, what: str, theme: str) 
     root = run_dir / kind
     if not _THEME.match(theme):
         raise RemoveError(f"{option} {theme!r}: expected one theme name "
-                          f"(present: {', '.join(_visible_folders(root)) or 'none'})")
+                          f"(present: {_listing(root)})")
     folder = root / theme
     if not folder.is_dir():
         raise RemoveError(f"{option} {theme!r}: no {what} at {folder} "
-                          f"(present: {', '.join(_visible_folders(root)) or 'none'})")
+                          f"(present: {_listing(root)})")
     return Removal(folder, f"{what} {theme}")
 
 
-def _visible_folders(root: Path) -> list[str]:
-    """Visible folders under root (dataset versions, or themes with an adapter/eval)."""
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+def _listing(root: Path) -> str:
+    """The visible folders under root (dataset versions, or themes with an adapter/eval), for an
+    error message that says what there is to name instead."""
+    names = sorted(p.name for p in root.iterdir()
+                   if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []
+    return ", ".join(names) or "none"

@@ -37,11 +37,10 @@ from kg2instruction.kg.protocol import qid_number
 from kg2instruction.sources.paragraph_length import count_tokens, fit_to_length
 from kg2instruction.sources.paragraph_rows import chunk_rows
 from kg2instruction.sources.paragraphs import ParagraphConfig
-from kg2instruction.text.normalize import to_simplified
+from kg2instruction.text.normalize import is_unspaced, to_simplified
 
 TITLES_FILE = "titles.tsv"
 _QID_FILE = re.compile(r"^(Q[1-9][0-9]*)\.txt$")
-_UNSPACED = ("zh", "ja")
 
 
 @dataclass(frozen=True)
@@ -145,7 +144,7 @@ def iter_extracts(path: str | Path) -> tuple[list[Extract], dict[str, str]]:
 
 def paragraph_texts(text: str, lang: str, min_tokens: int) -> list[str]:
     """The extract's lines, short ones joined to their neighbours (see the module docstring)."""
-    glue = "" if lang.split("-")[0] in _UNSPACED else " "
+    glue = "" if is_unspaced(lang) else " "
     lines = [" ".join(line.split()) for line in text.splitlines()]
     lines = [line for line in lines if line]
     out: list[str] = []

@@ -19,6 +19,15 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
+UNSPACED_LANGS = ("zh", "ja")
+
+
+def is_unspaced(lang: str) -> bool:
+    """Is `lang` written without spaces between words (names match inside words, tokens are
+    characters)?"""
+    return lang.split("-")[0] in UNSPACED_LANGS
+
+
 def to_simplified(text: str) -> str:
     """Traditional -> simplified Chinese (no-op on text without Han characters)."""
     if not any("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in text):

@@ -107,14 +107,14 @@ def test_yaml_cache_dir_is_relative_to_the_pipeline_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = tmp_path / "project"
     pipeline = _project(project)
-    _set_yaml(pipeline, cache_dir="../../shared-cache")
+    _set_yaml(pipeline, cache_dir="../../yaml-dir-cache")
     monkeypatch.delenv(CACHE_ENV, raising=False)
     elsewhere = tmp_path / "cwd"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     assert run(pipeline) == 0
-    assert (tmp_path / "shared-cache" / "test" / "manifests" / "person.json").is_file()
-    assert not (elsewhere / "shared-cache").exists() and not (project / "cache").exists()
+    assert (tmp_path / "yaml-dir-cache" / "test" / "manifests" / "person.json").is_file()
+    assert not (elsewhere / "yaml-dir-cache").exists() and not (project / "cache").exists()
 
 
 def test_root_option_reaches_the_command_and_does_not_leak(
