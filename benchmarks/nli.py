@@ -145,7 +145,8 @@ def _thresholds_for(model_dir: Path, scorer: HfNliScorer, config: TrainConfig, d
     return calibrate([p.pid for p in dev_pairs], [p.label for p in dev_pairs], scores,
                      lang=config.lang, target_precision=cal.target_precision,
                      positive_prior=cal.positive_prior, min_pairs=cal.min_pairs,
-                     min_each_class=cal.min_each_class), "calibrated here on the recipe's dev"
+                     min_each_class=cal.min_each_class, min_keep_correct=cal.min_keep_correct
+                     ), "calibrated here on the recipe's dev"
 
 
 def _identity(model_dir: Path, recipe: Path, max_length: int) -> str:

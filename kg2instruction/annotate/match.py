@@ -42,6 +42,7 @@ from kg2instruction.annotate.evidence import (NO_EVIDENCE_COLUMNS, Evidence, Evi
                                              subject_evidence, subject_nouns)
 from kg2instruction.annotate.page_subject import (ground_subject, strip_disambiguator,
                                                   subjects_from_mentions)
+from kg2instruction.annotate.subject_descriptions import description_qids
 from kg2instruction.kg.protocol import Claim, KnowledgeGraph, QuantityValue, TimeValue
 from kg2instruction.values.quantity_forms import (QuantityForm, UnitNames, load_unit_table,
                                                   render_quantity, unit_names, unit_qid)
@@ -151,6 +152,7 @@ class MatchCounts:
     value_claims_seen: int = 0
     value_claims_matched: int = 0
     no_evidence: int = 0      # facts no sentence of the paragraph can state (not emitted)
+    subject_description: int = 0  # facts of a word standing for the page subject (not emitted)
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -313,11 +315,18 @@ class _Grounded:
     paragraph: Paragraph
     by_qid: dict[str, list[Anchor]]
     placer: EvidencePlacer
+    descriptions: frozenset[str] = frozenset()   # see annotate/subject_descriptions.py
 
     @classmethod
     def of(cls, paragraph: Paragraph, config: MatchConfig) -> _Grounded:
         by_qid = _participants(paragraph, config)
-        return cls(paragraph, by_qid, EvidencePlacer(paragraph, by_qid, config))
+        descriptions: frozenset[str] = frozenset()
+        if paragraph.page_qid:
+            nouns = subject_nouns(paragraph.lead, paragraph.lang,
+                                  config.subject_references.max_description_nouns)
+            descriptions = description_qids(((a.qid, a.surface) for a in paragraph.anchors),
+                                            paragraph.page_qid, nouns)
+        return cls(paragraph, by_qid, EvidencePlacer(paragraph, by_qid, config), descriptions)
 
 
 def match_entity_pairs(grounded: Sequence[_Grounded], kg: KnowledgeGraph,
@@ -334,12 +343,17 @@ def match_entity_pairs(grounded: Sequence[_Grounded], kg: KnowledgeGraph,
         for claim in kg.claims_between(sorted(pairs)):
             claims_by_pair.setdefault(frozenset((claim.head, claim.tail)), []).append(claim)
     triples: list[dict[str, Any]] = []
-    for paragraph, by_qid, placer in ((g.paragraph, g.by_qid, g.placer) for g in grounded):
+    for g in grounded:
+        paragraph, by_qid, placer = g.paragraph, g.by_qid, g.placer
         qids = sorted(by_qid)
         for i, a in enumerate(qids):
             for b in qids[i + 1:]:
+                describes = bool({a, b} & g.descriptions) and paragraph.page_qid not in (a, b)
                 for claim in claims_by_pair.get(frozenset((a, b)), ()):
                     counts.claims_matched += 1
+                    if describes:
+                        counts.subject_description += 1
+                        continue
                     placed = placer.place(by_qid[claim.head], by_qid[claim.tail],
                                           claim.head, claim.tail)
                     if placed is None:

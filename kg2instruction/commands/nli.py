@@ -54,6 +54,21 @@ def train(
         install_verifier(out, None)
 
 
+def _with_shipped_calibration(config, model_dir: Path):
+    """The training config with the calibration of the thresholds.json beside the weights: a
+    model recalibrated after training (`kg2i nli calibrate`) ships a card that describes the
+    thresholds it carries, not the ones training wrote."""
+    from kg2instruction.nli.verifier.thresholds import read_thresholds
+
+    shipped = read_thresholds(model_dir)
+    if shipped is None:
+        return config
+    calibration = config.calibration.model_copy(update={
+        "target_precision": shipped.target_precision, "positive_prior": shipped.positive_prior,
+        "min_keep_correct": shipped.min_keep_correct})
+    return config.model_copy(update={"calibration": calibration})
+
+
 def install_verifier(run_dir: Path, metrics_file: Path | None) -> Path:
     """Write the card (with benchmark metrics when given) and copy the verifier to the package."""
     from kg2instruction.nli.verifier.bundled import MODELS_DIR, bundled_name
@@ -63,7 +78,8 @@ def install_verifier(run_dir: Path, metrics_file: Path | None) -> Path:
 
     report = json.loads((run_dir / "training_report.json").read_text())
     metrics = json.loads(metrics_file.read_text()) if metrics_file else None
-    config = TrainConfig.model_validate(report["config"])
+    config = _with_shipped_calibration(TrainConfig.model_validate(report["config"]),
+                                       run_dir / VERIFIER_DIR)
     write_card(run_dir / VERIFIER_DIR, config, report, metrics)
     target = MODELS_DIR / bundled_name(config.lang)
     staging = target.with_name(target.name + ".partial")

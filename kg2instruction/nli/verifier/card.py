@@ -96,7 +96,10 @@ def _gold_rows(config: TrainConfig, data: dict) -> list[str]:
               f"reaching precision >= {cal.target_precision} on the dev pairs at a "
               f"{cal.positive_prior:.0%} share of true claims, for P-ids with >= {cal.min_pairs} "
               f"dev pairs and >= {cal.min_each_class} of each class; the pooled threshold for "
-              "the rest. A relation's own `nli_threshold` in a theme overrides it."]
+              "the rest"
+              + (f"; none above the score keeping {cal.min_keep_correct:.0%} of the relation's "
+                 "dev positives (its recall floor)" if cal.min_keep_correct else "")
+              + ". A relation's own `nli_threshold` in a theme overrides it."]
     return lines
 
 

@@ -99,6 +99,8 @@ class Calibration(BaseModel):
                                   "is computed at (the pipeline's candidates: about half)")
     min_pairs: int = Field(40, ge=2, description="dev pairs a P-id needs for its own threshold")
     min_each_class: int = Field(10, ge=1)
+    min_keep_correct: float = Field(0.0, ge=0, lt=1, description="recall floor: no threshold "
+                                    "keeps fewer than this share of a relation's dev positives")
 
 
 class TrainConfig(BaseModel):

@@ -240,6 +240,7 @@ def calibrate_model(model_dir: Path, config: TrainConfig, gold: GoldData) -> dic
                            lang=config.lang, target_precision=cal.target_precision,
                            positive_prior=cal.positive_prior, min_pairs=cal.min_pairs,
                            min_each_class=cal.min_each_class,
+                           min_keep_correct=cal.min_keep_correct,
                            calibrated_on=f"gold dev pairs ({', '.join(sources)}; "
                                          f"{len(gold.dev)} pairs)")
     write_thresholds(model_dir, thresholds)

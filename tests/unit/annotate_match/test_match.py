@@ -157,3 +157,43 @@ def test_page_without_qid_takes_the_entity_its_title_mentions_were_linked_to(sam
     assert (t["head"], t["head_qid"], t["rule"]) == ("Davey Graham", "Q1173430", "kg_pair")
     (anchored,) = paragraphs_with_anchors([p], mentions)
     assert anchored.page_qid == "Q1173430"
+
+
+ALBERTA, CANADIAN_PROVINCE, CANADA = "Q1951", "Q2879", "Q16"
+ALBERTA_LEAD = "Alberta is a western province of Canada."
+# real sentence of Alberta's page; "province" is linked to the article on Canada's provinces
+BEEKEEPING = ("Alberta is the leading beekeeping province of Canada, with some beekeepers "
+              "wintering hives indoors in specially designed barns in southern Alberta.")
+
+
+def keyed_qids(triples):
+    return {(t["head_qid"], t["pid"], t["tail_qid"]) for t in triples}
+
+
+def alberta_page(lead: str) -> tuple[list[dict], list[dict]]:
+    paragraphs = [paragraph("en:717:0", lead, title="Alberta", page_qid=ALBERTA),
+                  paragraph("en:717:1", BEEKEEPING, title="Alberta", page_qid=ALBERTA)]
+    mentions = [mention("en:717:1", BEEKEEPING, "Alberta", ALBERTA),
+                mention("en:717:1", BEEKEEPING, "province", CANADIAN_PROVINCE),
+                mention("en:717:1", BEEKEEPING, "Canada", CANADA)]
+    return paragraphs, mentions
+
+
+def test_a_word_describing_the_page_subject_takes_no_facts_of_its_own(sample_duckdb_kg) -> None:
+    """'province' on Alberta's page stands for Alberta: the class's own KG fact (Canadian
+    province -> country -> Canada) is not read off it; Alberta's own facts still are."""
+    paragraphs, mentions = alberta_page(ALBERTA_LEAD)
+    triples, counts = run(sample_duckdb_kg, paragraphs, mentions)
+    found = keyed_qids(triples)
+    assert (ALBERTA, "P17", CANADA) in found
+    assert not any(CANADIAN_PROVINCE in (h, t) and ALBERTA not in (h, t) for h, _, t in found)
+    assert counts.subject_description >= 1
+
+
+def test_the_same_word_pairs_when_the_lead_describes_the_subject_otherwise(
+        sample_duckdb_kg) -> None:
+    # a lead that calls Alberta something else: "province" is then just a linked word
+    paragraphs, mentions = alberta_page("Alberta is a region of Canada.")
+    triples, counts = run(sample_duckdb_kg, paragraphs, mentions)
+    assert (CANADIAN_PROVINCE, "P17", CANADA) in keyed_qids(triples)
+    assert counts.subject_description == 0

@@ -76,11 +76,32 @@ def test_precision_is_computed_at_the_stated_prior() -> None:
     assert "P1" not in balanced.by_pid
 
 
+def test_the_recall_floor_caps_every_threshold() -> None:
+    """P19's precision cut (0.85) keeps 3 of its 5 positives; a floor of 0.8 lowers it to the
+    score keeping 4 of 5 (0.7), precision falling to 4 / (4 + 1) = 0.8 at 1:1. P108 has no
+    precision cut: it gets its own floor (the score keeping 4 of 5 positives, 0.3), not the
+    pooled threshold. P26 (too few pairs) shares the pooled one, itself floored."""
+    pids, labels, scores = rows(P19=P19, P108=P108, P26=P26)
+    floored = calibrate(pids, labels, scores, lang="en", target_precision=0.9, min_pairs=8,
+                        min_each_class=3, min_keep_correct=0.8)
+    assert floored.by_pid["P19"] == 0.7
+    assert floored.report["P19"]["recall"] == 0.8
+    assert floored.report["P19"]["precision"] == pytest.approx(0.8)
+    assert floored.by_pid["P108"] == 0.3
+    positives = sorted((s for s, y in zip(scores, labels) if y), reverse=True)
+    assert sum(s >= floored.default for s in positives) >= 0.8 * len(positives)
+    assert floored.for_pid("P26") == floored.default
+    # Without a floor nothing changes; a floor below every cut changes nothing either.
+    assert calibrate(pids, labels, scores, lang="en", target_precision=0.9, min_pairs=8,
+                     min_each_class=3, min_keep_correct=0.5).by_pid["P19"] == 0.85
+
+
 def test_thresholds_round_trip_beside_the_model(calibrated, tmp_path) -> None:
     write_thresholds(tmp_path, calibrated)
     loaded = read_thresholds(tmp_path)
     assert loaded is not None and loaded.by_pid == dict(calibrated.by_pid)
     assert loaded.default == calibrated.default and loaded.lang == "en"
+    assert loaded.min_keep_correct == calibrated.min_keep_correct
     assert read_thresholds(tmp_path / "elsewhere") is None
     (tmp_path / THRESHOLDS_FILE).write_text('{"lang": "en"}')
     with pytest.raises(InputError, match=THRESHOLDS_FILE):
