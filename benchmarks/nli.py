@@ -229,8 +229,9 @@ def gold_markdown(section: dict) -> list[str]:
                          f"({fixed.get('precision_1to1')}) / {fixed['recall']} | "
                          f"{cal.get('accuracy', '-')} | {cal.get('precision', '-')} "
                          f"({cal.get('precision_1to1', '-')}) / {cal.get('recall', '-')} |")
-    lines += ["", "Calibrated thresholds (precision >= 0.90 at a 1:1 prior on the dev pairs; "
-              "P-ids without enough dev pairs use the pooled one):", ""]
+    lines += ["", "Calibrated thresholds (precision >= 0.90 at a 1:1 prior on the dev pairs, "
+              "but none above the score keeping 90% of a relation's dev positives, the recipe's "
+              "`min_keep_correct`; P-ids without enough dev pairs use the pooled one):", ""]
     for name, entry in section["models"].items():
         by_pid = ", ".join(f"{pid} {t}" for pid, t in sorted(entry["thresholds_by_pid"].items()))
         lines.append(f"- {name} ({entry['thresholds']}): pooled {entry['thresholds_default']}; "
@@ -282,9 +283,11 @@ def trex(args: argparse.Namespace, verifier: HfNliScorer) -> dict:
     data = relation_data(config, REPO)
     examples = balanced_sample(data.held_out, args.pairs, config.seed)
     settings = HfScorerSettings(device="cpu", max_length=config.max_length)
-    models = {"our verifier (general NLI + relation pairs)": verifier,
-              "embedding cosine (all-MiniLM-L6-v2)": EmbeddingSimilarityScorer(
-                  str(minilm_base_path()))}
+    models = {"our verifier (bundled; human gold + T-REx pairs)": verifier}
+    if args.old_verifier is not None:
+        models["previous verifier (T-REx pairs)"] = HfNliScorer(str(args.old_verifier), settings)
+    models["embedding cosine (all-MiniLM-L6-v2)"] = EmbeddingSimilarityScorer(
+        str(minilm_base_path()))
     if (args.run_dir / GENERAL_ONLY_DIR).is_dir() and _general_phase_steps(args.run_dir):
         models["general-NLI-only (phase-1 checkpoint)"] = HfNliScorer(
             str(args.run_dir / GENERAL_ONLY_DIR), settings)
