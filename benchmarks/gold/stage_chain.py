@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from kg2instruction.config.pipeline import SourceFile, load_pipeline
 from kg2instruction.core.context import ArtifactRef, StageContext
@@ -71,6 +72,15 @@ def page_batches(paragraphs: pa.Table, pages_per_batch: int) -> Iterator[pa.Tabl
                 start, pages = index, 0
 
 
+def _by_language(paragraphs: pa.Table) -> Iterator[tuple[str, pa.Table]]:
+    """(lang, the paragraphs of that language in their order), languages sorted."""
+    if paragraphs.num_rows == 0:
+        return
+    langs = paragraphs.column("lang")
+    for lang in sorted(set(langs.to_pylist())):
+        yield lang, paragraphs.filter(pc.equal(langs, lang))
+
+
 class StageChain:
     """The map stages of a pipeline up to `until`, ready to run on paragraphs."""
 
@@ -112,8 +122,9 @@ class StageChain:
     def themed(self, node: StageNode) -> bool:
         return node.cls.theme_fields != ()
 
-    def _context(self, name: str, theme: str | None, shard: str) -> StageContext:
-        return StageContext(stage=name, shard_id=shard, lang=None, languages=self.languages,
+    def _context(self, name: str, theme: str | None, shard: str, lang: str | None = None
+                 ) -> StageContext:
+        return StageContext(stage=name, shard_id=shard, lang=lang, languages=self.languages,
                             seed=derived_seed(self.seed, name, shard),
                             theme=self.themes[theme] if theme else None,
                             artifacts=self.artifacts, base_dir=self.base_dir)
@@ -137,12 +148,19 @@ class StageChain:
         return pa.concat_tables(tables) if tables else pa.table({})
 
     def run(self, paragraphs: pa.Table, pages_per_batch: int = 200) -> ChainOutput:
+        """Every batch is of one language and its stages see that language, as a pipeline
+        shard does: a stage choosing by language (nli_filter applies a verifier's thresholds
+        only to the language they were calibrated for) must behave here as in a run."""
         output = ChainOutput()
-        for number, batch in enumerate(page_batches(paragraphs, pages_per_batch)):
-            self._run_batch(batch, f"batch-{number:05d}", output)
+        number = 0
+        for lang, part in _by_language(paragraphs):
+            for batch in page_batches(part, pages_per_batch):
+                self._run_batch(batch, f"batch-{lang}-{number:05d}", output, lang)
+                number += 1
         return output
 
-    def _run_batch(self, paragraphs: pa.Table, shard: str, output: ChainOutput) -> None:
+    def _run_batch(self, paragraphs: pa.Table, shard: str, output: ChainOutput,
+                   lang: str | None = None) -> None:
         shared: dict[str, pa.Table] = {}
         themed: dict[str, dict[str, pa.Table]] = {t: {} for t in self.themes}
         for node in self.nodes:
@@ -165,7 +183,7 @@ class StageChain:
                     inputs[required] = table if table is not None else shared[required]
                 stage = self._stage(node, theme)
                 assert isinstance(stage, MapStage)
-                ctx = self._context(node.name, theme, shard)
+                ctx = self._context(node.name, theme, shard, lang)
                 table = stage.process(inputs, ctx)
                 output.counters[node.name].update(ctx.take_counters())
                 if theme:

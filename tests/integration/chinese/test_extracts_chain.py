@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from benchmarks.gold.stage_chain import StageChain
@@ -64,3 +65,31 @@ def test_chinese_theme_triples_with_evidence(chain_output) -> None:
             assert body[t["head_start"]:t["head_end"]] == t["head"]
         assert body[t["tail_start"]:t["tail_end"]] == t["tail"]
         assert 0 <= t["evidence_start"] < t["evidence_end"] <= len(body)
+
+
+def test_each_batch_is_one_language_and_its_stages_see_it(sample_kg: Path, fixtures_dir: Path,
+                                                           tmp_path: Path, monkeypatch) -> None:
+    """As in a pipeline shard: nli_filter applies a verifier's calibrated thresholds only to the
+    language they were calibrated for, which it reads from the context."""
+    (tmp_path / STORE_FILE).symlink_to(sample_kg)
+    chain = StageChain(REPO / "pipelines/sample.yaml", tmp_path, [],
+                       until=("identify_mentions",), languages=("en", "zh"))
+    zh = chain.read_source(fixtures_dir / "wikipedia" / "zh-extracts", "zh")
+    en = zh.set_column(zh.schema.get_field_index("lang"), "lang",
+                       pa.array(["en"] * zh.num_rows))
+    en = en.set_column(en.schema.get_field_index("paragraph_id"), "paragraph_id",
+                       pa.array([f"en-copy:{p}" for p in zh.column("paragraph_id").to_pylist()]))
+    seen: list[tuple[str, str | None]] = []
+    original = StageChain._context
+
+    def recording(self, name, theme, shard, lang=None):
+        seen.append((shard, lang))
+        return original(self, name, theme, shard, lang)
+
+    monkeypatch.setattr(StageChain, "_context", recording)
+    output = chain.run(pa.concat_tables([zh, en]))
+    by_shard = {shard: lang for shard, lang in seen if shard}
+    assert set(by_shard.values()) == {"en", "zh"}
+    assert all(shard.startswith(f"batch-{lang}-") for shard, lang in by_shard.items())
+    mentions = output.rows("identify_mentions")
+    assert {m["paragraph_id"].split(":")[0] for m in mentions} >= {"zh", "en-copy"}
