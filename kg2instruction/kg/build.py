@@ -37,13 +37,15 @@ from kg2instruction.kg.store_access import read_meta  # noqa: F401  (re-exported
 from kg2instruction.sources.wikidata_dump import (BadLine, BadLineLog, WikidataDumpReader,
                                                   parse_line_batch)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2   # 2: claims_by_tail and degrees (see schema.sql)
 # Tables copied from staging as they are (DISTINCT, sorted by all columns).
 COPIED_TABLES = ("entities", "labels", "descriptions", "aliases", "name_index", "claims",
                  "time_values", "quantity_values", "string_values", "monolingual_values",
                  "sitelinks")
 DATATYPE_SOURCE_PRECEDENCE = ("entity", "snak", "csv")
 # Every table that holds KG content (all but meta), in a fixed order for the content digest.
+# claims_by_tail and degrees are left out: they are functions of claims and entities alone, and
+# hashing a second copy of every claim would only lengthen the build.
 CONTENT_TABLES = ("entities", "properties", "lang_fallback", "labels", "descriptions", "aliases",
                   "preferred_labels", "name_index", "claims", "time_values", "quantity_values",
                   "string_values", "monolingual_values", "sitelinks", "bad_lines")
@@ -115,12 +117,18 @@ def _connection(path: Path, resources: BuildResources) -> Iterator[duckdb.DuckDB
     once); beyond `memory_limit` DuckDB spills them to its temporary directory beside the store, so
     memory stays bounded."""
     options: dict[str, object] = {"memory_limit": resources.memory_limit,
-                                  "preserve_insertion_order": True}
+                                  "preserve_insertion_order": True,
+                                  "temp_directory": str(path.with_name(path.name + ".tmp"))}
     if resources.duckdb_threads:
         options["threads"] = resources.duckdb_threads
-    con = duckdb.connect(str(path), config=options)
+    # The store is attached rather than opened so its row-group size can be set (an ATTACH
+    # option only); it becomes the default database, so `main.<table>` names the store's tables.
+    con = duckdb.connect(":memory:", config=options)
     con.execute("SET enable_progress_bar = false")  # ours (tqdm) is the one progress display
     try:
+        quoted = str(path).replace("'", "''")
+        con.execute(f"ATTACH '{quoted}' AS kg (ROW_GROUP_SIZE {resources.row_group_size})")
+        con.execute("USE kg")
         con.execute("ATTACH ':memory:' AS stage")
         yield con
         con.execute("DETACH stage")
@@ -241,10 +249,34 @@ def _finalize(con: duckdb.DuckDBPyConnection, bad_lines: BadLineLog) -> None:
                first(l.lang ORDER BY f.priority, l.value)
         FROM main.labels l JOIN main.lang_fallback f ON l.lang = f.variant
         GROUP BY l.id, f.lang ORDER BY ALL""")
+    _derive_graph_indexes(con)
     source = Path(bad_lines.source).name
     if bad_lines.kept:
         con.executemany("INSERT INTO main.bad_lines VALUES (?, ?, ?, ?)",
                         [(source, b.line, b.reason, b.excerpt) for b in bad_lines.kept])
+
+
+def _derive_graph_indexes(con: duckdb.DuckDBPyConnection) -> None:
+    """claims_by_tail (reverse edges in capped-lookup order) and degrees, from main.claims.
+
+    The order inside a tail is total (n_claims, QID number, property number), so `pos` and the
+    physical order are functions of the content: rebuilding gives the same store."""
+    con.execute("""
+        INSERT INTO main.claims_by_tail
+        SELECT c.tail,
+               row_number() OVER (PARTITION BY c.tail
+                                  ORDER BY coalesce(e.n_claims, 0) DESC, length(c.head), c.head,
+                                           length(c.pid), c.pid) - 1 AS pos,
+               c.head, c.pid
+        FROM main.claims c LEFT JOIN main.entities e ON e.id = c.head
+        ORDER BY c.tail, pos""")
+    con.execute("""
+        INSERT INTO main.degrees
+        SELECT id, sum(n_forward), sum(n_reverse) FROM (
+            SELECT head AS id, count(*) AS n_forward, 0 AS n_reverse FROM main.claims GROUP BY head
+            UNION ALL
+            SELECT tail, 0, count(*) FROM main.claims GROUP BY tail)
+        GROUP BY id ORDER BY id""")
 
 
 def _table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -75,6 +75,12 @@ class BuildResources(BaseModel):
                                                    "disk beyond it, so peak memory stays flat as the "
                                                    "dump grows; raise it for speed on a full dump")
     progress: bool | None = Field(None, description="progress bar: None = only on a terminal")
+    row_group_size: int = Field(
+        32_768, ge=2_048, multiple_of=2_048,
+        description="rows per DuckDB row group in the store: a point lookup reads whole row groups "
+                    "of the columns it touches, so smaller groups make lookups cheaper and flatter "
+                    "as the KG grows (DuckDB's default 122,880 costs about 3x per lookup) at the "
+                    "price of a larger file (about +20% at 32,768, +50% at 16,384)")
 
     def workers(self, input_bytes: int) -> int:
         """Parse processes to use: the configured number; else one per CPU for a dump file of at

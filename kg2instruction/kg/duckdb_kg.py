@@ -17,6 +17,9 @@ Answers follow `kg/protocol.py` exactly, because `SparqlKG` must give the same o
   type unless it is an instance of itself.
 - sitelinks: titles are compared after MediaWiki's canonicalisation (underscores as spaces, first
   letter upper case, as on enwiki and zhwiki).
+- neighbours: forward edges from `claims` (sorted by head), reverse edges from `claims_by_tail`
+  (sorted by tail, then in capped-lookup order), at most `lookup.max_reverse_neighbours` per entity
+  (kg/lookup_config.py): both are range reads, and a hub's answer is bounded whatever its degree.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from pathlib import Path
 
 from kg2instruction.errors import ConfigError, InputError
 from kg2instruction.kg.build import SCHEMA_VERSION
+from kg2instruction.kg.lookup_config import KGLookupConfig
 from kg2instruction.kg.protocol import (Candidate, Claim, Neighbour, QuantityValue, TimeValue,
                                         qid_number)
 from kg2instruction.kg.store_access import connect_read_only, meta_of
@@ -53,8 +57,9 @@ def canonical_title(title: str) -> str:
 class DuckDBKG:
     """Read-only `KnowledgeGraph` over a DuckDB store. Use as a context manager or call close()."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, lookup: KGLookupConfig | None = None) -> None:
         self.path = Path(path)
+        self.lookup = lookup or KGLookupConfig()
         self._con = connect_read_only(self.path)
         try:
             self.meta = meta_of(self._con, self.path)
@@ -144,12 +149,18 @@ class DuckDBKG:
                   for search in self._search_languages(norm, lang)]
         if not wanted:
             return {}
+        # Matches first, then the entities of the matches only: a LEFT JOIN straight onto
+        # `entities` would hash the whole table on every call (its cost growing with the KG).
         rows = self._rows("""
-            SELECT n.norm, n.lang, n.id, n.via, n.value, coalesce(e.n_claims, 0)
-            FROM name_index n
-            JOIN (SELECT unnest($norms) AS norm, unnest($langs) AS lang) w
-              ON n.norm = w.norm AND n.lang = w.lang
-            LEFT JOIN entities e ON e.id = n.id""",
+            WITH m AS (
+                SELECT n.norm, n.lang, n.id, n.via, n.value FROM name_index n
+                JOIN (SELECT unnest($norms) AS norm, unnest($langs) AS lang) w
+                  ON n.norm = w.norm AND n.lang = w.lang),
+            counts AS (
+                SELECT e.id, e.n_claims FROM entities e
+                SEMI JOIN (SELECT DISTINCT id FROM m) x ON e.id = x.id)
+            SELECT m.norm, m.lang, m.id, m.via, m.value, coalesce(c.n_claims, 0)
+            FROM m LEFT JOIN counts c ON c.id = m.id""",
             {"norms": [w[0] for w in wanted], "langs": [w[1] for w in wanted]})
         best: dict[str, dict[str, tuple]] = defaultdict(dict)
         for norm, row_lang, qid, via, value, n_claims in rows:
@@ -176,22 +187,39 @@ class DuckDBKG:
                 SELECT c.head AS entity, c.tail AS other, c.pid, 'forward' AS direction
                 FROM claims c SEMI JOIN q ON c.head = q.id
                 UNION
-                SELECT c.tail, c.head, c.pid, 'reverse'
-                FROM claims c SEMI JOIN q ON c.tail = q.id),
+                SELECT r.tail, r.head, r.pid, 'reverse'
+                FROM claims_by_tail r SEMI JOIN q ON r.tail = q.id
+                WHERE r.pos < $cap),
+            others AS (SELECT DISTINCT other FROM edges),
+            other_labels AS (
+                SELECT p.id, p.value FROM preferred_labels p
+                SEMI JOIN others o ON p.id = o.other WHERE p.lang = $lang),
             other_aliases AS (
                 SELECT a.id, list(DISTINCT a.value ORDER BY a.value) AS values
                 FROM aliases a JOIN lang_fallback f ON a.lang = f.variant AND f.lang = $lang
-                SEMI JOIN (SELECT DISTINCT other FROM edges) o ON a.id = o.other
+                SEMI JOIN others o ON a.id = o.other
                 GROUP BY a.id)
-            SELECT e.entity, e.other, e.pid, e.direction, p.value, oa.values
+            SELECT e.entity, e.other, e.pid, e.direction, ol.value, oa.values
             FROM edges e
-            LEFT JOIN preferred_labels p ON p.id = e.other AND p.lang = $lang
+            LEFT JOIN other_labels ol ON ol.id = e.other
             LEFT JOIN other_aliases oa ON oa.id = e.other""",
-            {"ids": _distinct(qids), "lang": lang})
+            {"ids": _distinct(qids), "lang": lang, "cap": self.lookup.max_reverse_neighbours})
         result: dict[str, list[Neighbour]] = defaultdict(list)
         for entity, other, pid, direction, label, aliases in rows:
             result[entity].append(Neighbour(other, pid, direction, label, tuple(aliases or ())))
         return {qid: sorted(items) for qid, items in result.items()}
+
+    def degrees(self, qids: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """(forward, reverse) item-valued degree per QID, (0, 0) when it has no item claims: tells
+        a hub (whose reverse edges a lookup caps) without fetching them. DuckDB backend only."""
+        wanted = _distinct(qids)
+        if not wanted:
+            return {}
+        rows = self._rows("""
+            SELECT d.id, d.n_forward, d.n_reverse FROM degrees d
+            SEMI JOIN (SELECT unnest($ids) AS id) q ON d.id = q.id""", {"ids": wanted})
+        found = {qid: (int(f), int(r)) for qid, f, r in rows}
+        return {qid: found.get(qid, (0, 0)) for qid in wanted}
 
     def claims_between(self, pairs: Sequence[tuple[str, str]]) -> list[Claim]:
         directed = _distinct(f"{a}\t{b}" for x, y in pairs for a, b in ((x, y), (y, x)))

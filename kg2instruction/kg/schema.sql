@@ -17,7 +17,8 @@
 --   * Ordering: every table is physically sorted by the columns listed as "sorted by"; readers must
 --     still ORDER BY explicitly where order matters.
 --
--- Schema version (meta key 'schema_version'): 1. Bump it when a table changes shape.
+-- Schema version (meta key 'schema_version'): 2. Bump it when a table changes shape.
+--   2: degrees and claims_by_tail (hub-safe neighbour lookups).
 
 -- Build provenance: one row per key, value is JSON text.
 --   schema_version  integer
@@ -121,6 +122,32 @@ CREATE TABLE claims (
     pid  VARCHAR NOT NULL,
     tail VARCHAR NOT NULL,
     rank VARCHAR NOT NULL
+);
+
+-- The same item-valued statements in a second physical order, by tail, for reverse-edge lookups:
+-- with claims sorted by head, "who points at Q5" would read every row group; here it is a range
+-- of consecutive rows that zone maps find. Derived from claims + entities at the end of the build.
+--   pos  0-based position of the row among the rows with the same tail, in the order in which a
+--        capped lookup keeps reverse edges (kg/lookup_config.py): the head with the most
+--        statements (entities.n_claims) first, then the lower head QID number, then the lower
+--        property number. `pos < cap` then selects the kept rows without reading a hub's whole
+--        range into a sort at query time (row groups wholly past the cap are skipped by their
+--        zone map on pos).
+-- Sorted by (tail, pos); (tail, head, pid) is unique, as in claims.
+CREATE TABLE claims_by_tail (
+    tail VARCHAR NOT NULL,
+    pos  BIGINT  NOT NULL,
+    head VARCHAR NOT NULL,
+    pid  VARCHAR NOT NULL
+);
+
+-- Item-valued degree of every entity occurring in claims: n_forward = rows with it as head,
+-- n_reverse = rows with it as tail. Lets a reader tell a hub before fetching its edges (and the
+-- scale benchmark sample the real degree distribution). Sorted by id.
+CREATE TABLE degrees (
+    id        VARCHAR NOT NULL,
+    n_forward BIGINT  NOT NULL,
+    n_reverse BIGINT  NOT NULL
 );
 
 -- Time-valued statements. time is Wikidata's string ('+1952-03-11T00:00:00Z'), precision its

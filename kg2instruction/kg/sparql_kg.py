@@ -26,6 +26,11 @@ Oxigraph and compare). How each answer is made, and where the two may legitimate
   (`type_closure`), because a SPARQL path cannot bound its depth.
 - sitelinks: titles canonicalised like MediaWiki (underscores, first letter), then matched
   against schema:name of the article on the wiki's site.
+- neighbours: the same hub cap as `DuckDBKG` (`KGLookupConfig.max_reverse_neighbours`, same kept
+  rows). Reverse edges are counted per entity first; an entity over the cap gets one query of its
+  own, ordered and LIMITed server-side, so no more than the cap travels or is held here. The
+  endpoint still enumerates the hub's edges to order them (a triple store keeps no precomputed
+  order, unlike the DuckDB store's `claims_by_tail`), as the uncapped query did.
 """
 from __future__ import annotations
 
@@ -40,6 +45,7 @@ from kg2instruction.kg import sparql_queries as q
 from kg2instruction.kg import type_closure
 from kg2instruction.kg.build_config import KGBuildConfig
 from kg2instruction.kg.duckdb_kg import canonical_title
+from kg2instruction.kg.lookup_config import KGLookupConfig
 from kg2instruction.kg.protocol import (Candidate, Claim, Neighbour, QuantityValue, TimeValue,
                                         qid_number)
 from kg2instruction.kg.sparql_client import Binding, SparqlClient, settings_from_options
@@ -93,7 +99,8 @@ class SparqlKG:
 
     def __init__(self, endpoint: str, *, batch_size: int = 200,
                  fallback_chains: Mapping[str, Sequence[str]] | None = None,
-                 client: SparqlClient | None = None, **client_options: Any) -> None:
+                 client: SparqlClient | None = None, lookup: KGLookupConfig | None = None,
+                 **client_options: Any) -> None:
         """`client_options` are `SparqlSettings` fields: user_agent, cache_dir, timeout,
         max_retries, min_interval, backoff_base, backoff_max, max_retry_after, seed, ...
         (or pass a ready `client`, whose endpoint then wins)."""
@@ -102,6 +109,7 @@ class SparqlKG:
         self.client = client or SparqlClient(settings_from_options(endpoint, **client_options))
         self.batch_size = batch_size
         self.fallback_chains = dict(fallback_chains or DEFAULT_FALLBACK_CHAINS)
+        self.lookup = lookup or KGLookupConfig()
 
     def close(self) -> None:
         """Close the client's kept-alive HTTP connection."""
@@ -212,12 +220,35 @@ class SparqlKG:
                     best[key] = rank
         return [(*key, rank) for key, rank in best.items()]
 
+    def _reverse_degrees(self, qids: Sequence[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for row in self._select_batched(qids, q.reverse_degree_query):
+            qid = entity_id_of(row["e"]["value"])
+            if qid:
+                found[qid] = int(row["n"]["value"])
+        return found
+
+    def _capped_reverse(self, qid: str) -> set[tuple[str, str, str, str]]:
+        """A hub's kept reverse edges as (entity, other, pid, 'reverse'), at most the cap."""
+        cap = self.lookup.max_reverse_neighbours
+        edges = set()
+        for row in self.client.select(q.capped_reverse_query(qid, cap)):
+            pid, other = entity_id_of(row["prop"]["value"]), entity_id_of(row["other"]["value"])
+            if pid and other:
+                edges.add((qid, other, pid, "reverse"))
+        return edges
+
     def neighbours(self, qids: Sequence[str], lang: str) -> dict[str, list[Neighbour]]:
         wanted = _distinct(qids)
         edges = {(entity, other, pid, "forward")
                  for entity, pid, other, _ in self._item_statements(wanted, "forward")}
+        degrees = self._reverse_degrees(wanted)
+        cap = self.lookup.max_reverse_neighbours
+        small = [qid for qid in wanted if 0 < degrees.get(qid, 0) <= cap]
         edges |= {(entity, other, pid, "reverse")
-                  for entity, pid, other, _ in self._item_statements(wanted, "reverse")}
+                  for entity, pid, other, _ in self._item_statements(small, "reverse")}
+        for hub in (qid for qid in wanted if degrees.get(qid, 0) > cap):
+            edges |= self._capped_reverse(hub)
         others = sorted({edge[1] for edge in edges}, key=qid_number)
         labels, aliases = self.labels(others, lang), self.aliases(others, lang)
         result: dict[str, list[Neighbour]] = defaultdict(list)

@@ -113,6 +113,33 @@ def item_statements_query(qids: Sequence[str], direction: str) -> str:
             + f'  FILTER(isIRI(?other) && STRSTARTS(STR(?other), "{PREFIXES["wd"]}Q"))\n}}')
 
 
+def _reverse_pattern() -> str:
+    """Item-valued, non-deprecated statements of an item ?other whose value is ?e."""
+    return ("  ?other ?p ?st . ?st ?ps ?e .\n" + _STATEMENT + "\n"
+            + f'  FILTER(isIRI(?other) && STRSTARTS(STR(?other), "{PREFIXES["wd"]}Q"))\n')
+
+
+def reverse_degree_query(qids: Sequence[str]) -> str:
+    """Distinct (property, other) reverse edges per entity, counted server-side: tells a hub
+    before any of its edges travel. Entities without reverse edges are absent."""
+    return (PREFIX_BLOCK + "SELECT ?e (COUNT(*) AS ?n) WHERE {\n  { SELECT DISTINCT ?e ?prop ?other "
+            "WHERE {\n" + _values("e", map(entity, qids)) + _reverse_pattern() + "  } }\n}"
+            " GROUP BY ?e")
+
+
+def capped_reverse_query(qid: str, limit: int) -> str:
+    """The first `limit` reverse edges of one entity in capped-lookup order (kg/lookup_config.py):
+    other entity's statement count descending, then QID number, then property number. An IRI of
+    one namespace sorts by number when ordered by length first (ids have no leading zeros)."""
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit!r}")
+    return (PREFIX_BLOCK + "SELECT DISTINCT ?e ?prop ?other ?n WHERE {\n" + _values("e", [entity(qid)])
+            + _reverse_pattern()
+            + "  OPTIONAL { ?other wikibase:statements ?count }\n  BIND(COALESCE(?count, 0) AS ?n)\n}"
+            + "\nORDER BY DESC(?n) STRLEN(STR(?other)) STR(?other) STRLEN(STR(?prop)) STR(?prop)"
+            + f"\nLIMIT {int(limit)}")
+
+
 def claims_between_query(directed_pairs: Sequence[tuple[str, str]]) -> str:
     """Non-deprecated statements head --p--> tail for each (head, tail) pair."""
     rows = " ".join(f"({entity(head)} {entity(tail)})" for head, tail in directed_pairs)

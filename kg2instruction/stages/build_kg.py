@@ -15,12 +15,16 @@ from kg2instruction.errors import ConfigError
 from kg2instruction.kg.build import build_kg
 from kg2instruction.kg.build_config import BuildResources, KGBuildConfig
 from kg2instruction.kg.duckdb_kg import DuckDBKG
+from kg2instruction.kg.lookup_config import KGLookupConfig
 
 STORE_FILE = "kg.duckdb"
 
 
 class BuildKGConfig(StageConfig):
     store: KGBuildConfig = KGBuildConfig()
+    # How readers of the store answer (the hub cap): not store content, but it changes what every
+    # later stage sees, so it is fingerprinted like `store`.
+    lookup: KGLookupConfig = KGLookupConfig()
     resources: BuildResources = execution_knob(BuildResources())
 
 
@@ -29,7 +33,7 @@ class BuildKG(ArtifactStage):
     """Ingest `sources.wikidata` (one `latest-all.json[.bz2|.gz]` dump) into `kg.duckdb`."""
 
     name = "build_kg"
-    version = "1"
+    version = "2"   # 2: KG schema 2 (claims_by_tail, degrees); a version-1 store is refused
     Config = BuildKGConfig
     sources = ("wikidata",)
     provides = "kg"
@@ -50,4 +54,5 @@ class BuildKG(ArtifactStage):
 
     @classmethod
     def open(cls, artifact_dir: Path, config: StageConfig) -> DuckDBKG:
-        return DuckDBKG(artifact_dir / STORE_FILE)
+        lookup = config.lookup if isinstance(config, BuildKGConfig) else None
+        return DuckDBKG(artifact_dir / STORE_FILE, lookup)
