@@ -2,7 +2,8 @@
 
 `evaluate_files` is what `kg2i eval` runs; the pieces live in `records` (files and ids), `strict`
 (model output read by the field's rule), `parse` (tolerant reading, opt-in), `metrics`, `rouge`,
-`error_types`, `scoring` (per record, per theme) and `report`.
+`error_types`, `scoring` (per record, per theme) and `report`; `instance` scores one answer alone
+(what preference pairs rank by) and `compare` puts several reports side by side.
 They are imported when `evaluate_files` runs, not with the package: ROUGE pulls in nltk (and
 through it scipy and scikit-learn), and `kg2i --help` or `from kg2instruction.evaluate.metrics
 import MatchMode` must not wait for that.

@@ -68,7 +68,9 @@ class TransformersGenerator:
         return max(1, context - self.settings.max_new_tokens)
 
     @torch.inference_mode()
-    def generate(self, prompts: Sequence[str]) -> list[str]:
+    def generate(self, prompts: Sequence[str], n: int = 1) -> list[str]:
+        """The continuation of each prompt; with `n` > 1 (sampling), n answers per prompt in one
+        batched call, grouped by prompt (the first prompt's n answers, then the next's)."""
         budget = self._prompt_budget()
         batch = self.tokenizer(list(prompts), return_tensors="pt", padding=True,
                                truncation=budget is not None, max_length=budget)
@@ -78,7 +80,7 @@ class TransformersGenerator:
         output = self.model.generate(
             **batch, max_new_tokens=self.settings.max_new_tokens, do_sample=sampling,
             temperature=self.settings.temperature if sampling else None, top_p=None, top_k=None,
-            pad_token_id=self.tokenizer.pad_token_id,
+            pad_token_id=self.tokenizer.pad_token_id, num_return_sequences=n,
             **({"stop_strings": list(self.settings.stop), "tokenizer": self.tokenizer}
                if self.settings.stop else {}))
         new_tokens = output if self.seq2seq else output[:, batch["input_ids"].shape[1]:]

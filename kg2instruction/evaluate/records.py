@@ -109,7 +109,7 @@ def load_gold(path: str | Path) -> list[GoldInstruction]:
     gold = []
     for number, obj in read_jsonl(path):
         rid = _id_of(path, number, obj)
-        gold.append(_gold_instruction(path, number, rid, chunks[rid], obj))
+        gold.append(gold_instruction(path, number, rid, chunks[rid], obj))
         chunks[rid] += 1
     _check_chunks_agree(path, gold)
     return gold
@@ -188,8 +188,10 @@ def _id_of(path: str | Path, number: int, obj: dict[str, Any]) -> str:
     return str(value)
 
 
-def _gold_instruction(path: str | Path, number: int, rid: str, chunk: int,
-                      obj: dict[str, Any]) -> GoldInstruction:
+def gold_instruction(path: str | Path, number: int, rid: str, chunk: int,
+                     obj: dict[str, Any]) -> GoldInstruction:
+    """One gold line read from its decoded object (`number` is its line in `path`); also what
+    scores a single sampled answer (`instance`)."""
     task = Task.ENTITY if str(obj.get("task", "")).upper() == "NER" else Task.RELATION
     kg = str(obj.get("task", "")).upper() == "KG"
     output = obj.get("output")

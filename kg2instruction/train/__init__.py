@@ -5,4 +5,9 @@
 (tokens, loss on the answer only), `models` (packaged models, local paths, hub ids), `kbit` (4-bit
 preparation and the bitsandbytes CPU trap), `fit` and `checkpoints` (transformers `Trainer`:
 optimisation, loss curve, resume), `card` (the adapter's provenance).
+
+Preference tuning on top of an SFT adapter: `feedback` samples the adapter on its training
+instructions and scores every answer (resumable), `preference` turns the scores into online and
+offline pairs (ADELIE's IEFeedback), `pairs` reads pair files, `dpo_config` and `dpo` continue the
+adapter with TRL's `DPOTrainer` (`kg2i train --method dpo`).
 """

@@ -48,6 +48,7 @@ class FitResult:
     loss_log: list[dict[str, float]] = field(default_factory=list)
     seconds: float = 0.0
     steps_this_run: int = 0
+    log_history: list[dict[str, Any]] = field(default_factory=list)  # every logged dict
 
 
 def training_arguments(config: TrainConfig, checkpoint_dir: Path):
@@ -75,7 +76,6 @@ def fit(model, examples: Sequence[EncodedExample], setup: FitSetup,
     """Train the model's trainable parameters; resumes from the newest complete checkpoint when
     `setup.resume` is set."""
     from transformers import Trainer
-    from transformers.trainer_callback import PrinterCallback
 
     if not any(p.requires_grad for p in model.parameters()):
         raise ValueError("the model has no trainable parameters (is the adapter attached?)")
@@ -83,23 +83,33 @@ def fit(model, examples: Sequence[EncodedExample], setup: FitSetup,
                       train_dataset=list(examples),
                       data_collator=lambda batch: collate(batch, setup.pad_token_id,
                                                           seq2seq=setup.seq2seq),
-                      callbacks=_callbacks(setup.loss_file, log))
+                      callbacks=progress_callbacks(setup.loss_file, log))
+    return run_trainer(trainer, model, setup.checkpoint_dir, setup.resume, log)
+
+
+def run_trainer(trainer, model, checkpoint_dir: Path, resume: bool,
+                log: Callable[[str], None] = print) -> FitResult:
+    """Run a `Trainer` (ours or TRL's) built with `progress_callbacks`, continuing from the newest
+    complete checkpoint when `resume` is set; a run whose last checkpoint is final is not rerun."""
+    from transformers.trainer_callback import PrinterCallback
+
     trainer.remove_callback(PrinterCallback)  # it would print every log dict
-    last = latest_checkpoint(setup.checkpoint_dir) if setup.resume else None
+    last = latest_checkpoint(checkpoint_dir) if resume else None
     if last is not None:
-        finished = _finished(model, last)
+        finished = finished_result(model, last)
         if finished is not None:
             log(f"{last} ends the training already: nothing left to do")
             return finished
         log(f"resumed from {last} at step {checkpoint_step(last)}")
     output = trainer.train(resume_from_checkpoint=str(last) if last is not None else None)
     steps = trainer.state.global_step
-    return FitResult(steps=steps, loss_log=_loss_entries(trainer.state.log_history),
+    return FitResult(steps=steps, loss_log=loss_entries(trainer.state.log_history),
                      seconds=float(output.metrics.get("train_runtime", 0.0)),
-                     steps_this_run=steps - (checkpoint_step(last) if last is not None else 0))
+                     steps_this_run=steps - (checkpoint_step(last) if last is not None else 0),
+                     log_history=list(trainer.state.log_history))
 
 
-def _finished(model, checkpoint: Path) -> FitResult | None:
+def finished_result(model, checkpoint: Path) -> FitResult | None:
     """The result of a run whose last checkpoint is its final step, with the adapter weights
     loaded from it; None if steps remain. (`Trainer` would otherwise run one step more.)"""
     state = json.loads((checkpoint / STATE_FILE).read_text(encoding="utf-8"))
@@ -109,16 +119,17 @@ def _finished(model, checkpoint: Path) -> FitResult | None:
     from safetensors.torch import load_file
 
     set_peft_model_state_dict(model, load_file(str(checkpoint / ADAPTER_WEIGHTS)))
-    return FitResult(steps=state["global_step"], loss_log=_loss_entries(state["log_history"]))
+    return FitResult(steps=state["global_step"], loss_log=loss_entries(state["log_history"]),
+                     log_history=list(state["log_history"]))
 
 
-def _loss_entries(history: list[dict[str, Any]]) -> list[dict[str, float]]:
+def loss_entries(history: list[dict[str, Any]]) -> list[dict[str, float]]:
     return [{"step": int(entry["step"]), "loss": round(float(entry["loss"]), 6),
              "lr": float(entry.get("learning_rate", 0.0))}
             for entry in history if "loss" in entry and "step" in entry]
 
 
-def _callbacks(loss_file: Path, log: Callable[[str], None]) -> list:
+def progress_callbacks(loss_file: Path, log: Callable[[str], None]) -> list:
     """The loss-curve file with its progress lines, and the 4-bit guard (classes built here so
     transformers is imported only when training runs)."""
     from transformers import TrainerCallback
@@ -130,10 +141,10 @@ def _callbacks(loss_file: Path, log: Callable[[str], None]) -> list:
         def on_train_begin(self, args, state, control, **kwargs) -> None:
             loss_file.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_text(loss_file, "".join(json.dumps(e) + "\n"
-                                                 for e in _loss_entries(state.log_history)))
+                                                 for e in loss_entries(state.log_history)))
 
         def on_log(self, args, state, control, logs=None, **kwargs) -> None:
-            entries = _loss_entries([{**(logs or {}), "step": state.global_step}])
+            entries = loss_entries([{**(logs or {}), "step": state.global_step}])
             if not entries:
                 return
             with open(loss_file, "a", encoding="utf-8") as fh:

@@ -73,7 +73,7 @@ def train_adapter(data: DataPaths, model: str, config: TrainConfig, out: str | P
 
     out = Path(out)
     excluded = sorted(set(exclude_themes))
-    _check_out(out, resume)
+    check_out(out, resume)
     if config.threads:
         torch.set_num_threads(config.threads)
     files = dataset_files(data, "train")
@@ -88,7 +88,7 @@ def train_adapter(data: DataPaths, model: str, config: TrainConfig, out: str | P
     source = resolve_model(model, gguf_file)
     quantization = resolve_quantization(config.quantization)
     fingerprint = fingerprint_files(files)
-    _claim_checkpoints(out / CHECKPOINTS, {
+    claim_checkpoints(out / CHECKPOINTS, {
         "base_model": source.name, "gguf_file": source.gguf_file,
         "quantization": quantization.value, "data_fingerprint": fingerprint,
         "excluded_themes": excluded,
@@ -114,11 +114,11 @@ def train_adapter(data: DataPaths, model: str, config: TrainConfig, out: str | P
                        quantization.value, [str(f) for f in files], fingerprint, excluded,
                        config.model_dump(mode="json"), _metrics(result, stats, skipped),
                        result.loss_log)
-    _publish_adapter(peft_model, tokenizer, out, card)
+    publish_adapter(peft_model, tokenizer, out, card)
     return TrainResult(out, card)
 
 
-def _check_out(out: Path, resume: bool) -> None:
+def check_out(out: Path, resume: bool) -> None:
     """Refuse to overwrite earlier training unless asked to continue it."""
     if resume or not (out / CHECKPOINTS).exists():
         return
@@ -129,7 +129,7 @@ def _check_out(out: Path, resume: bool) -> None:
 RUN_IDENTITY = "run.json"
 
 
-def _claim_checkpoints(folder: Path, identity: dict) -> None:
+def claim_checkpoints(folder: Path, identity: dict) -> None:
     """Tie the checkpoints to this run, so a resume never continues another run's training."""
     path = folder / RUN_IDENTITY
     if path.is_file():
@@ -156,11 +156,13 @@ def _metrics(result: FitResult, stats: EncodingStats, skipped_empty: int) -> dic
     }
 
 
-def _publish_adapter(model, tokenizer, out: Path, card: AdapterCard) -> None:
-    """Save weights to a temporary folder, move them into `out`, then write the card last."""
+def publish_adapter(model, tokenizer, out: Path, card: AdapterCard,
+                    adapters: list[str] | None = None) -> None:
+    """Save weights to a temporary folder, move them into `out`, then write the card last;
+    `adapters` names the adapters to save when the model holds others (DPO's frozen reference)."""
     tmp = out / f".adapter.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp)
+    model.save_pretrained(tmp, **({"selected_adapters": adapters} if adapters else {}))
     tokenizer.save_pretrained(tmp)
     for item in tmp.iterdir():
         target = out / item.name
