@@ -37,14 +37,14 @@ class LoraSettings(BaseModel):
                                 "roughly halves a CPU step; None adapts every layer")
 
 
-class TrainConfig(BaseModel):
-    """Everything that changes what the adapter learns; it goes verbatim into the adapter card."""
+class RunSettings(BaseModel):
+    """What SFT and DPO runs share: how the base weights are held, the optimiser, schedule,
+    checkpoints and threads (`train.fit.loop_arguments` turns them into Trainer arguments).
+    Each method sets its own learning rate, epochs and batch size defaults."""
 
     model_config = ConfigDict(extra="forbid")
 
     quantization: Quantization = Quantization.AUTO
-    lora: LoraSettings = Field(default_factory=LoraSettings)
-    template: str = Field("alpaca", description="prompt template name (see train.template)")
     learning_rate: float = Field(2e-4, gt=0.0)
     weight_decay: float = Field(0.0, ge=0.0)
     warmup_steps: int = Field(0, ge=0)
@@ -52,15 +52,22 @@ class TrainConfig(BaseModel):
     max_steps: int | None = Field(None, ge=1, description="optimizer steps; overrides epochs")
     batch_size: int = Field(4, ge=1)
     grad_accumulation: int = Field(1, ge=1)
-    cutoff_len: int = Field(1024, ge=16, description="tokens per example, prompt + output")
-    skip_empty_answers: bool = Field(False, description="leave out instructions whose JSON answer "
-                                     "extracts nothing (see train.selection)")
     max_grad_norm: float = Field(1.0, gt=0.0)
     seed: int = 42
     logging_steps: int = Field(1, ge=1)
     save_steps: int = Field(10, ge=1, description="checkpoint every N optimizer steps")
     keep_checkpoints: int = Field(2, ge=1)
     threads: int | None = Field(None, ge=1, description="torch CPU threads (None: torch default)")
+
+
+class TrainConfig(RunSettings):
+    """Everything that changes what the adapter learns; it goes verbatim into the adapter card."""
+
+    lora: LoraSettings = Field(default_factory=LoraSettings)
+    template: str = Field("alpaca", description="prompt template name (see train.template)")
+    cutoff_len: int = Field(1024, ge=16, description="tokens per example, prompt + output")
+    skip_empty_answers: bool = Field(False, description="leave out instructions whose JSON answer "
+                                     "extracts nothing (see train.selection)")
 
     @model_validator(mode="after")
     def _known_template(self) -> TrainConfig:

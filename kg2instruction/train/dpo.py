@@ -25,7 +25,8 @@ from kg2instruction.train.card import AdapterCard, require_card
 from kg2instruction.train.config import Quantization
 from kg2instruction.train.data import fingerprint_files
 from kg2instruction.train.dpo_config import DpoConfig
-from kg2instruction.train.fit import LOSS_FILE, FitResult, progress_callbacks, run_trainer
+from kg2instruction.train.fit import (LOSS_FILE, FitResult, loop_arguments, progress_callbacks,
+                                      run_trainer)
 from kg2instruction.train.kbit import prepare_for_training
 from kg2instruction.train.models import (
     compute_dtype,
@@ -63,22 +64,13 @@ def dpo_arguments(config: DpoConfig, checkpoint_dir: Path, *, quantization: Quan
 
     bf16 = torch.cuda.is_available() and compute_dtype() == torch.bfloat16
     return DPOConfig(
-        output_dir=str(checkpoint_dir), beta=config.beta, loss_type=[config.loss_type.value],
+        **loop_arguments(config, checkpoint_dir),
+        beta=config.beta, loss_type=[config.loss_type.value],
         label_smoothing=config.label_smoothing, max_length=config.max_length,
-        per_device_train_batch_size=config.batch_size,
-        gradient_accumulation_steps=config.grad_accumulation,
-        learning_rate=config.learning_rate, weight_decay=config.weight_decay,
-        warmup_steps=config.warmup_steps, lr_scheduler_type="linear", optim="adamw_torch",
-        max_grad_norm=config.max_grad_norm, num_train_epochs=config.epochs,
-        max_steps=config.max_steps if config.max_steps is not None else -1,
         # activations are recomputed only where memory is short (QLoRA); on the CPU it only costs
         gradient_checkpointing=quantization is Quantization.NF4,
         bf16=bf16, fp16=False,  # TRL would default to bf16 autocast, slow and lossy on a CPU
-        logging_strategy="steps", logging_steps=config.logging_steps,
-        save_strategy="steps", save_steps=config.save_steps,
-        save_total_limit=config.keep_checkpoints, seed=config.seed, data_seed=config.seed,
-        report_to="none", disable_tqdm=True, log_level="warning",
-        dataloader_num_workers=0, dataloader_pin_memory=False)
+        data_seed=config.seed)
 
 
 def train_dpo(pairs: Sequence[Path], adapter: str | Path, config: DpoConfig, out: str | Path, *,

@@ -10,10 +10,10 @@ from __future__ import annotations
 from enum import Enum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from kg2instruction.config.yaml_loader import load_yaml, validate
-from kg2instruction.train.config import Quantization
+from kg2instruction.train.config import RunSettings
 
 
 class DpoLoss(str, Enum):
@@ -25,33 +25,20 @@ class DpoLoss(str, Enum):
     ROBUST = "robust"
 
 
-class DpoConfig(BaseModel):
+class DpoConfig(RunSettings):
     """Everything that changes what DPO learns; it goes verbatim into the adapter card."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    quantization: Quantization = Quantization.AUTO
     beta: float = Field(0.1, gt=0.0, description="how far the policy may move from the SFT "
                                                  "reference (smaller: further)")
     loss_type: DpoLoss = DpoLoss.SIGMOID
     label_smoothing: float = Field(0.0, ge=0.0, lt=0.5, description="robust loss: assumed share "
                                                                     "of flipped preferences")
     learning_rate: float = Field(5e-6, gt=0.0)
-    weight_decay: float = Field(0.0, ge=0.0)
-    warmup_steps: int = Field(0, ge=0)
     epochs: float = Field(1.0, gt=0.0)
-    max_steps: int | None = Field(None, ge=1, description="optimizer steps; overrides epochs")
     batch_size: int = Field(2, ge=1, description="pairs per step")
-    grad_accumulation: int = Field(1, ge=1)
     max_length: int = Field(1024, ge=16, description="tokens of prompt + answer (TRL keeps the "
                                                      "start; a pair whose prompt alone fills it "
                                                      "is dropped)")
-    max_grad_norm: float = Field(1.0, gt=0.0)
-    seed: int = 42
-    logging_steps: int = Field(1, ge=1)
-    save_steps: int = Field(10, ge=1, description="checkpoint every N optimizer steps")
-    keep_checkpoints: int = Field(2, ge=1)
-    threads: int | None = Field(None, ge=1, description="torch CPU threads (None: torch default)")
 
 
 def load_dpo_config(path: str | Path) -> DpoConfig:

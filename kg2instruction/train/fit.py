@@ -19,7 +19,7 @@ from typing import Any
 
 from kg2instruction.atomic import atomic_write_text
 from kg2instruction.train.checkpoints import STATE_FILE, checkpoint_step, latest_checkpoint
-from kg2instruction.train.config import TrainConfig
+from kg2instruction.train.config import RunSettings, TrainConfig
 from kg2instruction.train.encoding import EncodedExample, collate
 from kg2instruction.train.kbit import restore_trainable_4bit_weights
 
@@ -51,11 +51,11 @@ class FitResult:
     log_history: list[dict[str, Any]] = field(default_factory=list)  # every logged dict
 
 
-def training_arguments(config: TrainConfig, checkpoint_dir: Path):
-    """`TrainConfig` in `Trainer`'s terms; nothing is reported anywhere but our own callbacks."""
-    from transformers import TrainingArguments
-
-    return TrainingArguments(
+def loop_arguments(config: RunSettings, checkpoint_dir: Path) -> dict[str, Any]:
+    """The optimiser, schedule, checkpoint and logging arguments SFT's `TrainingArguments` and
+    DPO's `DPOConfig` share, from the settings both configs share; nothing is reported anywhere
+    but our own callbacks."""
+    return dict(
         output_dir=str(checkpoint_dir),
         per_device_train_batch_size=config.batch_size,
         gradient_accumulation_steps=config.grad_accumulation,
@@ -67,8 +67,15 @@ def training_arguments(config: TrainConfig, checkpoint_dir: Path):
         save_strategy="steps", save_steps=config.save_steps,
         save_total_limit=config.keep_checkpoints, seed=config.seed,
         report_to="none", disable_tqdm=True, log_level="warning",
-        dataloader_num_workers=0, dataloader_pin_memory=False,
-        remove_unused_columns=False, label_names=["labels"])
+        dataloader_num_workers=0, dataloader_pin_memory=False)
+
+
+def training_arguments(config: TrainConfig, checkpoint_dir: Path):
+    """`TrainConfig` in `Trainer`'s terms."""
+    from transformers import TrainingArguments
+
+    return TrainingArguments(**loop_arguments(config, checkpoint_dir),
+                             remove_unused_columns=False, label_names=["labels"])
 
 
 def fit(model, examples: Sequence[EncodedExample], setup: FitSetup,
