@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from kg2instruction.atomic import atomic_write_text  # noqa: E402
-from train import kg2i, newest_versions, portable, timed, training_config  # noqa: E402
+from train import exported_splits, kg2i, portable, timed, training_config  # noqa: E402
 
 SHOTS = (0, 3)
 failures: list[str] = []  # failed commands of the background workers
@@ -177,10 +177,7 @@ def main() -> None:
     args = parser.parse_args()
 
     run = REPO / os.environ.get("KG2I_CACHE_DIR", "cache") / Path(args.pipeline).stem
-    versions = newest_versions(run)
-    train_dirs = [v / "iepile" for v in versions if any((v / "iepile").rglob("train.jsonl"))]
-    tests = sorted(t for v in versions for t in (v / "iepile").rglob("test.jsonl"))
-    devs = sorted(t for v in versions for t in (v / "iepile").rglob("dev.jsonl"))
+    train_dirs, tests, devs = exported_splits(run)
     sft = Path(args.adapter) if args.adapter else run / "adapters" / "all"
     dpo = Path(args.dpo_adapter) if args.dpo_adapter else run / "adapters" / "all-dpo"
     if not train_dirs or not tests:

@@ -56,6 +56,16 @@ def newest_versions(run: Path) -> list[Path]:
     return found
 
 
+def exported_splits(run: Path) -> tuple[list[Path], list[Path], list[Path]]:
+    """(iepile folders holding a train split, test files, dev files) of every theme's newest
+    exported version."""
+    versions = newest_versions(run)
+    train_dirs = [v / "iepile" for v in versions if any((v / "iepile").rglob("train.jsonl"))]
+    tests = sorted(t for v in versions for t in (v / "iepile").rglob("test.jsonl"))
+    devs = sorted(t for v in versions for t in (v / "iepile").rglob("dev.jsonl"))
+    return train_dirs, tests, devs
+
+
 def start(command: list[str], log: Path) -> tuple[subprocess.Popen, float]:
     with open(log, "w", encoding="utf-8") as out:
         return subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT), \
@@ -206,9 +216,7 @@ def main() -> None:
     args = parser.parse_args()
 
     run = REPO / os.environ.get("KG2I_CACHE_DIR", "cache") / Path(args.pipeline).stem
-    versions = newest_versions(run)
-    train_dirs = [v / "iepile" for v in versions if any((v / "iepile").rglob("train.jsonl"))]
-    tests = sorted(t for v in versions for t in (v / "iepile").rglob("test.jsonl"))
+    train_dirs, tests, _ = exported_splits(run)
     if not train_dirs or not tests:
         sys.exit(f"no exported datasets under {run}/datasets: run `make pipeline THEME=<theme>` "
                  "for the themes first")

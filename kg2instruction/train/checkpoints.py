@@ -6,8 +6,11 @@ must not be trusted, so it is skipped here rather than handed to `Trainer`, whic
 """
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 _NAME = re.compile(r"^checkpoint-(\d+)$")
 STATE_FILE = "trainer_state.json"
@@ -28,3 +31,13 @@ def latest_checkpoint(root: Path) -> Path | None:
     found = [(int(m.group(1)), p) for p in root.iterdir()
              if (m := _NAME.match(p.name)) and (p / STATE_FILE).is_file()]
     return max(found)[1] if found else None
+
+
+def stored_differences(path: Path, current: Mapping[str, Any]) -> list[str] | None:
+    """The keys whose value in the JSON object stored at `path` differs from `current`, sorted;
+    None when nothing is stored. A resumed run (training checkpoints, sampled answers) compares
+    what made the files with what would continue them."""
+    if not path.is_file():
+        return None
+    earlier = json.loads(path.read_text(encoding="utf-8"))
+    return sorted(k for k in current.keys() | earlier.keys() if earlier.get(k) != current.get(k))

@@ -31,6 +31,7 @@ from kg2instruction.evaluate.instance import instance_gold, instance_score
 from kg2instruction.evaluate.records import GoldInstruction
 from kg2instruction.evaluate.predict import read_done_counts
 from kg2instruction.evaluate.prompts import build_prompt
+from kg2instruction.train.checkpoints import stored_differences
 from kg2instruction.train.data import DataPaths, InstructionExample, load_examples
 from kg2instruction.train.preference import MixResult, ScoredInstance, build_pairs
 from kg2instruction.train.template import PromptTemplate
@@ -193,10 +194,8 @@ def _instance_seed(seed: int, record_id: str, chunk: int) -> int:
 def _check_meta(job: FeedbackJob) -> None:
     path, samples = meta_path(job.out), samples_path(job.out)
     settings = json.loads(json.dumps(job.settings()))  # as it reads back from the file
-    if path.is_file():
-        earlier = json.loads(path.read_text(encoding="utf-8"))
-        differs = sorted(k for k in settings.keys() | earlier.keys()
-                         if settings.get(k) != earlier.get(k))
+    differs = stored_differences(path, settings)
+    if differs is not None:
         if differs:
             raise InputError(samples, f"holds samples made with other settings (differs in "
                                       f"{', '.join(differs)}); remove it or choose another --out")

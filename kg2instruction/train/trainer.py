@@ -20,6 +20,7 @@ from pathlib import Path
 from kg2instruction.atomic import atomic_write_text
 from kg2instruction.errors import InputError
 from kg2instruction.train.card import AdapterCard, write_card
+from kg2instruction.train.checkpoints import stored_differences
 from kg2instruction.train.config import Quantization, TrainConfig
 from kg2instruction.train.data import DataPaths, dataset_files, fingerprint_files, load_examples
 from kg2instruction.train.encoding import EncodingStats, encode_all
@@ -132,10 +133,8 @@ RUN_IDENTITY = "run.json"
 def claim_checkpoints(folder: Path, identity: dict) -> None:
     """Tie the checkpoints to this run, so a resume never continues another run's training."""
     path = folder / RUN_IDENTITY
-    if path.is_file():
-        earlier = json.loads(path.read_text(encoding="utf-8"))
-        differs = sorted(k for k in identity.keys() | earlier.keys()
-                         if earlier.get(k) != identity.get(k))
+    differs = stored_differences(path, identity)
+    if differs is not None:
         if differs:
             raise InputError(folder, f"checkpoints were made by a different run (differs in "
                                      f"{', '.join(differs)}); choose another output folder")
