@@ -22,10 +22,10 @@ Any other mention is decided on its text:
 - overlap first; then commonness: how often the shard's own hyperlinks with this anchor text
   were linked to the candidate (computed after the links are decided, from the MENTIONS table of
   the shard, so the local and Ray executors, which hand the stage the same shards, agree);
-- without either, it is linked only when one candidate dwarfs the others in claims
-  (`LinkConfig.dominance`), or when it has a single candidate and a name of several words: a
-  single word ("Freeman", "Alfie", "Lemberg") is as often a given name, a surname or a former
-  name of something else. Guessing by popularity alone is what the tail-label check exists to
+- without either, it is linked only when one candidate dwarfs the others in prominence, its
+  statements plus those pointing at it (`LinkConfig.dominance`), or when it has a single
+  candidate and a name of several words: a single word ("Freeman", "Alfie", "Lemberg") is as
+  often a given name, a surname or a former name of something else. Guessing by popularity alone is what the tail-label check exists to
   avoid.
 The evidence of every choice (score, runner-up, number of candidates, how it was decided) is
 kept; where nothing was chosen (a certain QID, a single candidate) the score stays null, which
@@ -70,9 +70,9 @@ class LinkConfig(BaseModel):
         "'64 °F') names nothing by itself"))
     dominance: float | None = Field(10.0, gt=1, description=(
         "a free mention with no contextual evidence is linked to the candidate it names by label "
-        "(and whose type fits its NER label) when that candidate has at least this many times "
-        "the claims of the next one plus one ('Paris' the capital, not a town of one claim); "
-        "null: never link without evidence"))
+        "(and whose type fits its NER label) when that candidate's prominence (its statements "
+        "plus the statements pointing at it) is at least this many times the next one's plus "
+        "one ('Paris' the capital, not a town of one claim); null: never link without evidence"))
     ner_label_categories: dict[str, tuple[Category, ...]] = Field(
         default_factory=lambda: {
             "PERSON": ("human",), "PER": ("human",),                   # spaCy, LAC
@@ -110,14 +110,20 @@ def decide(candidates: Sequence[Candidate], score_of: Mapping[str, int], *, targ
            lang: str, is_link: bool, n_found: int | None = None,
            prior_of: Mapping[str, float] | None = None,
            untyped: Collection[str] = frozenset(), unfit: Collection[str] = frozenset(),
-           dominance: float | None = None) -> Decision:
+           dominance: float | None = None,
+           pointed_at: Mapping[str, int] | None = None) -> Decision:
     """Choose among scored candidates (see the module docstring for the rules).
 
     `n_found` is the number of candidates before shortlisting (reported as evidence); `prior_of`
     the commonness of each candidate for the mention's text; `untyped` the candidates the KG
     gives no class (never a link's own target); `unfit` those whose type does not fit the NER
     label of the span (a tie-break); `dominance` lets a free mention without evidence be linked
-    to a candidate it names by label that has that many times the claims of the next (plus one)."""
+    to a candidate it names by label that has that many times the prominence of the next (plus
+    one). Prominence is a candidate's statements plus `pointed_at` (statements whose value it is):
+    a country has a few hundred statements of its own but thousands pointing at it, which is
+    what tells "Germany" the country from "Nazi Germany" (alias "Germany") on the statements
+    of each alone (278 against 28 in the bundled KG: under 10x; with what points at them,
+    1,066 against 44)."""
     n_found = len(candidates) if n_found is None else n_found
     if not candidates:
         return Decision(None, "unlinked", n_candidates=n_found)
@@ -128,9 +134,13 @@ def decide(candidates: Sequence[Candidate], score_of: Mapping[str, int], *, targ
                      for c in candidates), key=_Scored.rank_key)
     best = scored[0]
     runner = scored[1] if len(scored) > 1 else None
+    pointed_at = pointed_at or {}
+
+    def prominence(c: Candidate) -> int:
+        return c.n_claims + pointed_at.get(c.qid, 0)
     dominant = (dominance is not None and best.candidate.via == "label"
-                and best.candidate.n_claims >= dominance * (1 + (runner.candidate.n_claims
-                                                                 if runner else 0)))
+                and prominence(best.candidate) >= dominance * (
+                    1 + max((prominence(o.candidate) for o in scored[1:]), default=0)))
     if runner is None:
         if is_link or best.score > 0 or best.prior > 0 or _several_words(best.candidate.matched, lang):
             return Decision(best.candidate.qid, "unique", n_candidates=n_found)
@@ -272,12 +282,17 @@ def _link_language(rows: list[dict[str, Any]], lang: str, info: Mapping[str, Map
                    any(scores[k].values()) or priors[k] or config.dominance is not None
                    or _several_words(rows[k]["surface"], lang))
                for c in shortlist_by_name.get(rows[k]["surface"], []))
+    # what points at the candidates, only where prominence can decide: no evidence at all
+    pointed_at = kg.reverse_degrees(sorted({
+        c.qid for k in free if config.dominance is not None
+        and not any(scores[k].values()) and not priors[k]
+        for c in shortlist_by_name.get(rows[k]["surface"], [])}))
     for k in free:
         row = rows[k]
         cands = fits.only(shortlist_by_name.get(row["surface"], []), row["ner_label"])
         decisions[k] = decide(cands, scores[k], target=None, lang=lang, is_link=False,
                               n_found=len(by_name.get(row["surface"], ())), prior_of=priors[k],
-                              dominance=config.dominance)
+                              dominance=config.dominance, pointed_at=pointed_at)
     return decisions
 
 

@@ -221,6 +221,9 @@ class DuckDBKG:
         found = {qid: (int(f), int(r)) for qid, f, r in rows}
         return {qid: found.get(qid, (0, 0)) for qid in wanted}
 
+    def reverse_degrees(self, qids: Sequence[str]) -> dict[str, int]:
+        return {qid: reverse for qid, (_, reverse) in self.degrees(qids).items()}
+
     def claims_between(self, pairs: Sequence[tuple[str, str]]) -> list[Claim]:
         directed = _distinct(f"{a}\t{b}" for x, y in pairs for a, b in ((x, y), (y, x)))
         if not directed:

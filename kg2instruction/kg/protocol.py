@@ -106,6 +106,10 @@ class KnowledgeGraph(Protocol):
     def n_claims(self, qids: Sequence[str]) -> dict[str, int]:
         """Number of statements per QID (0 when unknown)."""
 
+    def reverse_degrees(self, qids: Sequence[str]) -> dict[str, int]:
+        """Number of item-valued statements whose value is each QID (0 when none): how much of
+        the graph points at an entity, the KG's stand-in for how often it is written about."""
+
 
 def qid_number(qid: str) -> int:
     """Numeric part of an entity id, for deterministic 'lower QID first' ordering."""

@@ -220,6 +220,11 @@ class SparqlKG:
                     best[key] = rank
         return [(*key, rank) for key, rank in best.items()]
 
+    def reverse_degrees(self, qids: Sequence[str]) -> dict[str, int]:
+        wanted = _distinct(qids)
+        found = self._reverse_degrees(wanted)
+        return {qid: found.get(qid, 0) for qid in wanted}
+
     def _reverse_degrees(self, qids: Sequence[str]) -> dict[str, int]:
         found: dict[str, int] = {}
         for row in self._select_batched(qids, q.reverse_degree_query):

@@ -27,7 +27,7 @@ class LinkEntities(MapStage):
     """MENTIONS (+ PARAGRAPHS for language and page QID) -> LINKED_MENTIONS."""
 
     name = "link_entities"
-    version = "2"
+    version = "3"   # 3: prominence counts the statements pointing at a candidate
     Config = LinkEntitiesConfig
     requires = ("identify_mentions", "read_wikipedia", "build_kg")
     theme_fields = ()

@@ -90,11 +90,38 @@ def test_ties_at_zero_are_left_unlinked_unless_the_writer_linked(kg: DuckDBKG) -
     ner = rows["Georgia"]
     assert (ner["qid"], ner["linked_by"], ner["score"], ner["runner_up_score"]) == (None, "unlinked", 0.0, 0.0)
     assert ner["n_candidates"] >= 2 and ner["runner_up_qid"] is not None
-    # unless one namesake dwarfs the others (the sample KG: the country 111 claims, the state 7)
-    prominent = linked(kg, text, ("Georgia", "ner"))["Georgia"]
-    assert (prominent["qid"], prominent["linked_by"]) == ("Q230", "prominence")
+    # with prominence too: the country (111 statements, 165 pointing at it) does not dwarf the
+    # US state (7 and 29) tenfold, and a bare "Georgia" is truly either (Germany, below, is not)
+    cautious = linked(kg, text, ("Georgia", "ner"))["Georgia"]
+    assert (cautious["qid"], cautious["linked_by"]) == (None, "unlinked")
     link = linked(kg, text, ("Georgia", "link", "Georgia"))["Georgia"]
     assert (link["qid"], link["linked_by"]) == ("Q230", "claims")   # all "Georgia" labels: claims decide
+
+
+def test_prominence_counts_what_points_at_a_candidate(kg: DuckDBKG) -> None:
+    """"Germany" is the label of the country (278 statements of its own in the sample KG) and an
+    alias of Nazi Germany (28): under 10x on statements alone, so a bare "Germany" used to stay
+    unlinked; counting the statements whose value each is (the country: hundreds), the country
+    dwarfs every namesake. "Ohio" (the state: 9 statements of its own) only by what points at it."""
+    for name, qid in (("Germany", "Q183"), ("Ohio", "Q1397")):
+        candidates = kg.candidates([name], "en")[name]
+        pointed_at = kg.reverse_degrees([c.qid for c in candidates])
+        best = next(c for c in candidates if c.qid == qid)
+        others = [c for c in candidates if c.qid != qid]
+        assert best.n_claims < 10 * (1 + max(c.n_claims for c in others))
+        assert best.n_claims + pointed_at[qid] >= 10 * (
+            1 + max(c.n_claims + pointed_at[c.qid] for c in others))
+        text = f"He moved to {name} in 1850."
+        row = linked(kg, text, (name, "ner"))[name]
+        assert (row["qid"], row["linked_by"]) == (qid, "prominence")
+        assert linked(kg, text, (name, "ner"), config=LinkConfig(dominance=None))[name]["qid"] is None
+
+
+def test_prominence_is_against_the_strongest_rival_not_the_next_in_rank(kg: DuckDBKG) -> None:
+    """"Florida": the state (72 statements point at it) does not dwarf the namesake that 13 point
+    at, so without evidence it stays unlinked."""
+    row = linked(kg, "He moved to Florida.", ("Florida", "ner"))["Florida"]
+    assert (row["qid"], row["linked_by"]) == (None, "unlinked")
 
 
 def test_a_links_own_target_beats_a_more_popular_alias(kg: DuckDBKG) -> None:

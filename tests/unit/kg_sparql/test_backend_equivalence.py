@@ -80,6 +80,16 @@ def test_neighbours_agree(backends: Backends) -> None:
     assert sparql.neighbours(seeds, "en") == expected
 
 
+def test_reverse_degrees_agree(backends: Backends) -> None:
+    """What points at an entity (linking's prominence): counted in the store's `degrees` table on
+    one side, by a COUNT over the endpoint on the other; the seeds' reverse edges are complete."""
+    duck, sparql, seeds = backends.duck, backends.sparql, backends.seeds
+    wanted = seeds + ["Q999999999"]
+    expected = duck.reverse_degrees(wanted)
+    assert expected["Q999999999"] == 0 and sum(expected.values()) > 10
+    assert sparql.reverse_degrees(wanted) == expected
+
+
 def test_claims_between_agree_in_both_directions(backends: Backends) -> None:
     duck, sparql, ids = backends.duck, backends.sparql, backends.ids
     neighbours = duck.neighbours(backends.seeds, "en")
