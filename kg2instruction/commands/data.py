@@ -25,14 +25,16 @@ def register(app: typer.Typer) -> None:
 def export(
     theme: ThemeOpt,
     pipeline: PipelineOpt = Path("pipelines/sample.yaml"),
-    out: Annotated[Optional[Path], typer.Option(
-        help="dataset root (default: <cache>/<run>/datasets/<theme>)")] = None,
+    out: Annotated[Optional[str], typer.Option(
+        help="dataset root: a folder or a URL such as s3://bucket/prefix (default: the "
+             "pipeline's datasets_url/<theme>, else <cache>/<run>/datasets/<theme>)")] = None,
     cache_dir: CacheDirOpt = None,
 ) -> None:
     """Publish the run's records and instructions as a versioned dataset folder."""
     from kg2instruction.config.pipeline import load_pipeline
-    from kg2instruction.dataset.export import ExportInfo, export_dataset
+    from kg2instruction.dataset.export import ExportInfo, export_to
     from kg2instruction.dataset.run_outputs import load_run
+    from kg2instruction.storage.location import is_url
 
     loaded = load_pipeline(pipeline)
     run_dir = loaded.cache_root / loaded.name
@@ -41,8 +43,11 @@ def export(
     info = ExportInfo(pipeline=loaded.name, theme=theme, version=f"{theme}-{fingerprint[:12]}",
                       seed=loaded.config.seed, sources=_sources(loaded),
                       fingerprints={k: v.fingerprint for k, v in run.manifest.stages.items()})
-    folder = export_dataset(run.table("build_records"), run.table("make_instructions"),
-                            out or run_dir / "datasets" / theme, info)
+    target: str | Path = loaded.datasets_root(theme) if out is None else \
+        (out if is_url(out) else Path(out))
+    folder = export_to(run.table("build_records"), run.table("make_instructions"), target, info,
+                       staging=run_dir / "datasets" / ".staging" / theme,
+                       options=loaded.storage_options(target) if is_url(target) else None)
     typer.echo(f"dataset: {folder}")
 
 

@@ -38,6 +38,9 @@ def run(
     executor: Annotated[Optional[str], typer.Option(help="local | ray")] = None,
     ray_address: Annotated[Optional[str], typer.Option(help="join this Ray cluster")] = None,
     workers: Annotated[Optional[int], typer.Option(min=1, help="local process-pool size")] = None,
+    streaming: Annotated[Optional[bool], typer.Option(
+        "--streaming/--barrier", help="ray: start a shard's next stage as soon as the shard is "
+                                      "done (default), or finish each stage first")] = None,
     overlay: OverlayOpt = None,
     cache_dir: CacheDirOpt = None,
 ) -> None:
@@ -56,7 +59,10 @@ def run(
                                     ray_address=ray_address or defaults.ray_address,
                                     actors=defaults.actors,
                                     import_paths=[plan.pipeline.base_dir]
-                                    if plan.pipeline.config.plugins else [])
+                                    if plan.pipeline.config.plugins else [],
+                                    streaming=defaults.streaming if streaming is None
+                                    else streaming,
+                                    max_in_flight=defaults.max_in_flight)
     try:
         manifest = Runner(plan, runner_executor, RunProgress(), force=force or ()).run()
     finally:
@@ -123,8 +129,10 @@ def cache_rm(
     from kg2instruction.core.published import plan_removals, remove
 
     loaded = load_pipeline(pipeline)
+    url = loaded.config.datasets_url
     planned = plan_removals(loaded.cache_root / loaded.name, datasets=dataset or (),
-                            adapters=adapter or (), evals=eval_results or ())
+                            adapters=adapter or (), evals=eval_results or (), datasets_url=url,
+                            options=None if url is None else loaded.storage_options(url))
     if not dry_run:
         remove(planned)
     verb = "would remove" if dry_run else "removed"

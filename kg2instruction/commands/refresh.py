@@ -32,7 +32,8 @@ def run(
     wikipedia: Annotated[Optional[list[str]], typer.Option(
         help="LANG=WIKI[@DATE] to download, e.g. en=enwiki@latest (repeatable)")] = None,
     wikipedia_file: Annotated[Optional[list[str]], typer.Option(
-        help="LANG=PATH local Wikipedia dump inside the project (repeatable)")] = None,
+        help="LANG=PATH local Wikipedia dump inside the project (repeatable; a source "
+             "with a `name:` is keyed by its name)")] = None,
     mirror: Annotated[str, typer.Option(help="dumps mirror (https)")] =
         "https://dumps.wikimedia.org",
     allowed_host: Annotated[Optional[list[str]], typer.Option(
@@ -47,7 +48,8 @@ def run(
     cache_dir: CacheDirOpt = None,
 ) -> None:
     """Fetch new dumps (or take local ones), rebuild the KG beside the old one, re-run only the
-    paragraphs the KG difference touches, and publish a new dataset version with a changelog.
+    paragraphs the KG difference touches and those of pages a new Wikipedia dump changed, and
+    publish a new dataset version with a changelog.
     Holds a lock; an interrupted refresh resumes when run again with the same options."""
     from kg2instruction.refresh.orchestrator import RefreshRequest, run_refresh
     from kg2instruction.refresh.sources import DumpRequest
@@ -79,11 +81,12 @@ def run(
                    f"(previous {result.previous_version or 'none'})")
         if result.diff:
             typer.echo("  KG diff: " + ", ".join(f"{k}={v}" for k, v in result.diff.items()))
+        if result.pages:
+            typer.echo("  pages: " + ", ".join(f"{k}={v}" for k, v in result.pages.items()))
         for stage, n in result.stages.items():
             typer.echo(f"  {stage}: {n['reused_shards']} shards reused, {n['spliced_shards']} "
-                       f"spliced ({n['recomputed_paragraphs']} paragraphs recomputed, "
-                       f"{n['reused_paragraphs']} reused in whole shards), "
-                       f"{n['recomputed_shards']} recomputed in full")
+                       f"spliced, {n['recomputed_shards']} recomputed in full; paragraphs "
+                       f"{n['recomputed_paragraphs']} recomputed, {n['reused_paragraphs']} reused")
         for name, change in result.changelog.items():
             typer.echo(f"  {name}: +{change['added']} / -{change['removed']} triples")
 

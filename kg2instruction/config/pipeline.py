@@ -16,12 +16,16 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pydantic
 
 from kg2instruction.config.yaml_loader import LoadedYaml, load_yaml, validate
 from kg2instruction.errors import ConfigError
+
+if TYPE_CHECKING:
+    from kg2instruction.storage.cache_mirror import CacheMirror
+    from kg2instruction.storage.inputs import RemotePath
 
 _SOURCE_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 CACHE_ENV = "KG2I_CACHE_DIR"
@@ -67,6 +71,20 @@ class ExecutorConfig(_Strict):
     ray_address: str | None = None               # None: RAY_ADDRESS or a fresh local Ray
     # Ray actor-pool size per model stage; default fills the cluster's CPUs (or GPUs).
     actors: dict[str, int] = {}
+    # ray: hand each shard to the next stage as soon as it is done (false: finish every stage
+    # before the next starts, as the local executor does); same output either way.
+    streaming: bool = True
+    # ray, streaming: task units in the cluster at once (back-pressure); default 2 x its CPUs.
+    max_in_flight: int | None = pydantic.Field(None, ge=1)
+
+
+class StorageConfig(_Strict):
+    """fsspec storage options for the URLs (`s3://...`) the pipeline reads dumps from and
+    publishes to; the `KG2I_STORAGE_OPTIONS` environment variable (JSON) overrides them."""
+
+    endpoint_url: str | None = None              # S3-compatible service (MinIO, Ceph, moto...)
+    profile: str | None = None                   # AWS credentials profile
+    options: dict[str, Any] = {}                 # anything else the fsspec backend accepts
 
 
 class PipelineConfig(_Strict):
@@ -82,7 +100,45 @@ class PipelineConfig(_Strict):
     plugins: list[str] = []                      # extra modules that register stages
     sources: dict[str, SourceFile | list[SourceFile]] = {}
     executor: ExecutorConfig = ExecutorConfig()
+    # Publish dataset versions to `<datasets_url>/<theme>/` (an fsspec URL such as
+    # s3://bucket/kg2i) instead of `<cache>/<run>/datasets/<theme>/`.
+    datasets_url: str | None = None
+    # Mirror the stage cache to `<cache_url>/<run>/<stage>/...` (an fsspec URL): finished shards
+    # are uploaded, and a run on a machine without them downloads them instead of recomputing.
+    cache_url: str | None = None
+    storage: StorageConfig = StorageConfig()
     stages: dict[str, dict[str, Any] | None] = {}
+
+    @pydantic.field_validator("datasets_url")
+    @classmethod
+    def _datasets_url(cls, value: str | None) -> str | None:
+        from kg2instruction.storage.location import is_url
+
+        if value is not None and not is_url(value):
+            raise ValueError(f"expected a URL such as s3://bucket/prefix, got {value!r} (local "
+                             "datasets go to the run directory, or `kg2i export --out`)")
+        return value
+
+    @pydantic.field_validator("cache_url")
+    @classmethod
+    def _cache_url(cls, value: str | None) -> str | None:
+        """A URL with a place after the scheme and a filesystem fsspec can load (s3fs for
+        s3://): checked here, before any stage runs, not at the first upload."""
+        if value is None:
+            return value
+        from kg2instruction.storage.location import is_url, protocol
+
+        if not is_url(value) or not value.split("://", 1)[1].strip("/"):
+            raise ValueError(f"expected a URL such as s3://bucket/prefix, got {value!r} (the "
+                             "local cache is `cache_dir:`)")
+        import fsspec
+
+        try:
+            fsspec.get_filesystem_class(protocol(value))
+        except (ImportError, ValueError) as exc:
+            raise ValueError(f"{value!r}: no usable fsspec filesystem for "
+                             f"{protocol(value)}:// ({exc})") from None
+        return value.rstrip("/")
 
     @pydantic.field_validator("sources")
     @classmethod
@@ -152,12 +208,57 @@ class Pipeline:
             return []
         return files if isinstance(files, list) else [files]
 
-    def source_path(self, kind: str, index: int) -> Path:
+    def source_path(self, kind: str, index: int) -> Path | RemotePath:
+        """The input file: a path confined to the project, or a URL (`s3://...`) read in place
+        with this pipeline's storage options.
+
+        A `file://` URL would be a way around the confinement, so it is refused."""
+        from kg2instruction.storage.location import is_url, protocol
+
         source = self.source_files(kind)[index]
+        if is_url(source.path):
+            if protocol(source.path) in ("file", "local"):
+                raise ConfigError(f"{source.path!r}: a local file is a path relative to the "
+                                  "project, not a file:// URL", path=self.file,
+                                  line=self.doc.line_of(("sources", kind)), key="sources")
+            from kg2instruction.storage.inputs import RemotePath
+
+            return RemotePath(source.path, self.storage_options(source.path))
         multi = isinstance(self.config.sources[kind], list)
         loc: tuple[str | int, ...] = ("sources", kind, index, "path") if multi else \
             ("sources", kind, "path")
         return self.confined(source.path, loc)
+
+    def datasets_root(self, theme: str) -> Path | str:
+        """Where `kg2i export` and refresh publish the theme's versions: `datasets_url` or the
+        run directory's `datasets/`."""
+        if self.config.datasets_url is not None:
+            return f"{self.config.datasets_url.rstrip('/')}/{theme}"
+        return self.cache_root / self.name / "datasets" / theme
+
+    def cache_mirror(self, stage: str, fingerprint: str) -> CacheMirror | None:
+        """Where `cache_url:` mirrors one stage output (None without `cache_url:`). It carries
+        the `storage:` block only: the environment's options are read where it is used."""
+        if self.config.cache_url is None:
+            return None
+        from kg2instruction.core.shard_store import FINGERPRINT_DIR_CHARS
+        from kg2instruction.storage.cache_mirror import CacheMirror
+
+        storage = self.config.storage
+        configured = {**storage.options, "endpoint_url": storage.endpoint_url,
+                      "profile": storage.profile}
+        return CacheMirror.of_stage(self.config.cache_url, self.name, stage,
+                                    fingerprint[:FINGERPRINT_DIR_CHARS],
+                                    {k: v for k, v in configured.items() if v is not None})
+
+    def storage_options(self, url: str) -> dict[str, Any]:
+        """fsspec options for one of this pipeline's URLs (`storage:` under the environment)."""
+        from kg2instruction.storage.location import storage_options
+
+        storage = self.config.storage
+        configured = {**storage.options, "endpoint_url": storage.endpoint_url,
+                      "profile": storage.profile}
+        return storage_options(url, configured)
 
     def line_of(self, *loc: str | int) -> int | None:
         return self.doc.line_of(loc)

@@ -115,6 +115,13 @@ class StageBar:
             self.items += added
         self._owner._updated(self)
 
+    def set_totals(self, total_shards: int, total_items: int) -> None:
+        """Totals learnt after the stage started: a streamed stage's, once its input is complete."""
+        with self._owner._lock:
+            self.total_shards = total_shards
+            self.total_items = total_items
+        self._owner._updated(self)
+
     def finish(self, total: int) -> None:
         with self._owner._lock:
             self.total_shards = total
@@ -149,7 +156,7 @@ class RunProgress:
         self.plain_seconds = plain_interval() if plain_seconds is None else plain_seconds
         self._progress: Progress | None = self._bars() if self.live else None
         self._lock = threading.Lock()
-        self._active: StageBar | None = None
+        self._active: dict[str, StageBar] = {}   # several at once when stages stream
         self._last_line = 0.0
         self._stop = threading.Event()
 
@@ -184,7 +191,7 @@ class RunProgress:
         `items_of(shard)` = the shard's items (default 1: count shards)."""
         bar = StageBar(self, name, total, done, items_of or (lambda _: 1), total_items)
         with self._lock:
-            self._active = bar
+            self._active[name] = bar
             self._last_line = time.monotonic()
         if self._progress is not None:
             bar._task = self._progress.add_task(name, total=total_items, completed=bar.items,
@@ -197,7 +204,7 @@ class RunProgress:
 
     def stage_done(self, summary: StageSummary) -> None:
         with self._lock:
-            self._active = None
+            self._active.pop(summary.stage, None)
             self._print(summary.line())
 
     # ---- internals ------------------------------------------------------------------------
@@ -229,10 +236,10 @@ class RunProgress:
         long shard, a reduce, a KG build), so a log never looks hung."""
         while not self._stop.wait(max(self.plain_seconds, 1.0)):
             with self._lock:
-                bar = self._active
-                if bar is not None and time.monotonic() - self._last_line >= self.plain_seconds:
+                if self._active and time.monotonic() - self._last_line >= self.plain_seconds:
                     self._last_line = time.monotonic()
-                    self._print(bar.status_line())
+                    for bar in self._active.values():
+                        self._print(bar.status_line())
 
 
 def summary_of(stage: str, kind: str, funnel: Any, seconds: float, computed: int,

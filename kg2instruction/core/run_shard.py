@@ -52,7 +52,7 @@ def prepare_stage(spec: StageSpec) -> Stage:
 def run_shard(spec: StageSpec, unit: Unit, on_shard: OnShard | None = None) -> list[ShardOutcome]:
     """Run one unit of work and publish its shards; returns what was produced or found done."""
     stage, ctx = prepare_stage(spec), base_context(spec)
-    store = ShardStore(spec.out_dir.parent, spec.fingerprint)
+    store = ShardStore.in_worker(spec.out_dir.parent, spec.fingerprint)
     if isinstance(unit, MapUnit):
         outcomes = [_run_map(stage, ctx, spec, store, unit)]
     elif isinstance(unit, SourceUnit):

@@ -2,7 +2,9 @@
 
 Stages run in topological order with a barrier between them; within a stage, units run in
 parallel on the executor. A stage whose output directory is complete is reused without touching
-the executor; a partly done one resumes with the shards that lack a done marker.
+the executor; a partly done one resumes with the shards that lack a done marker. An executor that
+streams (Ray, by default) lifts the barrier: `core.streaming` hands a shard to the next stage as
+soon as it is done, and records the same outputs, markers and manifest.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from kg2instruction.config.pipeline import Pipeline, load_pipeline
 from kg2instruction.core.context import ArtifactRef
 from kg2instruction.core.dag import Dag, StageNode, build_dag
 from kg2instruction.core.executors import Executor, StageJob
+from kg2instruction.core.executors.base import StreamingExecutor
 from kg2instruction.core.fingerprint import stage_fingerprint, theme_subset
 from kg2instruction.core.manifest import (RunManifest, StageReport, manifest_path,
                                           summarize_shards)
@@ -86,7 +89,8 @@ def plan_run(pipeline_file: str | Path, theme: str, *, until: str | None = None,
                     if cls.kind == "reduce" else None})
         planned[name] = PlannedStage(node, fingerprint,
                                      ShardStore(pipeline.cache_root / pipeline.name / name,
-                                                fingerprint))
+                                                fingerprint,
+                                                pipeline.cache_mirror(name, fingerprint)))
     return RunPlan(pipeline, theme_ref, dag, planned)
 
 
@@ -149,15 +153,34 @@ class Runner:
         started = time.perf_counter()
         try:
             with self.progress.running():
-                for name in self.plan.dag.order:
-                    self._run_stage(self.plan.stages[name])
-                    self.manifest.wall_seconds = round(time.perf_counter() - started, 3)
-                    self.manifest.write(self.manifest_file)
+                if self._streams():
+                    from kg2instruction.core.streaming import StreamingScheduler
+
+                    StreamingScheduler(self, self.executor, started).run()  # type: ignore[arg-type]
+                else:
+                    for name in self.plan.dag.order:
+                        self._run_stage(self.plan.stages[name])
+                        self.write_manifest(started)
         except BaseException:
             self._finish("failed", started)
             raise
         self._finish("complete", started)
         return self.manifest
+
+    def _streams(self) -> bool:
+        """Stream when the executor takes units one at a time and wants to. A subclass that
+        changes how one stage runs (`_run_stage`: the incremental refresh pre-fills shards)
+        keeps the barrier, as the streaming scheduler does not call it."""
+        return (isinstance(self.executor, StreamingExecutor)
+                and bool(getattr(self.executor, "streaming", False))
+                and type(self)._run_stage is Runner._run_stage)
+
+    def write_manifest(self, started: float) -> None:
+        """Stages in topological order, whatever order they finished in."""
+        self.manifest.stages = {n: self.manifest.stages[n] for n in self.plan.dag.order
+                                if n in self.manifest.stages}
+        self.manifest.wall_seconds = round(time.perf_counter() - started, 3)
+        self.manifest.write(self.manifest_file)
 
     def _finish(self, status: str, started: float) -> None:
         self.manifest.status = status  # type: ignore[assignment]
@@ -196,9 +219,14 @@ class Runner:
             bar.finish(len(shard_langs))
         self._record(planned, shard_langs, computed, time.perf_counter() - started)
 
-    def _spec(self, planned: PlannedStage) -> StageSpec:
+    def _spec(self, planned: PlannedStage, *, streaming: bool = False) -> StageSpec:
+        """`streaming`: table inputs may still be running (a map unit reads its shard by id
+        from the input's directory, so an unfinished input's shard list is left empty)."""
         node = planned.node
         pipeline = self.plan.pipeline
+        inputs = {t: self.outputs[t] if t in self.outputs or not streaming
+                  else UpstreamOutput(self.plan.stages[t].store.dir, ())
+                  for t in node.table_inputs}
         return StageSpec(
             stage=node.name, stage_ref=stage_ref(node.cls),
             config=node.config.model_dump(mode="json"), fingerprint=planned.fingerprint,
@@ -207,7 +235,7 @@ class Runner:
             base_dir=pipeline.base_dir,
             artifacts={self.artifacts[a].provides: self.artifacts[a]
                        for a in node.artifact_inputs},
-            inputs={t: self.outputs[t] for t in node.table_inputs},
+            inputs=inputs,
             source_paths={kind: tuple(pipeline.source_path(kind, i)
                                       for i in range(len(pipeline.source_files(kind))))
                           for kind in node.cls.sources},
@@ -260,6 +288,11 @@ class Runner:
 
     def _record(self, planned: PlannedStage, shard_langs: dict[str, str | None],
                 computed: list[str], seconds: float) -> None:
+        self._publish(planned, shard_langs)
+        self._report(planned, shard_langs, computed, seconds)
+
+    def _publish(self, planned: PlannedStage, shard_langs: dict[str, str | None]) -> None:
+        """A complete stage becomes an input of later stages."""
         node, store = planned.node, planned.store
         self._langs[node.name] = dict(sorted(shard_langs.items()))
         self.outputs[node.name] = UpstreamOutput(store.dir, tuple(sorted(shard_langs)))
@@ -267,6 +300,11 @@ class Runner:
             self.artifacts[node.name] = ArtifactRef(node.cls.provides, stage_ref(node.cls),
                                                     store.artifact_dir,
                                                     node.config.model_dump(mode="json"))
+
+    def _report(self, planned: PlannedStage, shard_langs: dict[str, str | None],
+                computed: list[str], seconds: float) -> None:
+        """The stage's manifest entry (from its shard stats) and its summary line."""
+        node, store = planned.node, planned.store
         rows_in, funnel, counters, worker_seconds = summarize_shards(
             store, sorted(shard_langs), node.table_inputs[0] if node.table_inputs else None)
         report = StageReport(

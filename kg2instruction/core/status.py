@@ -31,7 +31,7 @@ def plan_status(plan: RunPlan) -> list[StageStatus]:
     for name in plan.dag.order:
         planned = plan.stages[name]
         store, cls = planned.store, planned.node.cls
-        complete = store.completed_shards()
+        complete = store.completed_shards(sync=False)
         if complete is not None:
             total: int | None = len(complete)
         elif cls.kind == "artifact":

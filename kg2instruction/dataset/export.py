@@ -42,6 +42,10 @@ The schema chunks of one record share its id and are consecutive lines. In iepil
 NER instruction ids end in `/ner` (see `instructions.ids`). Splits are by page: no
 page has paragraphs in two splits.
 
+To a URL (`--out s3://...`, or the pipeline's `datasets_url`) the version is staged locally and
+uploaded with a manifest written after the last object and LATEST after that
+(`storage.publish`); the local layout is the same.
+
 Publication is atomic: everything is written into a hidden temporary folder next to the final one,
 which is renamed into place only when complete, and LATEST is updated after that; a crash leaves
 the previous versions untouched. Just before the rename the folder gets the modes of any shared
@@ -122,6 +126,31 @@ def export_dataset(records: pa.Table, instructions: pa.Table, out_root: str | Pa
         raise
     atomic_write_text(out_root / LATEST, info.version + "\n")
     return final
+
+
+def export_to(records: pa.Table, instructions: pa.Table, target: str | Path, info: ExportInfo,
+              *, staging: Path, options: Mapping[str, Any] | None = None,
+              on_uploaded: Callable[[str], None] | None = None) -> str | Path:
+    """Publish to a local dataset root (`export_dataset`) or to a URL such as s3://bucket/x.
+
+    For a URL the version is first written complete under the local `staging` root (atomic, as
+    above), then uploaded by `storage.publish.publish_folder`: objects, a manifest, LATEST last.
+    A killed upload resumes from the staged folder, which is only removed once published."""
+    from kg2instruction.storage.location import is_url
+
+    if not is_url(target):
+        return export_dataset(records, instructions, target, info)
+    from kg2instruction.storage.publish import is_complete, publish_folder, set_latest
+
+    if is_complete(str(target), info.version, options):          # nothing new to write
+        return set_latest(str(target), info.version, options)
+    for leftover in staging.glob(f".{info.version}.*.tmp"):      # killed mid-export
+        shutil.rmtree(leftover, ignore_errors=True)
+    folder = export_dataset(records, instructions, staging, info)
+    published = publish_folder(folder, str(target), options, on_uploaded=on_uploaded)
+    shutil.rmtree(folder)
+    (staging / LATEST).unlink(missing_ok=True)
+    return published.url
 
 
 def latest_version(out_root: str | Path) -> Path | None:

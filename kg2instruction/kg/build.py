@@ -36,6 +36,7 @@ from kg2instruction.kg.stage_writer import StageWriter
 from kg2instruction.kg.store_access import read_meta  # noqa: F401  (re-exported)
 from kg2instruction.sources.wikidata_dump import (BadLine, BadLineLog, WikidataDumpReader,
                                                   parse_line_batch)
+from kg2instruction.storage.inputs import input_path
 
 SCHEMA_VERSION = 2   # 2: claims_by_tail and degrees (see schema.sql)
 # Tables copied from staging as they are (DISTINCT, sorted by all columns).
@@ -89,7 +90,7 @@ def build_kg(dump: str | Path, out: str | Path, config: KGBuildConfig | None = N
     """Ingest `dump` into a new DuckDB store at `out` (replacing it atomically on success)."""
     config = config or KGBuildConfig()
     resources = resources or BuildResources()
-    dump, out = Path(dump), Path(out)
+    dump, out = input_path(dump), Path(out)       # the dump may be a URL, read in place
     started = time.perf_counter()
     identity = dump_identity(dump)
     csv_datatypes = read_datatypes_csv(datatypes_csv) if datatypes_csv is not None else {}

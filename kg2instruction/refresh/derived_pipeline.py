@@ -23,8 +23,9 @@ from kg2instruction.errors import ConfigError
 
 def write_derived_pipeline(base: Pipeline, out: Path, wikidata: Path | None,
                            wikipedia: Mapping[str, Path]) -> Pipeline:
-    """Write `out` = `base` with `sources.wikidata` and the given languages' Wikipedia dumps
-    replaced (paths must lie inside the project), and load it back validated."""
+    """Write `out` = `base` with `sources.wikidata` and the given Wikipedia dumps replaced (keyed
+    by each source's shard prefix: its `name`, else its `lang`; paths must lie inside the
+    project), and load it back validated."""
     data: dict[str, Any] = copy.deepcopy(base.doc.data)
     data["base_dir"] = str(base.base_dir)
     sources = data.setdefault("sources", {})
@@ -33,18 +34,25 @@ def write_derived_pipeline(base: Pipeline, out: Path, wikidata: Path | None,
     if wikipedia:
         files = sources.get("wikipedia") or []
         files = files if isinstance(files, list) else [files]
-        langs = {f.get("lang") for f in files}
-        unknown = sorted(set(wikipedia) - langs)
+        keys = {_prefix(f) for f in files}
+        unknown = sorted(set(wikipedia) - keys)
         if unknown:
-            raise ConfigError(f"no Wikipedia source with lang {unknown} to replace",
+            raise ConfigError(f"no Wikipedia source with lang or name {unknown} to replace "
+                              f"(sources: {sorted(k for k in keys if k)})",
                               path=base.file, key="sources.wikipedia")
         for entry in files:
-            if entry.get("lang") in wikipedia:
-                entry["path"] = _inside(base, wikipedia[entry["lang"]], "sources.wikipedia")
+            if _prefix(entry) in wikipedia:
+                entry["path"] = _inside(base, wikipedia[_prefix(entry)], "sources.wikipedia")
         sources["wikipedia"] = files
     atomic_write_text(out, "# Written by `kg2i refresh` from " + str(base.file) + "\n"
                       + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     return load_pipeline(out)
+
+
+def _prefix(entry: dict[str, Any]) -> str | None:
+    """The key a source is replaced by: as `SourceFile.shard_prefix`, its name, else its lang
+    (two zh sources, a dump and extracts, are told apart by the extracts' name)."""
+    return entry.get("name") or entry.get("lang")
 
 
 def _inside(base: Pipeline, path: Path, key: str) -> str:

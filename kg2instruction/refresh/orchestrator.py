@@ -1,5 +1,9 @@
 """One refresh, start to finish (or resumed): fetch -> build KG -> diff -> re-run -> publish.
 
+A new Wikidata dump, new Wikipedia dumps, or both: the KG difference (kg_diff.py, affected.py)
+and the page comparison of the old and new paragraphs (page_diff.py) give one plan of the
+paragraphs to recompute; everything else keeps the previous run's rows.
+
     <cache>/<run>/refresh/
         refresh.lock          held for the whole refresh (lock.py)
         state.json            finished steps of the refresh in progress (state.py)
@@ -8,7 +12,8 @@
         pipeline.next.yaml    the same for the refresh in progress (renamed when published)
         base/<theme>.json     the manifest of the run the refresh started from
         diff/<old>-<new>.duckdb   the KG difference (kg_diff.py)
-        affected/<theme>.json     paragraphs re-run per shard, with counts
+        affected/<theme>.json     KG-affected paragraphs per previous shard, page comparison
+                                  counts, and the reuse plan per new shard
         history.json          one entry per published refresh: dumps, KG fingerprint, versions
 
 New KG versions are the build_kg stage's outputs (one directory per dump fingerprint, beside the
@@ -17,10 +22,11 @@ previous one); the previous version stays until `kg2i cache gc` finds no manifes
 from __future__ import annotations
 
 import json
-
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pyarrow.parquet as pq
 
 from kg2instruction.atomic import atomic_write_text
 from kg2instruction.config.pipeline import Pipeline, load_pipeline
@@ -32,10 +38,11 @@ from kg2instruction.dataset.run_outputs import load_run
 from kg2instruction.kg.dump_identity import dump_identity
 from kg2instruction.refresh.affected import DiffKeys, plan_shard, shard_tables
 from kg2instruction.refresh.derived_pipeline import write_derived_pipeline
-from kg2instruction.refresh.incremental import (AffectedByShard, IncrementalRunner, PreviousRun,
-                                                SpliceCounts)
+from kg2instruction.refresh.incremental import (IncrementalRunner, PreviousRun, SpliceCounts,
+                                                reuse_from_affected)
 from kg2instruction.refresh.kg_diff import diff_kgs, read_summary
 from kg2instruction.refresh.lock import RefreshLock
+from kg2instruction.refresh.page_diff import ReusePlan, ShardReuse, compare_pages
 from kg2instruction.refresh.publish import publish
 from kg2instruction.refresh.sources import DumpRequest, fetch_dumps
 from kg2instruction.refresh.state import RefreshState, StateFile
@@ -68,6 +75,7 @@ class ThemeResult:
     diff: dict[str, Any] = field(default_factory=dict)
     paragraphs_total: int = 0
     paragraphs_affected: int = 0
+    pages: dict[str, int] = field(default_factory=dict)     # page comparison (new Wikipedia)
     stages: dict[str, dict[str, int]] = field(default_factory=dict)
     version: str = ""
     previous_version: str | None = None
@@ -134,11 +142,11 @@ def _refresh_theme(request: RefreshRequest, start: Pipeline, root: Path, state: 
     result = ThemeResult(theme, previous is not None, reason)
     planned = f"affected:{theme}"
 
-    def plan_affected(runner: Runner) -> AffectedByShard:
-        if not state.finished(planned):
-            affected = _plan_affected(runner, previous, root, theme)
-            state_file.record(state, planned, affected)
-        return state.done[planned]["affected"]
+    def plan_reuse(runner: Runner) -> ReusePlan:
+        if not state.finished(planned) or "reuse" not in state.done[planned]:  # (older state)
+            assert isinstance(runner, IncrementalRunner) and previous is not None
+            state_file.record(state, planned, _plan_reuse(runner, previous, root, theme))
+        return {s: ShardReuse.from_dict(r) for s, r in state.done[planned]["reuse"].items()}
 
     executor = make_executor(request.executor, workers=request.workers)
     try:
@@ -151,18 +159,20 @@ def _refresh_theme(request: RefreshRequest, start: Pipeline, root: Path, state: 
                 # per stage, as it is pre-filled: a resumed run does not redo (or recount) it
                 state_file.record(state, ran, {**state.done.get(ran, {}), stage: vars(counts)})
 
-            IncrementalRunner(plan, executor, progress, previous, plan_affected,
+            IncrementalRunner(plan, executor, progress, previous, plan_reuse,
                               record_counts).run()
             result.stages = dict(state.done.get(ran, {}))
     finally:
         executor.close()
-    if state.finished(planned):
-        result.diff = state.done[planned]["diff"]
-        result.paragraphs_total = state.done[planned]["paragraphs"]
-        result.paragraphs_affected = sum(len(v) for v in state.done[planned]["affected"].values())
+    if state.finished(planned) and "reuse" in state.done[planned]:
+        done = state.done[planned]
+        result.diff = done["diff"]
+        result.pages = done["pages"]
+        result.paragraphs_total = done["paragraphs"]
+        result.paragraphs_affected = sum(len(r["recompute"]) for r in done["reuse"].values())
     run = load_run(plan.run_dir, theme, plan.pipeline.base_dir)
     kg_dump = dump_identity(plan.pipeline.source_path("wikidata", 0))
-    published = publish(run, plan.pipeline, theme, plan.run_dir / "datasets" / theme,
+    published = publish(run, plan.pipeline, theme, plan.pipeline.datasets_root(theme),
                         request.keep_versions, kg_dump)
     result.version = published.version.name
     result.previous_version = None if published.previous is None else published.previous.name
@@ -194,9 +204,9 @@ def _previous_run(start: Pipeline, control: RunPlan, plan: RunPlan,
                   base: RunManifest | None) -> tuple[PreviousRun | None, str]:
     """The base run if an incremental refresh is valid, else None and why not.
 
-    Valid only when the KG is the sole difference: the base run completed, and planning the
+    Valid only when the dumps are the sole difference: the base run completed, and planning the
     *same* pipeline on the base run's dumps reproduces every fingerprint the base run recorded
-    (so no config, theme, code version or Wikipedia dump changed in between)."""
+    (so no config, theme or code version changed in between)."""
     if base is None or base.status != "complete":
         return None, "no completed previous run of this theme"
     if KG_STAGE not in base.stages:
@@ -205,18 +215,54 @@ def _previous_run(start: Pipeline, control: RunPlan, plan: RunPlan,
     changed = [name for name, stage in control.stages.items()
                if recorded.get(name) != stage.fingerprint]
     if changed:
-        return None, (f"stages changed since the previous run for reasons other than the KG: "
-                      f"{', '.join(changed)}; full run")
-    new_sources = {n for n, s in plan.stages.items() if s.node.cls.kind == "source"
-                   and (base.stages.get(n) is None or base.stages[n].fingerprint != s.fingerprint)}
-    if new_sources:
-        return None, f"new Wikipedia input ({', '.join(sorted(new_sources))}); full run"
-    return PreviousRun(base, start.base_dir), "only the KG changed"
+        return None, (f"stages changed since the previous run for reasons other than the "
+                      f"dumps: {', '.join(changed)}; full run")
+    sources = [n for n, s in plan.stages.items() if s.node.cls.kind == "source"]
+    if len(sources) != 1:
+        return None, f"{len(sources)} source stages (the page comparison needs one); full run"
+    new_wikipedia = base.stages[sources[0]].fingerprint != plan.stages[sources[0]].fingerprint
+    new_kg = base.stages[KG_STAGE].fingerprint != plan.stages[KG_STAGE].fingerprint
+    reason = {(True, False): "only the KG changed",
+              (False, True): "new Wikipedia dump; pages compared by revision and content",
+              (True, True): "new KG and Wikipedia dump; pages compared by revision and content",
+              (False, False): "no dump changed"}[(new_kg, new_wikipedia)]
+    return PreviousRun(base, start.base_dir), reason
 
 
-def _plan_affected(runner: Runner, previous: PreviousRun, root: Path,
-                   theme: str) -> dict[str, Any]:
-    """Diff the previous and the new KG, then find the affected paragraphs shard by shard."""
+def _plan_reuse(runner: IncrementalRunner, previous: PreviousRun, root: Path,
+                theme: str) -> dict[str, Any]:
+    """Which paragraphs to recompute, per shard of the new run: those the KG difference touches
+    (when the KG changed) and those of pages whose paragraphs changed (when Wikipedia did)."""
+    base = previous.manifest
+    source = next(n for n, s in base.stages.items() if s.kind == "source")
+    old_source = previous.base_dir / base.stages[source].output
+    diff: dict[str, Any] = {}
+    kg_affected: dict[str, list[str]] = {}
+    if base.stages[KG_STAGE].fingerprint != runner.plan.stages[KG_STAGE].fingerprint:
+        diff, kg_affected = _plan_kg_affected(runner, previous, root)
+    new_source = runner.source_dir()
+    if new_source.resolve() == old_source.resolve():     # the KG alone: shards line up
+        listed = json.loads((new_source / "_complete.json").read_bytes())["shards"]
+        shards = sorted(entry["id"] for entry in listed)
+        reuse = reuse_from_affected(shards, kg_affected)
+        paragraphs = sum(_rows(new_source, s) for s in shards)
+        pages: dict[str, int] = {}
+    else:
+        compared = compare_pages(old_source, new_source,
+                                 (p for ids in kg_affected.values() for p in ids),
+                                 root / "tmp")
+        reuse, paragraphs, pages = compared.plan, compared.paragraphs, compared.pages
+    planned = {"diff": diff, "paragraphs": paragraphs, "affected": kg_affected, "pages": pages,
+               "reuse": {s: vars(r) for s, r in sorted(reuse.items())}}
+    atomic_write_text(root / "affected" / f"{theme}.json", json.dumps(planned, indent=1))
+    return planned
+
+
+def _plan_kg_affected(runner: Runner, previous: PreviousRun,
+                      root: Path) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Diff the previous and the new KG, then find the affected paragraphs of the previous run
+    shard by shard (paragraph ids of a page whose paragraphs did not change are the same in
+    both runs)."""
     new_kg = runner.artifacts[KG_STAGE].path / KG_FILE
     base = previous.manifest
     old_kg = previous.base_dir / base.stages[KG_STAGE].output / "artifact" / KG_FILE
@@ -230,16 +276,16 @@ def _plan_affected(runner: Runner, previous: PreviousRun, root: Path,
     outputs = [previous.base_dir / s.output for _, s in ordered]
     source = next(s for s in ordered if s[1].kind == "source")
     shards = json.loads((previous.base_dir / source[1].output / "_complete.json").read_bytes())
-    affected: AffectedByShard = {}
-    total = 0
-    for shard in shards["shards"]:
-        shard_plan = plan_shard(shard["id"], shard_tables(outputs, shard["id"]), keys)
-        total += shard_plan.paragraphs
+    affected: dict[str, list[str]] = {}
+    for shard in (entry["id"] for entry in shards["shards"]):
+        shard_plan = plan_shard(shard, shard_tables(outputs, shard), keys)
         if shard_plan.affected:
-            affected[shard["id"]] = shard_plan.affected
-    planned = {"diff": read_summary(diff_db).as_dict(), "paragraphs": total, "affected": affected}
-    atomic_write_text(root / "affected" / f"{theme}.json", json.dumps(planned, indent=1))
-    return planned
+            affected[shard] = shard_plan.affected
+    return read_summary(diff_db).as_dict(), affected
+
+
+def _rows(directory: Path, shard: str) -> int:
+    return pq.read_metadata(directory / f"shard-{shard}.parquet").num_rows
 
 
 def _append_history(root: Path, fetched: dict[str, Any], results: list[ThemeResult]) -> None:
@@ -250,6 +296,7 @@ def _append_history(root: Path, fetched: dict[str, Any], results: list[ThemeResu
                                                            "paragraphs_affected":
                                                                r.paragraphs_affected,
                                                            "paragraphs": r.paragraphs_total,
+                                                           "pages": r.pages,
                                                            "stages": r.stages}
                                                  for r in results}})
     atomic_write_text(path, json.dumps(history, indent=2) + "\n")

@@ -16,16 +16,17 @@ from pathlib import Path
 from typing import BinaryIO
 
 from kg2instruction.errors import InputError
+from kg2instruction.storage.inputs import RemotePath, input_path, open_input
 
 BZ2_MAGIC = b"BZh"
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-def detect_compression(path: str | Path) -> str:
-    """'bz2', 'gzip' or 'plain', from the first bytes of the file."""
-    path = Path(path)
+def detect_compression(path: str | Path | RemotePath) -> str:
+    """'bz2', 'gzip' or 'plain', from the first bytes of the file (a path or a URL)."""
+    path = input_path(path)
     try:
-        with open(path, "rb") as fh:
+        with open_input(path) as fh:
             head = fh.read(3)
     except FileNotFoundError:
         raise InputError(path, "file not found") from None
@@ -41,9 +42,11 @@ def detect_compression(path: str | Path) -> str:
 class _CheckedRaw(io.RawIOBase):
     """Raw stream that converts decoder errors into InputError with the position reached."""
 
-    def __init__(self, inner: BinaryIO, path: Path, kind: str) -> None:
+    def __init__(self, inner: BinaryIO, path: Path | RemotePath, kind: str,
+                 underlying: BinaryIO | None = None) -> None:
         super().__init__()
         self._inner = inner
+        self._underlying = underlying       # a remote file the decoder was handed (not owned)
         self._path = path
         self._kind = kind
         self._pos = 0
@@ -71,27 +74,33 @@ class _CheckedRaw(io.RawIOBase):
             try:
                 self._inner.close()
             finally:
+                if self._underlying is not None:
+                    self._underlying.close()
                 super().close()
 
 
-def open_binary(path: str | Path, threads: int | None = None) -> io.BufferedReader:
-    """Open a possibly compressed file for streaming reads. Always use it as a context manager:
-    indexed_bzip2 worker threads must be joined before interpreter shutdown."""
-    path = Path(path)
+def open_binary(path: str | Path | RemotePath, threads: int | None = None) -> io.BufferedReader:
+    """Open a possibly compressed file (a path, or a URL read in place through fsspec) for
+    streaming reads. Always use it as a context manager: indexed_bzip2 worker threads must be
+    joined before interpreter shutdown."""
+    path = input_path(path)
     kind = detect_compression(path)
+    # indexed_bzip2 takes a path or a seekable file object (fsspec's is); the others a file object
+    source: str | BinaryIO = str(path) if isinstance(path, Path) else open_input(path)
     if kind == "bz2":
         threads = threads if threads is not None else min(4, os.cpu_count() or 1)
         if threads > 1:
             import indexed_bzip2
 
-            inner: BinaryIO = indexed_bzip2.open(str(path), parallelization=threads)
+            inner: BinaryIO = indexed_bzip2.open(source, parallelization=threads)
         else:
-            inner = bz2.open(path, "rb")
+            inner = bz2.open(source, "rb")
     elif kind == "gzip":
-        inner = gzip.open(path, "rb")
+        inner = gzip.open(source, "rb")
     else:
-        inner = open(path, "rb")
-    return io.BufferedReader(_CheckedRaw(inner, path, kind), buffer_size=1 << 20)
+        inner = open(source, "rb") if isinstance(source, str) else source
+    underlying = None if isinstance(source, str) else source
+    return io.BufferedReader(_CheckedRaw(inner, path, kind, underlying), buffer_size=1 << 20)
 
 
 def open_text(path: str | Path, threads: int | None = None, errors: str = "strict") -> io.TextIOWrapper:

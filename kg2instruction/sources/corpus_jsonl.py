@@ -23,6 +23,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kg2instruction.errors import InputError
+from kg2instruction.storage.inputs import input_path
 from kg2instruction.sources.chinese import simplify_with_spans
 from kg2instruction.sources.compressed import open_binary
 from kg2instruction.sources.paragraph_length import fit_to_length
@@ -127,7 +128,7 @@ def read_corpus_jsonl(path: str | Path, config: ParagraphConfig | None = None,
     `index` counts a page's records in file order (page = `page_id`, else `page_qid`, else
     `title`, else the record itself), so it is stable for a given file.
     """
-    path = Path(path)
+    path = input_path(path)
     source = source or path.name
     seen_per_page: dict[str, int] = {}
     records = 0

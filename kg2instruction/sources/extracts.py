@@ -33,6 +33,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kg2instruction.errors import InputError
+from kg2instruction.storage.inputs import RemotePath, input_path
 from kg2instruction.kg.protocol import qid_number
 from kg2instruction.sources.paragraph_length import count_tokens, fit_to_length
 from kg2instruction.sources.paragraph_rows import chunk_rows
@@ -63,14 +64,19 @@ def _skipped(name: str) -> bool:
 class _Archive:
     """The members of a zip archive or a folder, by relative POSIX name."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | RemotePath) -> None:
         self.path = path
         self._zip: zipfile.ZipFile | None = None
+        self._remote = None
         if path.is_dir():
-            self.names = sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file())
+            self.names = (path.members() if isinstance(path, RemotePath) else
+                          sorted(p.relative_to(path).as_posix() for p in path.rglob("*")
+                                 if p.is_file()))
             return
         try:
-            self._zip = zipfile.ZipFile(path)
+            # a URL: fsspec's seekable file, from which zipfile reads the central directory
+            self._remote = path.open("rb") if isinstance(path, RemotePath) else None
+            self._zip = zipfile.ZipFile(path if self._remote is None else self._remote)
         except FileNotFoundError:
             raise InputError(path, "file not found") from None
         except (zipfile.BadZipFile, OSError) as exc:
@@ -79,6 +85,8 @@ class _Archive:
 
     def read(self, name: str) -> bytes:
         if self._zip is None:
+            if isinstance(self.path, RemotePath):
+                return self.path.read_member(name)
             return (self.path / name).read_bytes()
         try:
             return self._zip.read(name)
@@ -88,6 +96,8 @@ class _Archive:
     def close(self) -> None:
         if self._zip is not None:
             self._zip.close()
+        if self._remote is not None:
+            self._remote.close()
 
 
 def _decode(archive: _Archive, name: str) -> str:
@@ -113,7 +123,7 @@ def _parse_titles(archive: _Archive, name: str) -> dict[str, str]:
 
 def iter_extracts(path: str | Path) -> tuple[list[Extract], dict[str, str]]:
     """Every extract of an archive or folder (in QID order) and the titles it ships."""
-    path = Path(path)
+    path = input_path(path)
     archive = _Archive(path)
     try:
         found: dict[str, Extract] = {}
@@ -169,7 +179,7 @@ def read_extracts(path: str | Path, lang: str, config: ParagraphConfig | None = 
 
     `titles` (QID -> title) adds to, and wins over, the archive's own `titles.tsv`.
     """
-    path = Path(path)
+    path = input_path(path)
     config = config or ParagraphConfig()
     source = source or path.name
     funnel = funnel if funnel is not None else Counter()

@@ -25,6 +25,7 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kg2instruction.errors import InputError
+from kg2instruction.storage.inputs import input_path
 from kg2instruction.schemas import PARAGRAPHS
 from kg2instruction.sources.chinese import resolve_variant_markup, simplify_with_spans
 from kg2instruction.sources.offset_text import Span
@@ -226,7 +227,7 @@ def read_paragraphs(path: str | Path, lang: str | None = None, config: Paragraph
     or an earlier pass), then articles. `lang` defaults to the dump's own (root `xml:lang` or
     dbname); `source` defaults to the file name.
     """
-    path = Path(path)
+    path = input_path(path)
     config = config or ParagraphConfig()
     source = source or path.name
     if redirects is None:

@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from kg2instruction.errors import InputError
+from kg2instruction.storage.inputs import input_path
 from kg2instruction.sources.compressed import open_binary
 
 EXCERPT_CHARS = 200
@@ -133,7 +134,7 @@ class WikidataDumpReader:
 
     def __init__(self, path: str | Path, bad_lines: BadLineLog | None = None,
                  threads: int | None = None) -> None:
-        self.path = Path(path)
+        self.path = input_path(path)
         self.bad_lines = bad_lines if bad_lines is not None else BadLineLog(str(self.path))
         self.threads = threads
         self.position = DumpPosition()

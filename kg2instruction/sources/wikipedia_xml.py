@@ -19,6 +19,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from kg2instruction.errors import InputError
+from kg2instruction.storage.inputs import input_path
 from kg2instruction.sources.compressed import open_binary
 from kg2instruction.sources.wiki_titles import SiteInfo, normalize_title
 
@@ -110,7 +111,7 @@ def iter_pages(path: str | Path, namespaces: Set[int] = MAIN_NAMESPACE, *,
     `Page.site` carries the wiki's siteinfo (language, case rule, namespace names), which link
     classification needs. `threads` is passed to the bzip2 decoder.
     """
-    path = Path(path)
+    path = input_path(path)
     with open_binary(path, threads=threads) as stream:
         events = ET.iterparse(stream, events=("start", "end"))
         try:

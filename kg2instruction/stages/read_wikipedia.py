@@ -22,6 +22,7 @@ from kg2instruction.errors import InputError
 from kg2instruction.sources.paragraphs import (ParagraphConfig, PageIssue, page_to_paragraphs,
                                                paragraphs_to_table)
 from kg2instruction.sources.wikipedia_xml import collect_redirects, iter_pages
+from kg2instruction.storage.inputs import input_path
 
 _DROPPED_PREFIX = "paragraphs_dropped_"
 
@@ -46,6 +47,7 @@ class ReadWikipedia(SourceStage):
     config: ReadWikipediaConfig
 
     def read(self, source: SourceFile, path: Path, ctx: StageContext) -> Iterator[pa.Table]:
+        path = input_path(path)          # a URL (s3://...) is read in place, same rows
         kind = _format_of(source, path)
         if kind == "jsonl":
             yield from self._read_jsonl(source, path, ctx)
