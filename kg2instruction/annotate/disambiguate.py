@@ -69,8 +69,8 @@ class LinkConfig(BaseModel):
         "shortest mention linked on its own text (not a link or a repeat): a lone letter ('F' in "
         "'64 °F') names nothing by itself"))
     dominance: float | None = Field(10.0, gt=1, description=(
-        "a free mention with no contextual evidence is linked to the candidate it names by label "
-        "(and whose type fits its NER label) when that candidate's prominence (its statements "
+        "a free mention with no contextual evidence is linked to the candidate it names (by label "
+        "or alias; its type fitting the NER label) when that candidate's prominence (its statements "
         "plus the statements pointing at it) is at least this many times the next one's plus "
         "one ('Paris' the capital, not a town of one claim); null: never link without evidence"))
     ner_label_categories: dict[str, tuple[Category, ...]] = Field(
@@ -118,12 +118,13 @@ def decide(candidates: Sequence[Candidate], score_of: Mapping[str, int], *, targ
     the commonness of each candidate for the mention's text; `untyped` the candidates the KG
     gives no class (never a link's own target); `unfit` those whose type does not fit the NER
     label of the span (a tie-break); `dominance` lets a free mention without evidence be linked
-    to a candidate it names by label that has that many times the prominence of the next (plus
-    one). Prominence is a candidate's statements plus `pointed_at` (statements whose value it is):
-    a country has a few hundred statements of its own but thousands pointing at it, which is
-    what tells "Germany" the country from "Nazi Germany" (alias "Germany") on the statements
-    of each alone (278 against 28 in the bundled KG: under 10x; with what points at them,
-    1,066 against 44)."""
+    to the candidate that has that many times the prominence of every other (plus one), whether
+    it matched by label or by alias ("China" is an alias of the People's Republic and the label
+    of the cultural region; "印度" an alias of India in the bundled KG). Prominence is a
+    candidate's statements plus `pointed_at` (statements whose value it is): a country has a few
+    hundred statements of its own but thousands pointing at it, which is what tells "Germany" the
+    country from "Nazi Germany" (alias "Germany") where the statements of each alone do not (278
+    against 28 in the bundled KG: under 10x; with what points at them, 1,066 against 44)."""
     n_found = len(candidates) if n_found is None else n_found
     if not candidates:
         return Decision(None, "unlinked", n_candidates=n_found)
@@ -138,7 +139,7 @@ def decide(candidates: Sequence[Candidate], score_of: Mapping[str, int], *, targ
 
     def prominence(c: Candidate) -> int:
         return c.n_claims + pointed_at.get(c.qid, 0)
-    dominant = (dominance is not None and best.candidate.via == "label"
+    dominant = (dominance is not None
                 and prominence(best.candidate) >= dominance * (
                     1 + max((prominence(o.candidate) for o in scored[1:]), default=0)))
     if runner is None:

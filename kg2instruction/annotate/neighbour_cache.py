@@ -31,18 +31,25 @@ class NeighbourCache:
         self._names: dict[tuple[str, str], frozenset[str]] = {}   # evicted with their entry
 
     def neighbours(self, qids: Sequence[str], lang: str) -> dict[str, list[Neighbour]]:
-        """Same answer as `kg.neighbours(qids, lang)`; one KG call for the uncached QIDs."""
-        missing = [q for q in dict.fromkeys(qids) if (lang, q) not in self._entries]
+        """Same answer as `kg.neighbours(qids, lang)`; one KG call for the uncached QIDs.
+
+        The cached answers are taken before anything new is stored: storing evicts the least
+        recently used entries, possibly ones of this very batch, which must not then read as
+        entities without neighbours (a long-running process typed "Turkish people" `other`
+        where a fresh one, asking the KG, typed it `human`)."""
+        wanted = list(dict.fromkeys(qids))
+        cached = {q: self._entries[(lang, q)] for q in wanted if (lang, q) in self._entries}
+        for qid in cached:
+            self._entries.move_to_end((lang, qid))
+        missing = [q for q in wanted if q not in cached]
         fetched = self._kg.neighbours(missing, lang) if missing else {}
         result = {}
-        for qid in dict.fromkeys(qids):
-            key = (lang, qid)
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                found = self._entries[key]
+        for qid in wanted:
+            if qid in cached:
+                found = cached[qid]
             else:
                 found = fetched.get(qid, [])
-                self._store(key, found)
+                self._store((lang, qid), found)
             if found:
                 result[qid] = found
         return result

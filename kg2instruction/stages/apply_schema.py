@@ -28,7 +28,7 @@ class ApplySchema(MapStage):
     """Candidate TRIPLES + typed mentions + paragraph themes -> theme TRIPLES."""
 
     name = "apply_schema"
-    version = "4"
+    version = "5"   # 5: neighbour memo fix (claim-typed entities)
     Config = ApplySchemaConfig
     requires = ("match_relations", "type_entities", "route_themes", "build_kg", "read_wikipedia")
     theme_fields = None   # labels, P-ids, types: the whole theme
@@ -47,7 +47,8 @@ class ApplySchema(MapStage):
             routed = inputs["route_themes"]
             mine = routed.filter(pc.equal(routed["theme"], theme.theme))["paragraph_id"]
             keep = pc.is_in(candidates["paragraph_id"], value_set=mine)
-            ctx.count("dropped", n=len(candidates) - pc.sum(keep).as_py(), reason="other_theme")
+            ctx.count("dropped", n=len(candidates) - (pc.sum(keep).as_py() or 0),
+                      reason="other_theme")     # sum of no rows is null
             candidates = candidates.filter(keep)
             mentions = mentions.filter(pc.is_in(mentions["paragraph_id"], value_set=mine))
         mention_rows = mentions.to_pylist()

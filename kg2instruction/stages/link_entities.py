@@ -27,7 +27,8 @@ class LinkEntities(MapStage):
     """MENTIONS (+ PARAGRAPHS for language and page QID) -> LINKED_MENTIONS."""
 
     name = "link_entities"
-    version = "3"   # 3: prominence counts the statements pointing at a candidate
+    version = "5"   # 3: prominence counts what points at a candidate; 4: alias too;
+    # 5: the neighbour memo no longer answers an entry evicted by its own batch as empty
     Config = LinkEntitiesConfig
     requires = ("identify_mentions", "read_wikipedia", "build_kg")
     theme_fields = ()

@@ -29,7 +29,7 @@ class RouteThemes(MapStage):
     """PARAGRAPHS -> PARAGRAPH_THEMES (one theme per page, every paragraph of it)."""
 
     name = "route_themes"
-    version = "2"   # 2: class-less entities typed by their statements (claim_signals)
+    version = "3"   # 2: typed by their statements (claim_signals); 3: neighbour memo fix
     Config = RouteThemesConfig
     requires = ("read_wikipedia", "build_kg")
     theme_fields = ()

@@ -46,7 +46,7 @@ class TypeEntities(MapStage):
     """LINKED_MENTIONS -> LINKED_MENTIONS with `types` filled."""
 
     name = "type_entities"
-    version = "2"   # 2: class-less entities typed by their statements (claim_signals)
+    version = "3"   # 2: typed by their statements (claim_signals); 3: neighbour memo fix
     Config = TypeEntitiesConfig
     requires = ("link_entities", "build_kg")
     theme_fields = ()

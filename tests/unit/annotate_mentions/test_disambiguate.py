@@ -117,6 +117,16 @@ def test_prominence_counts_what_points_at_a_candidate(kg: DuckDBKG) -> None:
         assert linked(kg, text, (name, "ner"), config=LinkConfig(dominance=None))[name]["qid"] is None
 
 
+def test_a_prominent_namesake_by_alias_is_linked_too(kg: DuckDBKG) -> None:
+    """"China" is the label of the cultural region (Q29520) and an alias of the People's Republic
+    (Q148), which dwarfs it and the Republic of China in prominence: a bare "China" is the state
+    (the hand audit judged the region a wrong entity for "the largest economies ... China")."""
+    candidates = {c.qid: c for c in kg.candidates(["China"], "en")["China"]}
+    assert candidates["Q148"].via == "alias" and candidates["Q29520"].via == "label"
+    row = linked(kg, "The largest economies are China and Japan.", ("China", "ner"))["China"]
+    assert (row["qid"], row["linked_by"]) == ("Q148", "prominence")
+
+
 def test_prominence_is_against_the_strongest_rival_not_the_next_in_rank(kg: DuckDBKG) -> None:
     """"Florida": the state (72 statements point at it) does not dwarf the namesake that 13 point
     at, so without evidence it stays unlinked."""

@@ -33,3 +33,17 @@ def test_bounded_by_neighbours_held(kg: DuckDBKG) -> None:
 
 def test_one_cache_per_kg_object(kg: DuckDBKG) -> None:
     assert neighbour_cache(kg) is neighbour_cache(kg)
+
+
+def test_a_cached_entity_evicted_by_its_own_batch_keeps_its_answer(kg: DuckDBKG) -> None:
+    """A batch holding a cached entity and new ones that fill the bound: storing the new ones
+    evicts the cached entry while the batch is answered, and its answer must still be the KG's
+    (it used to come back empty, which typed an entity by no statements at all)."""
+    sizes = {q: len(v) for q, v in kg.neighbours(QIDS, "en").items()}
+    small, large = sorted(sizes, key=sizes.get)[0], sorted(sizes, key=sizes.get)[1]
+    cache = NeighbourCache(kg, max_neighbours=sizes[small] + sizes[large] - 1)
+    cache.neighbours([small], "en")
+    # the cached `small` comes after `large` in the batch: storing `large` evicts `small` first
+    answer = cache.neighbours([large, small], "en")
+    assert ("en", small) not in cache._entries
+    assert answer == kg.neighbours([large, small], "en")
