@@ -147,6 +147,25 @@ def _scale(d: dict[str, Any]) -> str:
             f"build {num(dig(d, 'max_ratio_build_to_bzip2_dc'))}x")
 
 
+def _cost(c: dict[str, Any]) -> str:
+    a = dig(c, "assumptions")
+    return (f"{num(dig(c, 'totals/wall_hours_with_gpus'), 0)} h on {a['nodes']} nodes × "
+            f"{a['cores_per_node']} cores + {a['gpus']} GPUs (KG build "
+            f"{num(dig(c, 'totals/wall_hours_kg_build'), 0)} h on one node), stage outputs "
+            f"{num(dig(c, 'totals/stage_storage_gb'), 0)} GB")
+
+
+def _incremental_wikipedia(d: dict[str, Any]) -> str:
+    pages = dig(d, "pages")
+    return (f"{dig(d, 'paragraphs_recomputed'):,} of {dig(d, 'paragraphs'):,} paragraphs "
+            f"recomputed ({pages['revised']} pages revised, {pages['added']} added, "
+            f"{pages['removed']} removed); wall time "
+            f"{num(dig(d, 'ratio_incremental_to_clean'))}x a clean run (map stages "
+            f"{num(dig(d, 'ratio_map_stages_incremental_to_clean'))}x); dataset "
+            f"{'identical to' if dig(d, 'dataset_equal_to_clean_run') else 'DIFFERS from'} "
+            "the clean run's")
+
+
 def _zh_themes(c: dict[str, Any]) -> str:
     themes = {name: sides for name, sides in dig(c, "themes").items() if not name.startswith("(")}
     with_text = [n for n, sides in themes.items() if sides.get("zh", {}).get("paragraphs")]
@@ -158,8 +177,12 @@ def _zh_themes(c: dict[str, Any]) -> str:
 
 def _zh_overlap(c: dict[str, Any]) -> str:
     levels = dig(c, "parallel/levels")
-    return ", ".join(f"{level} {num(dig(levels, f'{level}/zh_finds_of_en'))}"
-                     for level in ("matched", "kept"))
+    raw = ", ".join(f"{level} {num(dig(levels, f'{level}/zh_finds_of_en'))}"
+                    for level in ("matched", "kept"))
+    written = ", ".join(f"{level} {num(dig(levels, f'{level}/zh_finds_of_written'))}"
+                        for level in ("matched", "kept"))
+    return (f"{raw}; of the facts whose entities the Chinese text also names "
+            f"({dig(levels, 'matched/en_facts_written_in_zh')} at matching): {written}")
 
 
 AUDITS = "hand audit (`benchmarks/audits/`)"
@@ -170,6 +193,11 @@ BENCHMARKS: tuple[Row, ...] = (
         lambda d: num(dig(d, "memory/ratio_rss_nx_to_1x")), "< 1.2"),
     Row("`scale.py`", "KG grown to the largest size measured: annotation lookups per paragraph "
         "vs 1x; KG build / `bzip2 -dc`, worst size", "scale", _scale, "≤ 1.3x; ≤ 3x"),
+    Row("`cost_model.py`", "full enwiki + zhwiki + Wikidata, from the measured per-item costs "
+        "(assumptions in `benchmarks/results/cost_model.md`)", "cost_model", _cost),
+    Row("`incremental_wikipedia.py`", "new Wikipedia dump of the English sample with a few pages "
+        "changed: paragraphs the refresh recomputes; its wall time / a clean run's (same KG)",
+        "incremental_wikipedia", _incremental_wikipedia, "changed pages only; identical output"),
     Row("`scaling.py`", "same CPU-bound stage, 2 Ray workers vs 1", "scaling",
         lambda d: f"{num(dig(d, 'ray_speedup_2_vs_1'))}x", "≥ 1.7x"),
     Row("`scaling.py`", "framework overhead per shard vs calling the stage directly", "scaling",
