@@ -19,7 +19,8 @@ from __future__ import annotations
 import logging
 import os
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,21 @@ from kg2instruction.core.work import ShardOutcome, StageSpec, Unit
 from kg2instruction.errors import KG2IError
 
 log = logging.getLogger(__name__)
+
+
+@contextmanager
+def _worker_errors() -> Iterator[None]:
+    """A user error raised in a worker (bad input, bad config) reaches the user as itself, one
+    clear line, not wrapped in Ray's task error with the worker's traceback."""
+    try:
+        yield
+    except ray.exceptions.RayTaskError as exc:
+        cause = getattr(exc, "cause", None)
+        if isinstance(cause, KG2IError):
+            raise cause from None
+        raise
+
+
 _POLL_SECONDS = 0.5
 # Reruns of a unit lost with its node or worker process (not of a unit that raised: that error is
 # the stage's, and running it again would only repeat it).
@@ -111,16 +127,11 @@ class RayExecutor:
     def run(self, job: StageJob, on_shard: OnShard, poll: Callable[[], None]) -> None:
         if not job.units:
             return
-        try:
+        with _worker_errors():
             if job.on_actors:
                 self._run_actors(job, on_shard, poll)
             else:
                 self._run_tasks(job, on_shard, poll)
-        except ray.exceptions.RayTaskError as exc:
-            cause = getattr(exc, "cause", None)
-            if isinstance(cause, KG2IError):
-                raise cause from None
-            raise
 
     def _gpus(self, job: StageJob) -> float:
         if job.resources.gpus <= 0:
@@ -234,13 +245,8 @@ class RayExecutor:
 
     @staticmethod
     def _result(ref: Any) -> list[ShardOutcome]:
-        try:
+        with _worker_errors():
             return ray.get(ref)
-        except ray.exceptions.RayTaskError as exc:
-            cause = getattr(exc, "cause", None)
-            if isinstance(cause, KG2IError):
-                raise cause from None
-            raise
 
     def release(self, stage: str) -> None:
         self._spec_refs.pop(stage, None)
