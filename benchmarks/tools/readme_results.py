@@ -166,6 +166,16 @@ def _incremental_wikipedia(d: dict[str, Any]) -> str:
             "the clean run's")
 
 
+def _streaming(d: dict[str, Any]) -> str:
+    walls = dig(d, "walls")
+    ratio = min(walls["streaming"]) / min(walls["barrier"])
+    pairs = dig(d, "comparisons")
+    same = all(c["identical"] for c in pairs.values())
+    files = next(iter(pairs.values()))["files"]
+    return (f"{num(ratio)}x; local, barrier and streaming outputs "
+            + (f"identical ({files} shards)" if same else "DIFFER"))
+
+
 def _zh_themes(c: dict[str, Any]) -> str:
     themes = {name: sides for name, sides in dig(c, "themes").items() if not name.startswith("(")}
     with_text = [n for n, sides in themes.items() if sides.get("zh", {}).get("paragraphs")]
@@ -198,6 +208,9 @@ BENCHMARKS: tuple[Row, ...] = (
     Row("`incremental_wikipedia.py`", "new Wikipedia dump of the English sample with a few pages "
         "changed: paragraphs the refresh recomputes; its wall time / a clean run's (same KG)",
         "incremental_wikipedia", _incremental_wikipedia, "changed pages only; identical output"),
+    Row("`streaming.py`", "whole sample on Ray, streaming wall time / barrier wall time; output "
+        "bytes of local, Ray barrier and Ray streaming runs", "streaming", _streaming,
+        "identical output"),
     Row("`scaling.py`", "same CPU-bound stage, 2 Ray workers vs 1", "scaling",
         lambda d: f"{num(dig(d, 'ray_speedup_2_vs_1'))}x", "≥ 1.7x"),
     Row("`scaling.py`", "framework overhead per shard vs calling the stage directly", "scaling",
