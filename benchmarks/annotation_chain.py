@@ -8,8 +8,6 @@ keep. The functions called are the ones the stages call; nothing here is benchma
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -30,9 +28,8 @@ from kg2instruction.annotate.types import TypeResolver
 from kg2instruction.config.entity_types import load_entity_types
 from kg2instruction.config.routing import load_routing
 from kg2instruction.config.theme import Theme, available_themes, load_theme
-from kg2instruction.kg.build import SCHEMA_VERSION, build_kg
+from kg2instruction.kg.build import build_kg, store_key
 from kg2instruction.kg.duckdb_kg import DuckDBKG
-from kg2instruction.kg.dump_identity import dump_identity
 from kg2instruction.kg.protocol import KnowledgeGraph
 from kg2instruction.ner.base import NerModel
 from kg2instruction.schemas import LINKED_MENTIONS
@@ -45,8 +42,7 @@ def ensure_kg(dump: Path, cache_dir: Path) -> Path:
     """The KG store for `dump`, built once into `cache_dir` with the project's own build; named
     by the dump's identity and the store schema, so a new dump or schema never reuses a stale
     store (the reader refuses another schema version)."""
-    identity = json.dumps([dump_identity(dump), SCHEMA_VERSION], sort_keys=True).encode()
-    out = cache_dir / f"{dump.name.split('.')[0]}-{hashlib.sha256(identity).hexdigest()[:12]}.duckdb"
+    out = cache_dir / f"{dump.name.split('.')[0]}-{store_key(dump)[:12]}.duckdb"
     if not out.exists():
         cache_dir.mkdir(parents=True, exist_ok=True)
         summary = build_kg(dump, out)

@@ -23,7 +23,6 @@ on such a corpus would be given one. Writes benchmarks/results/chinese.{json,md}
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -42,7 +41,6 @@ from kg2instruction.core.context import StageContext  # noqa: E402
 from kg2instruction.core.dag import build_dag  # noqa: E402
 from kg2instruction.core.fingerprint import derived_seed  # noqa: E402
 from kg2instruction.core.stage import ReduceStage  # noqa: E402
-from kg2instruction.kg.dump_identity import dump_identity  # noqa: E402
 from kg2instruction.sources.extracts import read_extracts  # noqa: E402
 from kg2instruction.sources.paragraphs import paragraphs_to_table  # noqa: E402
 from kg2instruction.text.normalize import normalize_name  # noqa: E402
@@ -70,14 +68,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def ensure_kg(cache_dir: Path) -> Path:
     """The sample KG (en + zh names) built once into the benchmark cache."""
-    from kg2instruction.kg.build import SCHEMA_VERSION, build_kg
+    from kg2instruction.kg.build import build_kg, store_key
     from kg2instruction.kg.build_config import BuildResources, KGBuildConfig
     from kg2instruction.stages.build_kg import STORE_FILE
 
-    # keyed by the store schema too: the reader refuses a store of another version
-    key = hashlib.sha256(json.dumps([dump_identity(KG_DUMP), SCHEMA_VERSION],
-                                    sort_keys=True).encode()).hexdigest()
-    out = cache_dir / f"kg-en-zh-{key[:16]}"
+    out = cache_dir / f"kg-en-zh-{store_key(KG_DUMP)[:16]}"
     if not (out / STORE_FILE).exists():
         out.mkdir(parents=True, exist_ok=True)
         build_kg(KG_DUMP, out / STORE_FILE, KGBuildConfig(languages=("en", "zh")),
@@ -226,28 +221,31 @@ def parallel(output: ChainOutput, pairs: set[str], kg_dir: Path, zh_text: dict[s
                          ("kept", "nli_filter")):
         for row in output.rows(stage):
             lang_rows[level][row["paragraph_id"].split(":")[0]].append(row)
+    by_level = {level: (facts(by_lang["en"], pairs), facts(by_lang["zh"], pairs))
+                for level, by_lang in lang_rows.items()}
+    # one KG lookup for every level: a later level's facts are a subset of the matched ones
+    names = zh_names(kg_dir, {q for en, _ in by_level.values() for f in en for q in (f[1], f[3])})
     result: dict[str, Any] = {"articles": len(pairs), "levels": {}}
-    for level, by_lang in lang_rows.items():
-        en, zh = facts(by_lang["en"], pairs), facts(by_lang["zh"], pairs)
+    for level, (en, zh) in by_level.items():
         both = en & zh
-        pages_en = {f[0] for f in en}
-        names = zh_names(kg_dir, {q for f in en for q in (f[1], f[3])})
         nameable = {f for f in en if all(q == f[0] or names.get(q) for q in f[1::2])}
         written = {f for f in nameable if written_in(f, zh_text.get(f[0], ""), names)}
         result["levels"][level] = {
             "en_facts": len(en), "zh_facts": len(zh), "both": len(both),
-            "zh_finds_of_en": round(len(both) / len(en), 3) if en else None,
+            "zh_finds_of_en": _share(len(both), len(en)),
             "en_facts_zh_nameable": len(nameable),
-            "zh_finds_of_nameable": (round(len(both & nameable) / len(nameable), 3)
-                                     if nameable else None),
+            "zh_finds_of_nameable": _share(len(both & nameable), len(nameable)),
             "en_facts_written_in_zh": len(written),
-            "zh_finds_of_written": (round(len(both & written) / len(written), 3)
-                                    if written else None),
-            "zh_volume_of_en": round(len(zh) / len(en), 3) if en else None,
-            "en_articles_with_facts": len(pages_en),
+            "zh_finds_of_written": _share(len(both & written), len(written)),
+            "zh_volume_of_en": _share(len(zh), len(en)),
+            "en_articles_with_facts": len({f[0] for f in en}),
             "zh_articles_with_facts": len({f[0] for f in zh}),
             "by_pid": _by_pid(en, zh)}
     return result
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
 
 
 def _by_pid(en: set, zh: set) -> dict[str, dict[str, int]]:
@@ -257,7 +255,8 @@ def _by_pid(en: set, zh: set) -> dict[str, dict[str, int]]:
             table[fact[2]][side] += 1
     for fact in en & zh:
         table[fact[2]]["both"] += 1
-    return {pid: dict(c) for pid, c in sorted(table.items(), key=lambda kv: -kv[1]["en"])}
+    ordered = sorted(table.items(), key=lambda kv: (-kv[1]["en"], kv[0]))   # ties by P-id
+    return {pid: dict(c) for pid, c in ordered}
 
 
 def verifier_auc() -> dict[str, Any]:

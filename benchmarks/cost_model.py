@@ -65,15 +65,23 @@ class MissingRun(SystemExit):
     pass
 
 
+def runs_on_newest_corpus(run_dir: Path) -> dict[str, dict[str, Any]]:
+    """Theme -> manifest of the complete runs over the same corpus as the newest one (a theme
+    last run on an older corpus or older code of the source stage would mix two samples)."""
+    complete = [m for m in (json.loads(p.read_text())
+                            for p in sorted((run_dir / "manifests").glob("*.json")))
+                if m.get("status") == "complete" and SOURCE_STAGE in m.get("stages", {})]
+    if not complete:
+        return {}
+    newest = max(complete, key=lambda m: m["finished_at"])
+    corpus = newest["stages"][SOURCE_STAGE]["fingerprint"]
+    return {m["theme"]: m for m in complete if m["stages"][SOURCE_STAGE]["fingerprint"] == corpus}
+
+
 def ensure_runs(pipeline: Path, run_dir: Path, themes: list[str]) -> None:
-    """Run the sample pipeline for the themes without a complete manifest on the newest corpus
+    """Run the sample pipeline for the themes without a complete run on the newest corpus
     (stages already done are reused, so this is cheap when `make pipeline` ran before)."""
-    manifests = [json.loads(p.read_text()) for p in sorted((run_dir / "manifests").glob("*.json"))]
-    complete = [m for m in manifests if m.get("status") == "complete"
-                and SOURCE_STAGE in m.get("stages", {})]
-    newest = max(complete, key=lambda m: m["finished_at"], default=None)
-    corpus = newest["stages"][SOURCE_STAGE]["fingerprint"] if newest else None
-    done = {m["theme"] for m in complete if m["stages"][SOURCE_STAGE]["fingerprint"] == corpus}
+    done = runs_on_newest_corpus(run_dir)
     for theme in themes:
         if theme not in done:
             subprocess.run([sys.executable, "-m", "kg2instruction.cli", "run", "--pipeline",
@@ -81,17 +89,11 @@ def ensure_runs(pipeline: Path, run_dir: Path, themes: list[str]) -> None:
 
 
 def load_manifests(run_dir: Path) -> dict[str, dict[str, Any]]:
-    """The complete theme runs over the same corpus as the newest one (a theme last run on an
-    older corpus or older code of the source stage would mix two samples)."""
-    complete = [m for m in (json.loads(p.read_text())
-                            for p in sorted((run_dir / "manifests").glob("*.json")))
-                if m.get("status") == "complete" and SOURCE_STAGE in m["stages"]]
-    if not complete:
+    manifests = runs_on_newest_corpus(run_dir)
+    if not manifests:
         raise MissingRun(f"{run_dir}/manifests: no complete run; run `make pipeline THEME=<theme>` "
                          "for the themes to model first")
-    newest = max(complete, key=lambda m: m["finished_at"])
-    corpus = newest["stages"][SOURCE_STAGE]["fingerprint"]
-    return {m["theme"]: m for m in complete if m["stages"][SOURCE_STAGE]["fingerprint"] == corpus}
+    return manifests
 
 
 def sample_text(run_dir: Path, manifest: Mapping[str, Any]) -> dict[str, dict[str, float]]:

@@ -28,9 +28,8 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.gold.knowledgenet import PROPERTY_PIDS, Document, best_name, names_by_qid
-from kg2instruction.kg.build import SCHEMA_VERSION, build_kg
+from kg2instruction.kg.build import build_kg, store_key
 from kg2instruction.kg.build_config import BuildResources, KGBuildConfig
-from kg2instruction.kg.dump_identity import dump_identity
 from kg2instruction.stages.build_kg import STORE_FILE   # what BuildKG.open reads in its directory
 
 MEMBERSHIP_PIDS = ("P108", "P463")   # employer, member of
@@ -220,9 +219,7 @@ def write_dump(base_dump: Path, additions: Additions, out: Path) -> None:
 
 def ensure_base_kg(dump: Path, cache_dir: Path) -> Path:
     """The artifact directory of the dump's own store (the KG of a run on that dump)."""
-    key = hashlib.sha256(json.dumps([dump_identity(dump), SCHEMA_VERSION], sort_keys=True)
-                         .encode()).hexdigest()
-    out_dir = cache_dir / f"base-{dump.name.split('.')[0]}-{key[:16]}"
+    out_dir = cache_dir / f"base-{dump.name.split('.')[0]}-{store_key(dump)[:16]}"
     if not (out_dir / STORE_FILE).exists():
         out_dir.mkdir(parents=True, exist_ok=True)
         build_kg(dump, out_dir / STORE_FILE, BUILD_CONFIG, BUILD_RESOURCES)
@@ -235,7 +232,7 @@ def kg_key(gold: Path, base_dump: Path, document_ids: list[str]) -> str:
     chosen, and this recipe's own source (a change to how facts are added rebuilds)."""
     digest = hashlib.sha256()
     digest.update(hashlib.sha256(gold.read_bytes()).digest())
-    digest.update(json.dumps([dump_identity(base_dump), SCHEMA_VERSION], sort_keys=True).encode())
+    digest.update(store_key(base_dump).encode())
     digest.update("\n".join(document_ids).encode())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()[:16]

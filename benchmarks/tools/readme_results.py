@@ -187,12 +187,13 @@ def _zh_themes(c: dict[str, Any]) -> str:
 
 def _zh_overlap(c: dict[str, Any]) -> str:
     levels = dig(c, "parallel/levels")
-    raw = ", ".join(f"{level} {num(dig(levels, f'{level}/zh_finds_of_en'))}"
-                    for level in ("matched", "kept"))
-    written = ", ".join(f"{level} {num(dig(levels, f'{level}/zh_finds_of_written'))}"
-                        for level in ("matched", "kept"))
-    return (f"{raw}; of the facts whose entities the Chinese text also names "
-            f"({dig(levels, 'matched/en_facts_written_in_zh')} at matching): {written}")
+
+    def per_level(share: str) -> str:
+        return ", ".join(f"{level} {num(dig(levels, f'{level}/{share}'))}"
+                         for level in ("matched", "kept"))
+    return (f"{per_level('zh_finds_of_en')}; of the facts whose entities the Chinese text also "
+            f"names ({dig(levels, 'matched/en_facts_written_in_zh')} at matching): "
+            f"{per_level('zh_finds_of_written')}")
 
 
 AUDITS = "hand audit (`benchmarks/audits/`)"

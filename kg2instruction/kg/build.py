@@ -52,6 +52,14 @@ CONTENT_TABLES = ("entities", "properties", "lang_fallback", "labels", "descript
                   "string_values", "monolingual_values", "sitelinks", "bad_lines")
 
 
+
+def store_key(dump: str | Path) -> str:
+    """Hex digest of a dump's identity and the store schema this code writes: what a store built
+    from the dump is cached under (a store of another schema version is refused by the reader, so
+    it must never be reused)."""
+    identity = json.dumps([dump_identity(dump), SCHEMA_VERSION], sort_keys=True)
+    return hashlib.sha256(identity.encode()).hexdigest()
+
 def schema_sql() -> str:
     """The store's DDL (kg/schema.sql), the single definition of every table."""
     return importlib_resources.files("kg2instruction.kg").joinpath("schema.sql").read_text("utf-8")

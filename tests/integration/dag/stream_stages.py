@@ -18,6 +18,7 @@ import pydantic
 from kg2instruction.config.pipeline import SourceFile
 from kg2instruction.core import (MapStage, SourceStage, StageConfig, StageContext,
                                  execution_knob, register_stage)
+from tests.integration.dag.toy_stages import line_shards
 
 GATE_FILE = "first-shard-seen"
 
@@ -36,15 +37,10 @@ class ToyGatedLines(SourceStage):
     Config = GatedConfig
 
     def read(self, source: SourceFile, path: Path, ctx: StageContext) -> Iterator[pa.Table]:
-        lines = path.read_text("utf-8").splitlines()
-        size = self.config.lines_per_shard
-        for index, start in enumerate(range(0, len(lines), size)):
+        for index, table in enumerate(line_shards(source, path, self.config.lines_per_shard)):
             if index == 1 and self.config.gate_dir:
                 self._wait_for_downstream()
-            chunk = lines[start:start + size]
-            yield pa.table({"paragraph_id": [f"{source.shard_prefix}:{start + i:06d}"
-                                             for i in range(len(chunk))],
-                            "text": chunk})
+            yield table
 
     def _wait_for_downstream(self) -> None:
         gate = Path(self.config.gate_dir) / GATE_FILE

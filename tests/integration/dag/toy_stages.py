@@ -35,14 +35,19 @@ class ToyLines(SourceStage):
     Config = LinesConfig
 
     def read(self, source: SourceFile, path: Path, ctx: StageContext) -> Iterator[pa.Table]:
-        lines = path.read_text("utf-8").splitlines()
-        size = self.config.lines_per_shard
-        for start in range(0, len(lines), size):
-            chunk = lines[start:start + size]
-            ctx.count("lines", n=len(chunk))
-            yield pa.table({"paragraph_id": [f"{source.shard_prefix}:{start + i:06d}"
-                                             for i in range(len(chunk))],
-                            "text": chunk})
+        for table in line_shards(source, path, self.config.lines_per_shard):
+            ctx.count("lines", n=table.num_rows)
+            yield table
+
+
+def line_shards(source: SourceFile, path: Path, size: int) -> Iterator[pa.Table]:
+    """A text file's lines, `size` per shard, each row keyed by its line number."""
+    lines = path.read_text("utf-8").splitlines()
+    for start in range(0, len(lines), size):
+        chunk = lines[start:start + size]
+        yield pa.table({"paragraph_id": [f"{source.shard_prefix}:{start + i:06d}"
+                                         for i in range(len(chunk))],
+                        "text": chunk})
 
 
 class TokensConfig(StageConfig):
