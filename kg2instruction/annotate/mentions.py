@@ -250,7 +250,9 @@ def _find_mentions(row: dict[str, Any], spans: Sequence[NerSpan], repeats: _Page
                                                         adjectives), text)
     inside_word, derived = _inside_longer_word(text, ctx.lang)
     for m in guessed:
-        if any(s.start <= m.start and m.end <= s.end for s in adjectives):
+        if is_gloss_label(text, m.start, m.end):
+            counts[f"dropped.gloss_label.{m.source}"] += 1
+        elif any(s.start <= m.start and m.end <= s.end for s in adjectives):
             counts[f"dropped.adjective.{m.source}"] += 1
         elif m.source in _NAME_INDEX_SOURCES and inside_word(m.start, m.end):
             counts[f"dropped.inside_name.{m.source}"] += 1
@@ -266,6 +268,17 @@ def _find_mentions(row: dict[str, Any], spans: Sequence[NerSpan], repeats: _Page
 
 
 _NAME_INDEX_SOURCES = frozenset({"repeat", "neighbour"})
+_GLOSS_OPENS = re.compile(r"[(（;；,，、][ \u00a0]*$")
+_GLOSS_COLON = re.compile(r"[ \u00a0]*[:：]")
+
+
+def is_gloss_label(text: str, start: int, end: int) -> bool:
+    """A language name introducing a foreign form of the word before it: "(Chinese: 县级市)",
+    "(Russian: Россия, tr. Rossiya)", "（英语：County town）". It names the language the gloss is
+    written in and takes part in no fact with the places and people of its sentence, yet its
+    name is a KG entity (the language, or by a demonym the country)."""
+    return bool(_GLOSS_OPENS.search(text, max(0, start - 3), start)
+                and _GLOSS_COLON.match(text, end))
 _NEXT_NAME_WORD = re.compile(r"[ \u00a0]+(?:[A-Z][\w'’-]*[a-z]|[A-Z]{2,}\b)")
 _JOINED_BEFORE = re.compile(r"\w[-–]$")
 

@@ -29,6 +29,7 @@ from typing import Any
 
 import pydantic
 
+from kg2instruction.annotate.grammar_filter import DependencyParsers, require_grammatical_links
 from kg2instruction.annotate.name_statements import NameMention, states_other_name
 from kg2instruction.config.entity_types import FALLBACK_CATEGORY
 from kg2instruction.config.theme import Relation, Theme
@@ -348,15 +349,21 @@ def deduplicate(triples: Iterable[dict[str, Any]], funnel: Counter[str]) -> list
 def apply_schema(candidates: Iterable[Mapping[str, Any]], mentions: Sequence[Mapping[str, Any]],
                  theme: Theme, categories_of: Mapping[str, Sequence[str]],
                  names_of: Mapping[str, EntityNames], config: SchemaConfig,
-                 paragraphs: Mapping[str, ParagraphText] | None = None
+                 paragraphs: Mapping[str, ParagraphText] | None = None,
+                 parsers: DependencyParsers | None = None
                  ) -> tuple[list[dict[str, Any]], Counter[str]]:
-    """The whole step: label + constrain, alias rule, chain reduction, dedup; with its funnel.
+    """The whole step: label + constrain, grammatical links, alias rule, chain reduction,
+    dedup; with its funnel.
 
     `categories_of` maps each QID to the categories it reaches, in priority order; `names_of`
     gives the KG names of the entities in `alias_qids(mentions)`; `paragraphs` the texts the
-    alias rule reads (without them no naming can be shown stated, so none is added)."""
+    alias rule reads (without them no naming can be shown stated, so none is added); `parsers`
+    the dependency parsers the relations' `syntax:` rules read (without them those rules are
+    not applied, and the triples they would check are counted `syntax_unchecked`)."""
     funnel: Counter[str] = Counter()
     triples = label_and_constrain(candidates, theme, categories_of, config, funnel, paragraphs)
+    triples = require_grammatical_links(triples, theme, paragraphs or {},
+                                        parsers or DependencyParsers({}), funnel)
     triples += alias_triples(mentions, theme, categories_of, names_of, config, funnel,
                              paragraphs or {})
     triples = reduce_containment_chains(triples, config, funnel)

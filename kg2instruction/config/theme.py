@@ -16,9 +16,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, model_validator
 
 from kg2instruction.config.entity_types import Category
 from kg2instruction.config.localized import LocalizedText
@@ -50,6 +50,45 @@ class Templates(BaseModel):
         return list(self.zh if lang.startswith("zh") else self.en if lang == "en" else [])
 
 
+class DependencyPathRule(BaseModel):
+    """The link read from a dependency parse (`kg2instruction.annotate.grammatical_link`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    verbs: frozenset[str] = Field(
+        ..., min_length=1, description="verb lemmas the path may pass (be, lie, include, ...)")
+    prepositions: frozenset[str] = Field(
+        ..., min_length=1, description="prepositions the path may pass (in, of, ...)")
+    max_path_words: int = Field(
+        5, ge=0, description="words on the dependency path between the two mentions")
+
+
+class SameClauseRule(BaseModel):
+    """The link of a language without a parser here: both mentions in one clause, nothing
+    between them that ends a clause or joins a list (`grammatical_link.same_clause`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    breaks: frozenset[str] = Field(
+        ..., min_length=1, description="punctuation and words that may not stand between the "
+                                       "two mentions (a comma inside a number does not count)")
+
+
+class SyntaxRule(BaseModel):
+    """The grammatical link a relation is stated by in one language: exactly one form."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dependency_path: DependencyPathRule | None = None
+    same_clause: SameClauseRule | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> SyntaxRule:
+        if (self.dependency_path is None) == (self.same_clause is None):
+            raise ValueError("give exactly one of dependency_path and same_clause")
+        return self
+
+
 class Relation(BaseModel):
     """One relation label of a theme and the Wikidata properties behind it."""
 
@@ -68,6 +107,10 @@ class Relation(BaseModel):
         "words of which the evidence sentence must hold one for the relation to be stated "
         "(per language; none listed = no requirement): for relations the text only ever states "
         "with a word of their own ('capital'), which co-occurrence alone never states"))
+    syntax: dict[Literal["en", "zh"], SyntaxRule] = Field(default_factory=dict, description=(
+        "per language, the grammatical link between the two mentions the evidence sentence "
+        "must show: for relations co-occurrence states only through grammar, such as "
+        "containment between two places"))
 
     def pid_directions(self) -> Iterator[tuple[str, Direction]]:
         """Every (P-id, direction) this relation is read from."""

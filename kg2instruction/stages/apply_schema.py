@@ -8,10 +8,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pydantic
 
+from kg2instruction.annotate.grammar_filter import DependencyParsers
 from kg2instruction.annotate.schema_constraint import (ParagraphText, SchemaConfig, alias_qids,
                                                        apply_schema, entity_names)
 from kg2instruction.annotate.types import TypeResolver
 from kg2instruction.core import MapStage, StageContext, register_stage
+from kg2instruction.ner.spacy_ner import DEFAULT_SPACY_MODEL
 from kg2instruction.stages.entity_types_file import EntityTypesFileConfig
 from kg2instruction.stages.match_relations import triples_table
 
@@ -21,6 +23,10 @@ class ApplySchemaConfig(SchemaConfig, EntityTypesFileConfig):
 
     only_routed_paragraphs: bool = pydantic.Field(
         True, description="keep triples only of paragraphs routed to the run's theme")
+    parsers: dict[str, str] = pydantic.Field(
+        default_factory=lambda: {"en": DEFAULT_SPACY_MODEL},
+        description="spaCy dependency parser per language, read by the relations' `syntax:` "
+                    "rules (a language without one keeps its triples unchecked)")
 
 
 @register_stage
@@ -28,7 +34,7 @@ class ApplySchema(MapStage):
     """Candidate TRIPLES + typed mentions + paragraph themes -> theme TRIPLES."""
 
     name = "apply_schema"
-    version = "5"   # 5: neighbour memo fix (claim-typed entities)
+    version = "6"   # 6: relations' `syntax:` rules (grammatical link in the evidence)
     Config = ApplySchemaConfig
     requires = ("match_relations", "type_entities", "route_themes", "build_kg", "read_wikipedia")
     theme_fields = None   # labels, P-ids, types: the whole theme
@@ -38,6 +44,7 @@ class ApplySchema(MapStage):
 
     def setup(self, ctx: StageContext) -> None:
         self._entity_types = self.config.load_entity_types(ctx)
+        self._parsers = DependencyParsers(self.config.parsers)
 
     def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
         theme = ctx.theme
@@ -62,6 +69,6 @@ class ApplySchema(MapStage):
         texts = inputs["read_wikipedia"].select(["paragraph_id", "text", "lang"]).to_pylist()
         paragraphs = {r["paragraph_id"]: ParagraphText(r["text"], r["lang"]) for r in texts}
         triples, funnel = apply_schema(candidate_rows, mention_rows, theme, categories_of,
-                                       names_of, self.config, paragraphs)
+                                       names_of, self.config, paragraphs, self._parsers)
         ctx.count_all(funnel)
         return triples_table(triples)

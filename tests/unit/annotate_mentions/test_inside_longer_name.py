@@ -50,3 +50,19 @@ def test_a_chinese_ner_span_that_is_the_stem_of_a_derived_word(text: str, name: 
 
     start = text.index(name)
     assert derived_word(text, word_boundaries(text), start, start + len(name)) is derived
+
+
+@pytest.mark.parametrize(("text", "name", "label"), [
+    ("A county-level city (Chinese: 县级市) is a county-level division.", "Chinese", True),
+    ("Russia (Russian: Россия, tr. Rossiya) is a country.", "Russian", True),
+    ("Columbus (Italian: Cristoforo Colombo; Spanish: Cristóbal Colón) sailed.", "Spanish", True),
+    ("郡治（英语：County town）是各郡首府。", "英语", True),
+    ("The Chinese government: a history.", "Chinese", False),     # no gloss bracket
+    ("Its capital (Montgomery) is", "Montgomery", False),         # no colon after
+    ("the states (Alabama, Georgia) are", "Georgia", False),
+])
+def test_a_language_label_of_a_gloss_is_no_mention(text: str, name: str, label: bool) -> None:
+    from kg2instruction.annotate.mentions import is_gloss_label
+
+    start = text.index(name)
+    assert is_gloss_label(text, start, start + len(name)) is label

@@ -1,0 +1,113 @@
+"""Keep a labelled triple only where its evidence sentence links the two mentions the way the
+relation's `syntax:` rule asks (see `grammatical_link`); parse each sentence once, in batches,
+and only for dependency rules (a clause rule reads the text)."""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+from kg2instruction.annotate.grammatical_link import (LinkVerdict, dependency_link,
+                                                      same_clause_link)
+from kg2instruction.config.theme import Theme
+from kg2instruction.errors import ConfigError
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+_NOT_NEEDED_FOR_PARSING = ("ner", "senter")
+
+
+class ParagraphLike(Protocol):
+    text: str
+    lang: str
+
+
+class DependencyParsers:
+    """spaCy pipelines by language, each loaded on first use (a shard without English triples
+    that need a parse never loads one)."""
+
+    def __init__(self, models: Mapping[str, str]) -> None:
+        self._models = dict(models)
+        self._loaded: dict[str, Any] = {}
+
+    def has(self, lang: str) -> bool:
+        return lang in self._models
+
+    def parse(self, lang: str, texts: Sequence[str]) -> list[Doc]:
+        if lang not in self._loaded:
+            import spacy
+
+            model = self._models[lang]
+            try:
+                nlp = spacy.load(model, exclude=list(_NOT_NEEDED_FOR_PARSING))
+            except OSError as exc:
+                raise ConfigError(f"spaCy model {model!r} cannot be loaded: {exc}",
+                                  key=f"apply_schema.parsers.{lang}") from exc
+            if "parser" not in nlp.pipe_names:
+                raise ConfigError(f"spaCy model {model!r} has no dependency parser "
+                                  f"(components: {nlp.pipe_names})",
+                                  key=f"apply_schema.parsers.{lang}")
+            self._loaded[lang] = nlp
+        return list(self._loaded[lang].pipe(texts, batch_size=64))
+
+
+def _end_span(triple: Mapping[str, Any], end: str, evidence: tuple[int, int]
+              ) -> tuple[int, int] | None:
+    """Where an end is written inside the evidence: its own mention, or the reference (pronoun,
+    description) that stands for the page subject there."""
+    for start_key, end_key in ((f"{end}_start", f"{end}_end"),
+                               ("subject_ref_start", "subject_ref_end")):
+        start, stop = triple.get(start_key), triple.get(end_key)
+        if start is not None and stop is not None and evidence[0] <= start and stop <= evidence[1]:
+            return start, stop
+    return None
+
+
+def require_grammatical_links(triples: Sequence[dict[str, Any]], theme: Theme,
+                              paragraphs: Mapping[str, ParagraphLike],
+                              parsers: DependencyParsers, funnel: Counter[str]
+                              ) -> list[dict[str, Any]]:
+    """The triples whose relation has no rule for their language, or whose evidence shows the
+    link. Triples that cannot be checked (a dependency rule without a parser for the language,
+    no evidence, an end not written in the evidence) are kept and counted `syntax_unchecked`."""
+    pending: dict[tuple[str, int, int], list[tuple[int, tuple[int, int], tuple[int, int]]]] = {}
+    keep = [True] * len(triples)
+
+    def judge(index: int, verdict: LinkVerdict) -> None:
+        if not verdict.linked:
+            keep[index] = False
+            funnel[f"dropped.no_grammatical_link.{verdict.reason}"] += 1
+
+    for index, triple in enumerate(triples):
+        relation = theme.relation(triple["relation"]) if theme.has_relation(
+            triple["relation"]) else None
+        paragraph = paragraphs.get(triple["paragraph_id"])
+        if relation is None or paragraph is None or paragraph.lang not in relation.syntax:
+            continue
+        start, stop = triple.get("evidence_start"), triple.get("evidence_end")
+        head = tail = None
+        if start is not None and stop is not None:
+            head = _end_span(triple, "head", (start, stop))
+            tail = _end_span(triple, "tail", (start, stop))
+        rule = relation.syntax[paragraph.lang]
+        if head is None or tail is None or (rule.dependency_path is not None
+                                            and not parsers.has(paragraph.lang)):
+            funnel["syntax_unchecked"] += 1
+            continue
+        if rule.same_clause is not None:
+            judge(index, same_clause_link(paragraph.text, head, tail, rule.same_clause))
+            continue
+        pending.setdefault((triple["paragraph_id"], start, stop), []).append(
+            (index, (head[0] - start, head[1] - start), (tail[0] - start, tail[1] - start)))
+    by_lang: dict[str, list[tuple[str, int, int]]] = {}
+    for key in pending:
+        by_lang.setdefault(paragraphs[key[0]].lang, []).append(key)
+    for lang, keys in sorted(by_lang.items()):
+        texts = [paragraphs[pid].text[start:stop] for pid, start, stop in keys]
+        for key, doc in zip(keys, parsers.parse(lang, texts)):
+            for index, head, tail in pending[key]:
+                rule = theme.relation(triples[index]["relation"]).syntax[lang].dependency_path
+                assert rule is not None
+                judge(index, dependency_link(doc, head, tail, rule))
+    return [triple for triple, kept in zip(triples, keep) if kept]

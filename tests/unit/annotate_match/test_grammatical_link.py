@@ -1,0 +1,207 @@
+"""The `syntax:` rule of `located in`, read by the real English parser (spaCy) on sentences of the
+kind the sample's place pages are written in; and the rule's place in `apply_schema`."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from kg2instruction.annotate.grammar_filter import DependencyParsers, require_grammatical_links
+from kg2instruction.annotate.grammatical_link import dependency_link, same_clause_link
+from kg2instruction.annotate.schema_constraint import ParagraphText, SchemaConfig, apply_schema
+from kg2instruction.config.theme import Theme, load_theme
+from kg2instruction.errors import ConfigError
+from kg2instruction.ner.spacy_ner import DEFAULT_SPACY_MODEL
+
+THEMES = Path(__file__).resolve().parents[3] / "themes"
+
+
+@pytest.fixture(scope="module")
+def geo() -> Theme:
+    return load_theme("geographic_location", THEMES)
+
+
+@pytest.fixture(scope="module")
+def parsers() -> DependencyParsers:
+    return DependencyParsers({"en": DEFAULT_SPACY_MODEL})
+
+
+STATED = [
+    ("Birmingham, Alabama, is the largest city in the state.", "Birmingham", "Alabama"),
+    ("About 500 mi of British Columbia (Canada) separates Alaska from Washington.",
+     "British Columbia", "Canada"),
+    ("In 1870 it became Canada's Northwest Territories.", "Northwest Territories", "Canada"),
+    ("Alberta is a western province of Canada.", "Alberta", "Canada"),
+    ("For several decades Japan was the largest economy in Asia.", "Japan", "Asia"),
+    ("Other recent very-high-growth nations in Asia include Israel, Malaysia, Indonesia and "
+     "Bangladesh.", "Malaysia", "Asia"),
+    ("The province borders on the 49th parallel north, separating it from the US state of "
+     "Montana.", "Montana", "US"),
+]
+UNSTATED = [   # (sentence, contained, container, why)
+    ("It is the seventh-largest country in Africa, and is bordered by Namibia to the south.",
+     "Namibia", "Africa", "coordination"),
+    ("Following a 1927–28 tour of Europe and Turkey, he introduced several reforms.",
+     "Turkey", "Europe", "coordination"),
+    ("The University of Alberta, located in Edmonton, is Alberta's oldest and largest "
+     "university.", "Edmonton", "Alberta", "other_name"),
+    ("A small number of personnel are stationed in the Democratic Republic of the Congo "
+     "(Kinshasa).", "Kinshasa", "Democratic Republic of the Congo", "apposition"),
+    ("The railway connects the railways of China and Kazakhstan in the east with Europe and "
+     "Asia.", "China", "Asia", "verb"),
+    ("The Mongol Empire conquered a large part of Asia, an area extending from China to "
+     "Europe.", "China", "Asia", "preposition"),
+]
+
+
+def _span(text: str, name: str) -> tuple[int, int]:
+    start = text.index(name)
+    return start, start + len(name)
+
+
+@pytest.mark.parametrize(("text", "contained", "container"), STATED)
+def test_containment_written_by_grammar_is_linked(text: str, contained: str, container: str,
+                                                  geo: Theme, parsers: DependencyParsers) -> None:
+    (doc,) = parsers.parse("en", [text])
+    verdict = dependency_link(doc, _span(text, contained), _span(text, container),
+                              geo.relation("located in").syntax["en"].dependency_path)
+    assert verdict.linked, verdict
+
+
+@pytest.mark.parametrize(("text", "contained", "container", "why"), UNSTATED)
+def test_two_places_of_a_list_route_or_event_are_not_linked(
+        text: str, contained: str, container: str, why: str, geo: Theme,
+        parsers: DependencyParsers) -> None:
+    (doc,) = parsers.parse("en", [text])
+    verdict = dependency_link(doc, _span(text, contained), _span(text, container),
+                              geo.relation("located in").syntax["en"].dependency_path)
+    assert (verdict.linked, verdict.reason) == (False, why)
+
+
+def _candidate(paragraph_id: str, text: str, head: str, tail: str, evidence: tuple[int, int],
+               **extra: object) -> dict[str, object]:
+    (head_start, head_end), (tail_start, tail_end) = _span(text, head), _span(text, tail)
+    row: dict[str, object] = {
+        "triple_id": paragraph_id, "paragraph_id": paragraph_id, "head": head,
+        "head_start": head_start, "head_end": head_end, "head_qid": "Q1951",
+        "head_type": None, "tail": tail, "tail_start": tail_start, "tail_end": tail_end,
+        "tail_qid": "Q16", "tail_value": None, "tail_type": None, "pid": "P17",
+        "direction": "forward", "relation": None, "rule": "kg_pair", "theme": None,
+        "head_mention_id": None, "tail_mention_id": None, "head_score": None,
+        "tail_score": None, "evidence_start": evidence[0], "evidence_end": evidence[1],
+        "evidence_rule": "sentence", "subject_ref_start": None, "subject_ref_end": None}
+    row.update(extra)
+    return row
+
+
+def test_apply_schema_drops_the_unlinked_pair_and_counts_why(geo: Theme,
+                                                            parsers: DependencyParsers) -> None:
+    """Alberta (Q1951) is in Canada (Q16) in the KG; one paragraph says so, one only names both.
+    The evidence is the second sentence of each paragraph, so offsets into the paragraph count."""
+    stated = "Alberta has a dry climate. Alberta is a western province of Canada."
+    unstated = ("Alberta has a dry climate. Alberta tourism relies on tourists from Ontario, "
+                "other parts of Canada and the United States.")
+    types = {"Q1951": ["geographic_region"], "Q16": ["geographic_region"]}
+    rows = []
+    for name, text in (("stated", stated), ("unstated", unstated)):
+        second = text.index(". ") + 2
+        row = _candidate(name, text, "Alberta", "Canada", (second, len(text)))
+        row["head_start"] = text.index("Alberta", second)
+        row["head_end"] = row["head_start"] + len("Alberta")
+        rows.append(row)
+    paragraphs = {"stated": ParagraphText(stated, "en"), "unstated": ParagraphText(unstated, "en")}
+    kept, funnel = apply_schema(rows, [], geo, types, {}, SchemaConfig(), paragraphs, parsers)
+    assert [(t["paragraph_id"], t["relation"]) for t in kept] == [("stated", "located in")]
+    assert sum(n for k, n in funnel.items() if k.startswith("dropped.no_grammatical_link.")) == 1
+
+
+def test_the_subject_reference_stands_for_the_subject_in_the_sentence(
+        geo: Theme, parsers: DependencyParsers) -> None:
+    """'the province' is Alberta in its sentence: the path is read from the reference."""
+    text = "Alberta is in the west. The province is the fourth-largest in Canada."
+    second = text.index("The province")
+    row = _candidate("p", text, "Alberta", "Canada", (second, len(text)),
+                     evidence_rule="subject_reference", subject_ref_start=second,
+                     subject_ref_end=second + len("The province"))
+    row.update(relation="located in")
+    funnel: Counter[str] = Counter()
+    kept = require_grammatical_links([row], geo, {"p": ParagraphText(text, "en")}, parsers,
+                                     funnel)
+    assert kept == [row] and not funnel
+
+
+ZH_STATED = [   # container first, inside one clause
+    ("世界规模最大的巨型都市是日本的首都东京。", "东京", "日本"),
+    ("西班牙全国共有8,112个市镇。", "市镇", "西班牙"),
+    ("吉隆坡作为马来西亚首都，布城是联邦政府的行政中心。", "吉隆坡", "马来西亚"),
+]
+ZH_UNSTATED = [
+    ("亚洲将至少会有10个巨型城市，包括印度的孟买、中国的上海和印度尼西亚的雅加达。", "印度尼西亚", "亚洲"),
+    ("由于法国和比利时建立的殖民帝国，将法语引入美洲、非洲及亚洲等地区。", "法国", "美洲"),
+]
+
+
+@pytest.mark.parametrize(("text", "contained", "container", "linked"),
+                         [(*case, True) for case in ZH_STATED]
+                         + [(*case, False) for case in ZH_UNSTATED])
+def test_chinese_containment_is_read_within_one_clause(text: str, contained: str,
+                                                       container: str, linked: bool,
+                                                       geo: Theme) -> None:
+    rule = geo.relation("located in").syntax["zh"].same_clause
+    assert rule is not None
+    verdict = same_clause_link(text, _span(text, contained), _span(text, container), rule)
+    assert verdict.linked is linked, verdict
+
+
+def test_the_clause_rule_needs_no_parser(geo: Theme) -> None:
+    stated, unstated = ZH_STATED[0], ZH_UNSTATED[0]
+    rows = [_candidate(name, text, head, tail, (0, len(text)), relation="located in")
+            for name, (text, head, tail) in (("a", stated), ("b", unstated))]
+    funnel: Counter[str] = Counter()
+    kept = require_grammatical_links(rows, geo, {"a": ParagraphText(stated[0], "zh"),
+                                                 "b": ParagraphText(unstated[0], "zh")},
+                                     DependencyParsers({}), funnel)
+    assert [t["paragraph_id"] for t in kept] == ["a"]
+    assert funnel == Counter({"dropped.no_grammatical_link.clause_break": 1})
+
+
+def test_a_relation_without_a_rule_for_the_language_is_not_checked() -> None:
+    person = load_theme("person", THEMES)
+    assert person.has_relation("place of birth") and not person.relation("place of birth").syntax
+    text = "Lincoln was born in Kentucky."
+    row = _candidate("p", text, "Lincoln", "Kentucky", (0, len(text)),
+                     relation="place of birth", pid="P19")
+    funnel: Counter[str] = Counter()
+    kept = require_grammatical_links([row], person, {"p": ParagraphText(text, "en")},
+                                     DependencyParsers({}), funnel)
+    assert kept == [row] and funnel == Counter()
+
+
+def test_a_dependency_rule_without_a_parser_is_counted_unchecked(geo: Theme) -> None:
+    text = "Alberta and Canada."
+    row = _candidate("p", text, "Alberta", "Canada", (0, len(text)))
+    row.update(relation="located in")
+    funnel: Counter[str] = Counter()
+    kept = require_grammatical_links([row], geo, {"p": ParagraphText(text, "en")},
+                                     DependencyParsers({}), funnel)
+    assert kept == [row] and funnel == Counter({"syntax_unchecked": 1})
+
+
+def test_a_model_without_a_parser_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="cannot be loaded"):
+        DependencyParsers({"en": "no_such_spacy_model"}).parse("en", ["Alberta."])
+
+
+def test_syntax_rule_takes_exactly_one_known_form() -> None:
+    from kg2instruction.config.theme import SyntaxRule
+    path = {"verbs": ["be"], "prepositions": ["in"]}
+    assert SyntaxRule.model_validate({"dependency_path": path}).dependency_path is not None
+    with pytest.raises(ValueError, match="extra"):
+        SyntaxRule.model_validate({"dependency_path": {**path, "max_words": 3}})
+    with pytest.raises(ValueError, match="at least 1"):
+        SyntaxRule.model_validate({"dependency_path": {"verbs": [], "prepositions": ["in"]}})
+    with pytest.raises(ValueError, match="exactly one"):
+        SyntaxRule.model_validate({"dependency_path": path, "same_clause": {"breaks": ["，"]}})
+    with pytest.raises(ValueError, match="exactly one"):
+        SyntaxRule.model_validate({})
