@@ -20,8 +20,9 @@ dependency path between its two mentions in the evidence sentence
 - is at most `max_path_words` words long between the two.
 
 Juxtaposition is a link of its own: the contained place first, then a comma, bracket or dash
-and its container ("Birmingham, Alabama"), or the container's possessive before it. The
-reverse order ("the Democratic Republic of the Congo (Kinshasa)") names a seat, not a location.
+and its container ("Birmingham, Alabama"), or the container's possessive before it
+(`juxtaposed_first: head`, the default). The reverse order ("the Democratic Republic of the
+Congo (Kinshasa)") names a seat, not a location.
 
 Chinese has no dependency parser here; its rule is the clause (`same_clause_link`).
 """
@@ -37,7 +38,7 @@ from kg2instruction.config.theme import DependencyPathRule, SameClauseRule
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
-_HEAD_FIRST_JOINS = frozenset({"", ",", "(", "-", "–", "—"})
+_FIRST_JOINS = frozenset({"", ",", "(", "-", "–", "—"})
 _POSSESSIVES = frozenset({"'s", "’s", "'", "’"})
 _LIST_EDGES = frozenset({"conj", "appos"})
 _DIGIT_GROUPS = re.compile(r"(?<=\d)[,，](?=\d)")
@@ -81,19 +82,22 @@ def _path(first: Token, second: Token) -> list[Token] | None:
     return None
 
 
-def _juxtaposed(text: str, head: tuple[int, int], tail: tuple[int, int]) -> bool:
-    if head[1] <= tail[0]:
-        return text[head[1]:tail[0]].strip() in _HEAD_FIRST_JOINS
-    if tail[1] <= head[0]:
-        return text[tail[1]:head[0]].strip() in _POSSESSIVES
+def _juxtaposed(text: str, first: tuple[int, int], second: tuple[int, int]) -> bool:
+    """`first` written first and joined to `second` by a comma or bracket alone, or `second`
+    written first as a possessive of `first`."""
+    if first[1] <= second[0]:
+        return text[first[1]:second[0]].strip() in _FIRST_JOINS
+    if second[1] <= first[0]:
+        return text[second[1]:first[0]].strip() in _POSSESSIVES
     return False
 
 
 def dependency_link(doc: Doc, head: tuple[int, int], tail: tuple[int, int],
                     rule: DependencyPathRule) -> LinkVerdict:
-    """Judge the link between the mentions at character spans `head` (the contained / subject
-    end) and `tail` of a parsed sentence."""
-    if _juxtaposed(doc.text, head, tail):
+    """Judge the link between the mentions at character spans `head` and `tail` (the relation's
+    reading: for `located in`, the contained place and its container) of a parsed sentence."""
+    first, second = (head, tail) if rule.juxtaposed_first == "head" else (tail, head)
+    if _juxtaposed(doc.text, first, second):
         return LinkVerdict(True, "juxtaposed")
     head_tokens, tail_tokens = _tokens(doc, *head), _tokens(doc, *tail)
     if not head_tokens or not tail_tokens:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -140,6 +141,17 @@ def _union_types(lists: list[list[str]]) -> list[str]:
     return [] if any(not items for items in lists) else _union(lists)
 
 
+_T = TypeVar("_T")
+
+
+def _shared(values: list[_T]) -> _T | None:
+    """A statement requirement (cue words, grammatical link) survives a merge only where every
+    merged relation asks the same: one requirement for P-ids that asked for another or none
+    would drop their correct triples, or keep ones their own rule rejects."""
+    first = values[0]
+    return first if all(v == first for v in values[1:]) else None
+
+
 class _Applier:
     """Applies operations one by one, each checked against the theme as it stands."""
 
@@ -177,6 +189,8 @@ class _Applier:
                                                 zh=_union([r.templates.zh for r in sources])),
             nli_threshold=op.nli_threshold if op.nli_threshold is not None
             else (thresholds.pop() if len(thresholds) == 1 else None),
+            cues=_shared([r.cues for r in sources]),
+            syntax=_shared([r.syntax for r in sources]) or {},
         )
         first = min(idx)
         self.relations = [r for i, r in enumerate(self.relations) if i not in idx]
@@ -206,7 +220,8 @@ class _Applier:
                 tail_types=source.tail_types if part.tail_types is None else part.tail_types,
                 templates=part.templates or source.templates,
                 nli_threshold=(source.nli_threshold if part.nli_threshold is None
-                               else part.nli_threshold)))
+                               else part.nli_threshold),
+                cues=source.cues, syntax=source.syntax))
         rest = source.model_copy(update={
             "pids": [p for p in source.pids if ("pids", p) not in claimed],
             "reversed_pids": [p for p in source.reversed_pids
@@ -226,7 +241,8 @@ class _Applier:
                                               zh=[swap_placeholders(t) for t in src.templates.zh])
         self.relations[i] = src.model_copy(update={
             "label": op.to, "pids": src.reversed_pids, "reversed_pids": src.pids,
-            "head_types": src.tail_types, "tail_types": src.head_types, "templates": templates})
+            "head_types": src.tail_types, "tail_types": src.head_types, "templates": templates,
+            "syntax": {lang: rule.reversed() for lang, rule in src.syntax.items()}})
 
     def drop(self, op: DropOp, loc: Loc) -> None:
         idx = {self.index_of(label, loc + ("labels", k)) for k, label in enumerate(op.labels)}

@@ -61,6 +61,15 @@ class DependencyPathRule(BaseModel):
         ..., min_length=1, description="prepositions the path may pass (in, of, ...)")
     max_path_words: int = Field(
         5, ge=0, description="words on the dependency path between the two mentions")
+    juxtaposed_first: Literal["head", "tail"] = Field(
+        "head", description=("the end written first when the two are joined by a comma or "
+                             "bracket alone ('Birmingham, Alabama': the head of 'located in'); "
+                             "the other end may stand first only as a possessive"))
+
+    def reversed(self) -> DependencyPathRule:
+        """The rule of the relation read the other way round (an overlay's `reverse`)."""
+        return self.model_copy(update={
+            "juxtaposed_first": "tail" if self.juxtaposed_first == "head" else "head"})
 
 
 class SameClauseRule(BaseModel):
@@ -87,6 +96,11 @@ class SyntaxRule(BaseModel):
         if (self.dependency_path is None) == (self.same_clause is None):
             raise ValueError("give exactly one of dependency_path and same_clause")
         return self
+
+    def reversed(self) -> SyntaxRule:
+        if self.dependency_path is None:
+            return self        # a clause has no direction
+        return self.model_copy(update={"dependency_path": self.dependency_path.reversed()})
 
 
 class Relation(BaseModel):

@@ -205,3 +205,34 @@ def test_syntax_rule_takes_exactly_one_known_form() -> None:
         SyntaxRule.model_validate({"dependency_path": path, "same_clause": {"breaks": ["，"]}})
     with pytest.raises(ValueError, match="exactly one"):
         SyntaxRule.model_validate({})
+
+
+def test_a_reversed_rule_reads_the_juxtaposition_the_other_way(
+        geo: Theme, parsers: DependencyParsers) -> None:
+    """'Birmingham, Alabama' states Alabama --contains--> Birmingham under the reversed rule,
+    and is no 'Alabama located in Birmingham' under the rule as written."""
+    text = "Birmingham, Alabama, is the largest city in the state."
+    rule = geo.relation("located in").syntax["en"].dependency_path
+    assert rule is not None
+    (doc,) = parsers.parse("en", [text])
+    container, contained = _span(text, "Alabama"), _span(text, "Birmingham")
+    assert dependency_link(doc, container, contained, rule.reversed()).linked
+    assert not dependency_link(doc, container, contained, rule).linked
+
+
+@pytest.mark.parametrize(("text", "person", "office", "linked"), [
+    ("In 1860 Hannibal Hamlin was elected Vice President.", "Hannibal Hamlin", "Vice President",
+     True),
+    ("Chief Justice Roger B. Taney opined that blacks were not citizens.", "Roger B. Taney",
+     "Chief Justice", True),
+    ("A former Democrat, Hannibal Hamlin of Maine, was nominated for Vice President to balance "
+     "the ticket.", "Hannibal Hamlin", "Vice President", False),
+    ("Republicans formed the parade to help nominate Abraham Lincoln as the President of the "
+     "United States.", "Abraham Lincoln", "President of the United States", False),
+])
+def test_an_office_is_held_only_through_the_words_that_give_it(
+        text: str, person: str, office: str, linked: bool, parsers: DependencyParsers) -> None:
+    rule = load_theme("person", THEMES).relation("position held").syntax["en"].dependency_path
+    assert rule is not None
+    (doc,) = parsers.parse("en", [text])
+    assert dependency_link(doc, _span(text, person), _span(text, office), rule).linked is linked

@@ -130,3 +130,29 @@ def test_empty_or_missing_overlay_file(write_yaml: Writer, tmp_path: Path) -> No
         load_overlay(write_yaml("overlay.yaml", "# nothing\n"))
     with pytest.raises(ConfigError, match="file not found"):
         load_overlay(tmp_path / "missing.yaml")
+
+
+def test_statement_rules_follow_the_relation_through_an_overlay(write_yaml: Writer,
+                                                                themes_dir: Path) -> None:
+    """A split part asks what its source asked; a reversed relation writes its other end first
+    in a juxtaposition; a merge keeps a rule only where every merged relation has the same."""
+    from kg2instruction.config.theme import load_theme
+    geo = load_theme("geographic_location", themes_dir)
+    located = geo.relation("located in")
+    (rule,) = [located.syntax["en"].dependency_path]
+    assert rule is not None and rule.juxtaposed_first == "head"
+    changed = apply_overlay(geo, load_overlay(write_yaml("overlay.yaml", """\
+operations:
+  - split:
+      label: located in
+      into:
+        - {label: {en: continent, zh: 大洲}, pids: [P30]}
+  - reverse: {label: continent, to: {en: continent of, zh: 包含国家}}
+  - merge: {labels: [capital, located in], into: {en: place, zh: 地点}}
+""")))
+    reversed_rule = changed.relation("continent of").syntax["en"].dependency_path
+    assert reversed_rule is not None and reversed_rule.juxtaposed_first == "tail"
+    assert reversed_rule.verbs == rule.verbs
+    assert changed.relation("continent of").syntax["zh"] == located.syntax["zh"]
+    merged = changed.relation("place")
+    assert merged.syntax == {} and merged.cues is None     # capital asks for a cue word, not this
