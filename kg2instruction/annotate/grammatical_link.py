@@ -42,6 +42,9 @@ _FIRST_JOINS = frozenset({"", ",", "(", "-", "–", "—"})
 _POSSESSIVES = frozenset({"'s", "’s", "'", "’"})
 _LIST_EDGES = frozenset({"conj", "appos"})
 _DIGIT_GROUPS = re.compile(r"(?<=\d)[,，](?=\d)")
+_NAME = r"[A-Z][\w.'’&-]*(?:[ \u00a0]+(?:[A-Z][\w.'’&-]*|of|de|the|and))*"
+_ADDRESS_REACH = 120   # characters: an address is a few names, and the pattern backtracks
+_ADDRESS_BEFORE = re.compile(rf"(?:{_NAME},[ \u00a0]*)+$")
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,10 @@ def dependency_link(doc: Doc, head: tuple[int, int], tail: tuple[int, int],
     first, second = (head, tail) if rule.juxtaposed_first == "head" else (tail, head)
     if _juxtaposed(doc.text, first, second):
         return LinkVerdict(True, "juxtaposed")
+    # "based in Vancouver, British Columbia, Canada": the places before the container in its
+    # address are the container's own description, so the path may end at the address's start
+    second = (_address_start(doc.text, first, second), second[1])
+    head, tail = (first, second) if rule.juxtaposed_first == "head" else (second, first)
     head_tokens, tail_tokens = _tokens(doc, *head), _tokens(doc, *tail)
     if not head_tokens or not tail_tokens:
         return LinkVerdict(False, "no_tokens")
@@ -112,7 +119,7 @@ def dependency_link(doc: Doc, head: tuple[int, int], tail: tuple[int, int],
     while len(path) > 2 and path[-1].dep_ in _LIST_EDGES and path[-2].i not in ends:
         path = path[:-1]
     edges = _edge_labels(path)
-    if "conj" in edges:
+    if any(_joins_two_things(a, b) for a, b in zip(path, path[1:])):
         return LinkVerdict(False, "coordination")
     if all(edge in _LIST_EDGES for edge in edges):
         # an apposition not written as "contained, container" (juxtaposed above) renames or
@@ -144,6 +151,27 @@ def same_clause_link(text: str, head: tuple[int, int], tail: tuple[int, int],
     if any(word in between for word in rule.breaks):
         return LinkVerdict(False, "clause_break")
     return LinkVerdict(True, "same_clause")
+
+
+def _address_start(text: str, first: tuple[int, int], second: tuple[int, int]) -> int:
+    """Where the address ending in `second` starts ("Vancouver, British Columbia, Canada" for
+    "Canada"): capitalised names joined by commas right before it, never reaching `first`."""
+    floor = max(first[1] if first[1] <= second[0] else 0, second[0] - _ADDRESS_REACH)
+    match = _ADDRESS_BEFORE.search(text, floor, second[0])
+    return match.start() if match else second[0]
+
+
+def _joins_two_things(a: Token, b: Token) -> bool:
+    """A coordination edge between two things ("the CEO of Veooz and an angel investor",
+    "Europe and Turkey"), as opposed to two predicates of one subject ("founded in 1925 and
+    based in Watervliet"), which keep the subject's link."""
+    child = a if a.head.i == b.i else b
+    if child.dep_ != "conj":
+        return False
+    parent = b if child is a else a
+    predicates = child.pos_ in ("VERB", "AUX") and parent.pos_ in ("VERB", "AUX")
+    own_subject = any(c.dep_ in ("nsubj", "nsubjpass") for c in child.children)
+    return not predicates or own_subject
 
 
 def _edge_labels(path: Sequence[Token]) -> list[str]:

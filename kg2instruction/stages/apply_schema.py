@@ -34,7 +34,7 @@ class ApplySchema(MapStage):
     """Candidate TRIPLES + typed mentions + paragraph themes -> theme TRIPLES."""
 
     name = "apply_schema"
-    version = "6"   # 6: relations' `syntax:` rules (grammatical link in the evidence)
+    version = "7"   # 7: address chains and coordinated predicates in grammatical links
     Config = ApplySchemaConfig
     requires = ("match_relations", "type_entities", "route_themes", "build_kg", "read_wikipedia")
     theme_fields = None   # labels, P-ids, types: the whole theme

@@ -40,8 +40,9 @@ STATED = [
      "Montana.", "Montana", "US"),
 ]
 UNSTATED = [   # (sentence, contained, container, why)
+    # "is ... and is bordered by": one subject's two predicates, but "by" is no locative link
     ("It is the seventh-largest country in Africa, and is bordered by Namibia to the south.",
-     "Namibia", "Africa", "coordination"),
+     "Namibia", "Africa", "preposition"),
     ("Following a 1927–28 tour of Europe and Turkey, he introduced several reforms.",
      "Turkey", "Europe", "coordination"),
     ("The University of Alberta, located in Edmonton, is Alberta's oldest and largest "
@@ -236,3 +237,23 @@ def test_an_office_is_held_only_through_the_words_that_give_it(
     assert rule is not None
     (doc,) = parsers.parse("en", [text])
     assert dependency_link(doc, _span(text, person), _span(text, office), rule).linked is linked
+
+
+@pytest.mark.parametrize(("text", "organization", "place", "linked"), [
+    # the places before the container in its address describe the container
+    ("Syntec Biofuel is a renewable energy company based in Vancouver, British Columbia, "
+     "Canada.", "Syntec Biofuel", "Canada", True),
+    # two predicates of one subject keep the subject's link ...
+    ("Versare Car Company was a bus maker founded in 1925 and originally based in Watervliet.",
+     "Versare Car Company", "Watervliet", True),
+    # ... two things joined by "and" do not share it
+    ("Srini Koppolu is the CEO of Veooz and an angel investor based in Hyderabad.",
+     "Veooz", "Hyderabad", False),
+])
+def test_addresses_and_coordinated_predicates(text: str, organization: str, place: str,
+                                              linked: bool, parsers: DependencyParsers) -> None:
+    rule = load_theme("organization", THEMES).relation("located in").syntax["en"].dependency_path
+    assert rule is not None
+    (doc,) = parsers.parse("en", [text])
+    verdict = dependency_link(doc, _span(text, organization), _span(text, place), rule)
+    assert verdict.linked is linked, verdict
