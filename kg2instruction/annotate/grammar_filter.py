@@ -34,6 +34,16 @@ class DependencyParsers:
     def has(self, lang: str) -> bool:
         return lang in self._models
 
+    def check_installed(self) -> None:
+        """Fail before any shard is read when a configured model is not installed (loading
+        it waits for the first shard that needs a parse, which may be late in a run)."""
+        from importlib.util import find_spec
+
+        for lang, model in sorted(self._models.items()):
+            if find_spec(model) is None:
+                raise ConfigError(f"spaCy model {model!r} is not installed (pip install it, or "
+                                  f"name another)", key=f"apply_schema.parsers.{lang}")
+
     def parse(self, lang: str, texts: Sequence[str]) -> list[Doc]:
         if lang not in self._loaded:
             import spacy
@@ -44,12 +54,18 @@ class DependencyParsers:
             except OSError as exc:
                 raise ConfigError(f"spaCy model {model!r} cannot be loaded: {exc}",
                                   key=f"apply_schema.parsers.{lang}") from exc
-            if "parser" not in nlp.pipe_names:
-                raise ConfigError(f"spaCy model {model!r} has no dependency parser "
+            missing = [c for c in ("parser", "tagger") if c not in nlp.pipe_names]
+            if missing:   # without a tagger no word has a part of speech, and no verb blocks
+                raise ConfigError(f"spaCy model {model!r} lacks {' and '.join(missing)} "
                                   f"(components: {nlp.pipe_names})",
                                   key=f"apply_schema.parsers.{lang}")
             self._loaded[lang] = nlp
         return list(self._loaded[lang].pipe(texts, batch_size=64))
+
+
+def rule_language(lang: str) -> str:
+    """The language key of a `syntax:` rule: regional Chinese codes (zh-hans, zh-cn) read zh."""
+    return "zh" if lang.startswith("zh") else lang
 
 
 def _end_span(triple: Mapping[str, Any], end: str, evidence: tuple[int, int]
@@ -83,16 +99,17 @@ def require_grammatical_links(triples: Sequence[dict[str, Any]], theme: Theme,
         relation = theme.relation(triple["relation"]) if theme.has_relation(
             triple["relation"]) else None
         paragraph = paragraphs.get(triple["paragraph_id"])
-        if relation is None or paragraph is None or paragraph.lang not in relation.syntax:
+        lang = rule_language(paragraph.lang) if paragraph is not None else ""
+        if relation is None or paragraph is None or lang not in relation.syntax:
             continue
         start, stop = triple.get("evidence_start"), triple.get("evidence_end")
         head = tail = None
         if start is not None and stop is not None:
             head = _end_span(triple, "head", (start, stop))
             tail = _end_span(triple, "tail", (start, stop))
-        rule = relation.syntax[paragraph.lang]
+        rule = relation.syntax[lang]
         if head is None or tail is None or (rule.dependency_path is not None
-                                            and not parsers.has(paragraph.lang)):
+                                            and not parsers.has(lang)):
             funnel["syntax_unchecked"] += 1
             continue
         if rule.same_clause is not None:
@@ -102,7 +119,7 @@ def require_grammatical_links(triples: Sequence[dict[str, Any]], theme: Theme,
             (index, (head[0] - start, head[1] - start), (tail[0] - start, tail[1] - start)))
     by_lang: dict[str, list[tuple[str, int, int]]] = {}
     for key in pending:
-        by_lang.setdefault(paragraphs[key[0]].lang, []).append(key)
+        by_lang.setdefault(rule_language(paragraphs[key[0]].lang), []).append(key)
     for lang, keys in sorted(by_lang.items()):
         texts = [paragraphs[pid].text[start:stop] for pid, start, stop in keys]
         for key, doc in zip(keys, parsers.parse(lang, texts)):

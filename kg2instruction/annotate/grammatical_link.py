@@ -9,20 +9,25 @@ a western province of Canada", "the largest economy in Asia", "the US state of M
 nations in Asia include Malaysia". So a relation may require (theme YAML `syntax:`) that the
 dependency path between its two mentions in the evidence sentence
 
-- runs only through nouns, the relation's linking verbs (be, lie, include, ...) and its
-  prepositions (in, of, ...): an event verb on the path ("killed", "connected", "bordered by")
-  relates each place to the event, not to each other;
-- does not join the two through a coordination ("X and Y") or an apposition alone, only climbs
-  out of a list at either end ("include Israel, Malaysia, ..." links Malaysia through the list's
-  first member);
+- runs only through nouns, adjectives, the relation's linking verbs (be, lie, include, ...) and
+  its prepositions (in, of, ...): an event verb on the path ("killed", "connected", "bordered
+  by") relates each place to the event, not to each other, and an adverb ("lies north of")
+  places one outside the other;
+- joins no two things by a coordination ("X and Y") or an apposition alone; it may climb out of
+  a list at either end ("include Israel, Malaysia, ..." links Malaysia through the list's first
+  member), and two predicates of one subject keep its link ("founded in 1925 and based in
+  Watervliet");
 - passes no other proper name (a third entity in between is what the sentence is about:
-  "The University of Alberta, located in Edmonton");
+  "The University of Alberta, located in Edmonton"), except, where the rule allows addresses,
+  the names before the container in its address ("based in Vancouver, British Columbia,
+  Canada");
 - is at most `max_path_words` words long between the two.
 
 Juxtaposition is a link of its own: the contained place first, then a comma, bracket or dash
-and its container ("Birmingham, Alabama"), or the container's possessive before it
-(`juxtaposed_first: head`, the default). The reverse order ("the Democratic Republic of the
-Congo (Kinshasa)") names a seat, not a location.
+and its container ("Birmingham, Alabama", "Birmingham, Jefferson County, Alabama"), or the
+container's possessive before it (`juxtaposed_first: head`, the default); not when the second
+opens a longer name ("John Kerry, Secretary of State Hillary Clinton"). The reverse order ("the
+Democratic Republic of the Congo (Kinshasa)") names a seat, not a location.
 
 Chinese has no dependency parser here; its rule is the clause (`same_clause_link`).
 """
@@ -42,8 +47,10 @@ _FIRST_JOINS = frozenset({"", ",", "(", "-", "–", "—"})
 _POSSESSIVES = frozenset({"'s", "’s", "'", "’"})
 _LIST_EDGES = frozenset({"conj", "appos"})
 _DIGIT_GROUPS = re.compile(r"(?<=\d)[,，](?=\d)")
-_NAME = r"[A-Z][\w.'’&-]*(?:[ \u00a0]+(?:[A-Z][\w.'’&-]*|of|de|the|and))*"
-_ADDRESS_REACH = 120   # characters: an address is a few names, and the pattern backtracks
+_NAME = r"[A-Z][\w.'’&-]*(?:[ \u00a0]+(?:[A-Z][\w.'’&-]*|of|de|the))*"
+_LEADING_FUNCTION_WORD = re.compile(r"(?:In|At|On|From|Of|By|For|To|With|The|A|An)[ \u00a0]+")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_ADDRESS_REACH = 120   # characters: an address is a few names; bounds the pattern's search
 _ADDRESS_BEFORE = re.compile(rf"(?:{_NAME},[ \u00a0]*)+$")
 
 
@@ -85,11 +92,17 @@ def _path(first: Token, second: Token) -> list[Token] | None:
     return None
 
 
-def _juxtaposed(text: str, first: tuple[int, int], second: tuple[int, int]) -> bool:
+def _juxtaposed(doc: Doc, first: tuple[int, int], second: tuple[int, int]) -> bool:
     """`first` written first and joined to `second` by a comma or bracket alone, or `second`
-    written first as a possessive of `first`."""
+    written first as a possessive of `first`; not when `second` opens a longer name ("John
+    Kerry, Secretary of State Hillary Clinton": the title is the next person's)."""
+    text = doc.text
     if first[1] <= second[0]:
-        return text[first[1]:second[0]].strip() in _FIRST_JOINS
+        if text[first[1]:second[0]].strip() not in _FIRST_JOINS:
+            return False
+        following = [t for t in doc if t.idx >= second[1]][:1]
+        return not (following and following[0].pos_ == "PROPN"
+                    and following[0].idx == second[1] + 1)
     if second[1] <= first[0]:
         return text[second[1]:first[0]].strip() in _POSSESSIVES
     return False
@@ -99,12 +112,19 @@ def dependency_link(doc: Doc, head: tuple[int, int], tail: tuple[int, int],
                     rule: DependencyPathRule) -> LinkVerdict:
     """Judge the link between the mentions at character spans `head` and `tail` (the relation's
     reading: for `located in`, the contained place and its container) of a parsed sentence."""
+    if head[0] < tail[1] and tail[0] < head[1]:
+        return LinkVerdict(False, "overlap")
     first, second = (head, tail) if rule.juxtaposed_first == "head" else (tail, head)
-    if _juxtaposed(doc.text, first, second):
+    if _juxtaposed(doc, first, second):
         return LinkVerdict(True, "juxtaposed")
-    # "based in Vancouver, British Columbia, Canada": the places before the container in its
-    # address are the container's own description, so the path may end at the address's start
-    second = (_address_start(doc.text, first, second), second[1])
+    if rule.addresses:
+        # "based in Vancouver, British Columbia, Canada": the places before the container in
+        # its address describe the container, so the path may end at the address's start
+        address = (_address_start(doc.text, first, second), second[1])
+        if address[0] < second[0]:
+            if _juxtaposed(doc, first, address):    # "Birmingham, Jefferson County, Alabama"
+                return LinkVerdict(True, "juxtaposed")
+            second = address
     head, tail = (first, second) if rule.juxtaposed_first == "head" else (second, first)
     head_tokens, tail_tokens = _tokens(doc, *head), _tokens(doc, *tail)
     if not head_tokens or not tail_tokens:
@@ -114,28 +134,40 @@ def dependency_link(doc: Doc, head: tuple[int, int], tail: tuple[int, int],
         return LinkVerdict(False, "no_path")
     ends = {t.i for t in head_tokens} | {t.i for t in tail_tokens}
     # climbing out of a list (or an apposition) at either end is part of naming that end
-    while len(path) > 2 and path[0].dep_ in _LIST_EDGES and path[1].i not in ends:
+    while (len(path) > 2 and path[0].dep_ in _LIST_EDGES and path[0].head.i == path[1].i
+           and path[1].i not in ends):
         path = path[1:]
-    while len(path) > 2 and path[-1].dep_ in _LIST_EDGES and path[-2].i not in ends:
+    while (len(path) > 2 and path[-1].dep_ in _LIST_EDGES and path[-1].head.i == path[-2].i
+           and path[-2].i not in ends):
         path = path[:-1]
-    edges = _edge_labels(path)
     if any(_joins_two_things(a, b) for a, b in zip(path, path[1:])):
         return LinkVerdict(False, "coordination")
-    if all(edge in _LIST_EDGES for edge in edges):
+    if all(edge in _LIST_EDGES for edge in _edge_labels(path)):
         # an apposition not written as "contained, container" (juxtaposed above) renames or
         # glosses ("the Democratic Republic of the Congo (Kinshasa)", "Asia, Hong Kong")
         return LinkVerdict(False, "apposition")
     between = [t for t in path[1:-1] if t.i not in ends]
     for token in between:
-        if token.pos_ in ("VERB", "AUX") and (token.lemma_ or token.text).lower() not in rule.verbs:
-            return LinkVerdict(False, "verb")
-        if token.pos_ == "ADP" and token.text.lower() not in rule.prepositions:
-            return LinkVerdict(False, "preposition")
-        if token.pos_ == "PROPN":
-            return LinkVerdict(False, "other_name")
+        reason = _blocks(token, rule)
+        if reason:
+            return LinkVerdict(False, reason)
     if len(between) > rule.max_path_words:
         return LinkVerdict(False, "long_path")
     return LinkVerdict(True, "path")
+
+
+def _blocks(token: Token, rule: DependencyPathRule) -> str | None:
+    """Why a word on the path breaks the link: an event verb, a preposition of another
+    relation ("bordered by"), a direction ("lies north of": outside, not in), a third name."""
+    if token.pos_ in ("VERB", "AUX") and (token.lemma_ or token.text).lower() not in rule.verbs:
+        return "verb"
+    if token.pos_ == "ADP" and token.text.lower() not in rule.prepositions:
+        return "preposition"
+    if token.pos_ == "ADV":
+        return "adverb"
+    if token.pos_ == "PROPN":
+        return "other_name"
+    return None
 
 
 def same_clause_link(text: str, head: tuple[int, int], tail: tuple[int, int],
@@ -143,13 +175,23 @@ def same_clause_link(text: str, head: tuple[int, int], tail: tuple[int, int],
     """The link of a language without a parser here (Chinese): nothing between the two mentions
     ends a clause or joins a list. Chinese writes containment inside one clause, container
     first ("美国首都华盛顿", "马来西亚的马六甲州", "法国共有36783个市镇"); a comma or an
-    enumeration comma between two places ("包括印度的孟买、中国的上海") separates them."""
+    enumeration comma between two places ("包括印度的孟买、中国的上海") separates them. A break
+    word counts only as a whole segmented word: 和 in 共和国 and 及 in 埃及 join nothing."""
     first, second = sorted((head, tail))
     if second[0] < first[1]:
         return LinkVerdict(False, "overlap")
-    between = _DIGIT_GROUPS.sub("", text[first[1]:second[0]])
-    if any(word in between for word in rule.breaks):
-        return LinkVerdict(False, "clause_break")
+    between = _DIGIT_GROUPS.sub(lambda m: " " * len(m.group()), text[first[1]:second[0]])
+    boundaries: frozenset[int] | None = None
+    for word in rule.breaks:
+        for found in re.finditer(re.escape(word), between):
+            if not _CJK.search(word):
+                return LinkVerdict(False, "clause_break")
+            if boundaries is None:
+                from kg2instruction.text.zh_words import word_boundaries
+                boundaries = word_boundaries(text[first[0]:second[1]])
+            offset = first[1] - first[0]
+            if {found.start() + offset, found.end() + offset} <= boundaries:
+                return LinkVerdict(False, "clause_break")
     return LinkVerdict(True, "same_clause")
 
 
@@ -158,7 +200,10 @@ def _address_start(text: str, first: tuple[int, int], second: tuple[int, int]) -
     "Canada"): capitalised names joined by commas right before it, never reaching `first`."""
     floor = max(first[1] if first[1] <= second[0] else 0, second[0] - _ADDRESS_REACH)
     match = _ADDRESS_BEFORE.search(text, floor, second[0])
-    return match.start() if match else second[0]
+    if not match:
+        return second[0]
+    lead = _LEADING_FUNCTION_WORD.match(text, match.start())   # "In Vancouver, Canada"
+    return lead.end() if lead else match.start()
 
 
 def _joins_two_things(a: Token, b: Token) -> bool:

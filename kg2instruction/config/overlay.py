@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kg2instruction.config.entity_types import Category
 from kg2instruction.config.localized import LocalizedText
-from kg2instruction.config.theme import (Pid, Problem, Relation, Templates, Theme, Threshold,
-                                         raise_first, theme_problems)
+from kg2instruction.config.theme import (Pid, Problem, Relation, SyntaxRule, Templates, Theme,
+                                         Threshold, raise_first, theme_problems)
 from kg2instruction.config.yaml_loader import LoadedYaml, Loc, load_yaml, validate
 from kg2instruction.errors import ConfigError
 
@@ -152,6 +152,13 @@ def _shared(values: list[_T]) -> _T | None:
     return first if all(v == first for v in values[1:]) else None
 
 
+def _shared_by_language(rules: list[dict[str, SyntaxRule]]) -> dict[str, SyntaxRule]:
+    """Per language, the grammatical link every merged relation asks for alike."""
+    languages = set().union(*rules)
+    shared = {lang: _shared([r.get(lang) for r in rules]) for lang in sorted(languages)}
+    return {lang: rule for lang, rule in shared.items() if rule is not None}
+
+
 class _Applier:
     """Applies operations one by one, each checked against the theme as it stands."""
 
@@ -190,7 +197,7 @@ class _Applier:
             nli_threshold=op.nli_threshold if op.nli_threshold is not None
             else (thresholds.pop() if len(thresholds) == 1 else None),
             cues=_shared([r.cues for r in sources]),
-            syntax=_shared([r.syntax for r in sources]) or {},
+            syntax=_shared_by_language([r.syntax for r in sources]),
         )
         first = min(idx)
         self.relations = [r for i, r in enumerate(self.relations) if i not in idx]

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationInfo,
+                      field_validator, model_validator)
 
 from kg2instruction.config.entity_types import Category
 from kg2instruction.config.localized import LocalizedText
@@ -50,6 +51,24 @@ class Templates(BaseModel):
         return list(self.zh if lang.startswith("zh") else self.en if lang == "en" else [])
 
 
+def _statement_words(values: object, field: str) -> object:
+    """Words compared with the text: lowercase, none empty; YAML 1.1 reads an unquoted on, off,
+    yes or no as a boolean, which would otherwise surface as 'not a valid string'."""
+    if not isinstance(values, (list, tuple, set, frozenset)):
+        return values
+    words = []
+    for value in values:
+        if isinstance(value, bool):
+            raise ValueError(f"{field}: {value!r} is a YAML boolean; quote words such as "
+                             f"\"on\", \"off\", \"yes\", \"no\"")
+        if isinstance(value, str):
+            if not value.strip():
+                raise ValueError(f"{field}: an empty word would match everywhere")
+            value = value.strip().lower()
+        words.append(value)
+    return words
+
+
 class DependencyPathRule(BaseModel):
     """The link read from a dependency parse (`kg2instruction.annotate.grammatical_link`)."""
 
@@ -65,6 +84,14 @@ class DependencyPathRule(BaseModel):
         "head", description=("the end written first when the two are joined by a comma or "
                              "bracket alone ('Birmingham, Alabama': the head of 'located in'); "
                              "the other end may stand first only as a possessive"))
+    addresses: bool = Field(
+        False, description=("the names joined by commas before the second end are its address "
+                            "('based in Vancouver, British Columbia, Canada'): for places"))
+
+    @field_validator("verbs", "prepositions", mode="before")
+    @classmethod
+    def _words(cls, values: object, info: ValidationInfo) -> object:
+        return _statement_words(values, str(info.field_name))
 
     def reversed(self) -> DependencyPathRule:
         """The rule of the relation read the other way round (an overlay's `reverse`)."""
@@ -74,13 +101,19 @@ class DependencyPathRule(BaseModel):
 
 class SameClauseRule(BaseModel):
     """The link of a language without a parser here: both mentions in one clause, nothing
-    between them that ends a clause or joins a list (`grammatical_link.same_clause`)."""
+    between them that ends a clause or joins a list (`grammatical_link.same_clause_link`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     breaks: frozenset[str] = Field(
         ..., min_length=1, description="punctuation and words that may not stand between the "
-                                       "two mentions (a comma inside a number does not count)")
+                                       "two mentions (a comma inside a number does not count, "
+                                       "a word only as a whole segmented word)")
+
+    @field_validator("breaks", mode="before")
+    @classmethod
+    def _words(cls, values: object) -> object:
+        return _statement_words(values, "breaks")
 
 
 class SyntaxRule(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,7 +24,7 @@ class ApplySchemaConfig(SchemaConfig, EntityTypesFileConfig):
 
     only_routed_paragraphs: bool = pydantic.Field(
         True, description="keep triples only of paragraphs routed to the run's theme")
-    parsers: dict[str, str] = pydantic.Field(
+    parsers: dict[Literal["en", "zh"], str] = pydantic.Field(
         default_factory=lambda: {"en": DEFAULT_SPACY_MODEL},
         description="spaCy dependency parser per language, read by the relations' `syntax:` "
                     "rules (a language without one keeps its triples unchecked)")
@@ -34,7 +35,7 @@ class ApplySchema(MapStage):
     """Candidate TRIPLES + typed mentions + paragraph themes -> theme TRIPLES."""
 
     name = "apply_schema"
-    version = "7"   # 7: address chains and coordinated predicates in grammatical links
+    version = "8"   # 8: grammatical links: addresses opt-in, adverbs, Chinese break words as words
     Config = ApplySchemaConfig
     requires = ("match_relations", "type_entities", "route_themes", "build_kg", "read_wikipedia")
     theme_fields = None   # labels, P-ids, types: the whole theme
@@ -45,6 +46,7 @@ class ApplySchema(MapStage):
     def setup(self, ctx: StageContext) -> None:
         self._entity_types = self.config.load_entity_types(ctx)
         self._parsers = DependencyParsers(self.config.parsers)
+        self._parsers.check_installed()
 
     def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
         theme = ctx.theme

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kg2instruction.annotate.grammar_filter import DependencyParsers, require_grammatical_links
-from kg2instruction.annotate.grammatical_link import dependency_link, same_clause_link
+from kg2instruction.annotate.grammatical_link import LinkVerdict, dependency_link, same_clause_link
 from kg2instruction.annotate.schema_constraint import ParagraphText, SchemaConfig, apply_schema
 from kg2instruction.config.theme import Theme, load_theme
 from kg2instruction.errors import ConfigError
@@ -257,3 +257,75 @@ def test_addresses_and_coordinated_predicates(text: str, organization: str, plac
     (doc,) = parsers.parse("en", [text])
     verdict = dependency_link(doc, _span(text, organization), _span(text, place), rule)
     assert verdict.linked is linked, verdict
+
+
+@pytest.mark.parametrize(("text", "contained", "container", "reason"), [
+    ("The city of Birmingham, Jefferson County, Alabama, grew fast.", "Birmingham", "Alabama",
+     "juxtaposed"),                                   # an address between the two
+    ("In Vancouver, British Columbia, the company is based.", "Vancouver", "British Columbia",
+     "juxtaposed"),
+    ("Manitoba lies north of the United States.", "Manitoba", "United States", "adverb"),
+])
+def test_addresses_and_directions(text: str, contained: str, container: str, reason: str,
+                                  geo: Theme, parsers: DependencyParsers) -> None:
+    rule = geo.relation("located in").syntax["en"].dependency_path
+    assert rule is not None
+    (doc,) = parsers.parse("en", [text])
+    verdict = dependency_link(doc, _span(text, contained), _span(text, container), rule)
+    assert verdict.reason == reason and verdict.linked is (reason == "juxtaposed")
+
+
+def test_a_title_that_opens_the_next_name_is_not_juxtaposed(parsers: DependencyParsers) -> None:
+    text = "Talks with John Kerry, Secretary of State Hillary Clinton and others followed."
+    rule = load_theme("person", THEMES).relation("position held").syntax["en"].dependency_path
+    assert rule is not None
+    (doc,) = parsers.parse("en", [text])
+    verdict = dependency_link(doc, _span(text, "John Kerry"), _span(text, "Secretary of State"),
+                              rule)
+    assert verdict.reason != "juxtaposed"
+
+
+def test_overlapping_ends_are_never_linked(geo: Theme, parsers: DependencyParsers) -> None:
+    text = "The U.S.-based firm grew."
+    rule = geo.relation("located in").syntax["en"].dependency_path
+    assert rule is not None
+    (doc,) = parsers.parse("en", [text])
+    assert dependency_link(doc, (4, 14), (4, 8), rule) == LinkVerdict(False, "overlap")
+
+
+@pytest.mark.parametrize(("text", "contained", "container"), [
+    ("深圳是中华人民共和国广东省的副省级市。", "深圳", "中华人民共和国"),   # 和 inside 共和国
+    ("卢克索位于埃及南部。", "卢克索", "埃及"),
+    ("卢克索是埃及及苏丹之间最大的城市。", "卢克索", "苏丹"),             # 及 as a word breaks
+])
+def test_a_chinese_break_word_counts_only_as_a_whole_word(text: str, contained: str,
+                                                          container: str, geo: Theme) -> None:
+    rule = geo.relation("located in").syntax["zh"].same_clause
+    assert rule is not None
+    verdict = same_clause_link(text, _span(text, contained), _span(text, container), rule)
+    assert verdict.linked is (container != "苏丹"), verdict
+
+
+def test_regional_chinese_codes_read_the_zh_rule(geo: Theme) -> None:
+    text = "包括印度的孟买、中国的上海和印度尼西亚的雅加达。"
+    row = _candidate("p", text, "上海", "印度尼西亚", (0, len(text)), relation="located in")
+    funnel: Counter[str] = Counter()
+    kept = require_grammatical_links([row], geo, {"p": ParagraphText(text, "zh-hans")},
+                                     DependencyParsers({}), funnel)
+    assert kept == [] and funnel == Counter({"dropped.no_grammatical_link.clause_break": 1})
+
+
+def test_rule_words_are_normalised_and_yaml_booleans_named() -> None:
+    from kg2instruction.config.theme import DependencyPathRule, SameClauseRule
+    rule = DependencyPathRule.model_validate({"verbs": ["Be"], "prepositions": [" In "]})
+    assert rule.verbs == {"be"} and rule.prepositions == {"in"}
+    with pytest.raises(ValueError, match="YAML boolean"):
+        DependencyPathRule.model_validate({"verbs": ["be"], "prepositions": ["in", True]})
+    with pytest.raises(ValueError, match="empty word"):
+        SameClauseRule.model_validate({"breaks": ["，", ""]})
+
+
+def test_a_missing_parser_model_fails_before_any_shard() -> None:
+    with pytest.raises(ConfigError, match="not installed"):
+        DependencyParsers({"en": "no_such_spacy_model"}).check_installed()
+    DependencyParsers({"en": DEFAULT_SPACY_MODEL}).check_installed()

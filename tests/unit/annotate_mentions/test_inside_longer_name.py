@@ -66,3 +66,15 @@ def test_a_language_label_of_a_gloss_is_no_mention(text: str, name: str, label: 
 
     start = text.index(name)
     assert is_gloss_label(text, start, start + len(name)) is label
+
+
+@pytest.mark.parametrize("text,name", [
+    ("Medals (Germany: 12, France: 9) were shared.", "Germany"),     # a tally, not a gloss
+    ("In 2010, Canada: a history was published.", "Canada"),         # no bracket
+    ("主要城市，北京：首都。", "北京"),
+])
+def test_a_name_before_a_colon_outside_a_gloss_stays_a_mention(text: str, name: str) -> None:
+    from kg2instruction.annotate.mentions import is_gloss_label
+
+    start = text.index(name)
+    assert not is_gloss_label(text, start, start + len(name))
