@@ -329,3 +329,10 @@ def test_a_missing_parser_model_fails_before_any_shard() -> None:
     with pytest.raises(ConfigError, match="not installed"):
         DependencyParsers({"en": "no_such_spacy_model"}).check_installed()
     DependencyParsers({"en": DEFAULT_SPACY_MODEL}).check_installed()
+
+
+def test_parser_languages_are_validated_with_the_stage_config() -> None:
+    from kg2instruction.stages.apply_schema import ApplySchemaConfig
+    assert ApplySchemaConfig.model_validate({}).parsers == {"en": DEFAULT_SPACY_MODEL}
+    with pytest.raises(ValueError, match="parsers.EN"):
+        ApplySchemaConfig.model_validate({"parsers": {"EN": DEFAULT_SPACY_MODEL}})
