@@ -268,17 +268,18 @@ def _find_mentions(row: dict[str, Any], spans: Sequence[NerSpan], repeats: _Page
 
 
 _NAME_INDEX_SOURCES = frozenset({"repeat", "neighbour"})
-_GLOSS_OPENS = re.compile(r"[(（;；,，、][ \u00a0]*$")
+_GLOSS_OPENS = re.compile(r"[(（;；,，、:：][ \u00a0]*$")
 _GLOSS_COLON = re.compile(r"[ \u00a0]*[:：](?![ \u00a0]*\d)")
 _GLOSS_REACH = 80   # characters back to the gloss's opening bracket
 
 
 def is_gloss_label(text: str, start: int, end: int) -> bool:
     """A language name introducing a foreign form of the word before it: "(Chinese: 县级市)",
-    "(Russian: Россия, tr. Rossiya)", "（英语：County town）". It names the language the gloss is
-    written in and takes part in no fact with the places and people of its sentence, yet its
-    name is a KG entity (the language, or by a demonym the country). Inside an open bracket
-    only, and not before a number ("(Germany: 12, France: 9)" is a tally of countries)."""
+    "(Russian: Россия, tr. Rossiya)", "（英语：County town）", "(1970–1983: Chinese: 地辖市)".
+    It names the language the gloss is written in and takes part in no fact with the places
+    and people of its sentence, yet its name is a KG entity (the language, or by a demonym the
+    country). Inside an open bracket only, and not before a number ("(Germany: 12, France: 9)"
+    is a tally of countries)."""
     if not (_GLOSS_OPENS.search(text, max(0, start - 3), start) and _GLOSS_COLON.match(text, end)):
         return False
     before = text[max(0, start - _GLOSS_REACH):start]

@@ -32,7 +32,7 @@ class IdentifyMentions(MapStage):
     """PARAGRAPHS -> MENTIONS."""
 
     name = "identify_mentions"
-    version = "8"   # 8: language labels of glosses ("(Chinese: 县级市)") are no mentions
+    version = "9"   # 9: language labels of glosses ("(Chinese: 县级市)") are no mentions
     Config = IdentifyMentionsConfig
     requires = ("read_wikipedia", "build_kg")
     uses_model = True

@@ -57,6 +57,7 @@ def test_a_chinese_ner_span_that_is_the_stem_of_a_derived_word(text: str, name: 
     ("Russia (Russian: Россия, tr. Rossiya) is a country.", "Russian", True),
     ("Columbus (Italian: Cristoforo Colombo; Spanish: Cristóbal Colón) sailed.", "Spanish", True),
     ("郡治（英语：County town）是各郡首府。", "英语", True),
+    ("a prefecture city (1949–1970: 专辖市; 1970–1983: Chinese: 地辖市) is", "Chinese", True),
     ("The Chinese government: a history.", "Chinese", False),     # no gloss bracket
     ("Its capital (Montgomery) is", "Montgomery", False),         # no colon after
     ("the states (Alabama, Georgia) are", "Georgia", False),
