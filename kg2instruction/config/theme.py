@@ -52,8 +52,10 @@ class Templates(BaseModel):
 
 
 def _statement_words(values: object, field: str) -> object:
-    """Words compared with the text: lowercase, none empty; YAML 1.1 reads an unquoted on, off,
-    yes or no as a boolean, which would otherwise surface as 'not a valid string'."""
+    """Words compared with the text: lowercase, none empty, sorted and unique (a tuple, not a
+    set: the theme is part of stage fingerprints, and a set serialises in a per-process
+    order); YAML 1.1 reads an unquoted on, off, yes or no as a boolean, which would otherwise
+    surface as 'not a valid string'."""
     if not isinstance(values, (list, tuple, set, frozenset)):
         return values
     words = []
@@ -66,6 +68,8 @@ def _statement_words(values: object, field: str) -> object:
                 raise ValueError(f"{field}: an empty word would match everywhere")
             value = value.strip().lower()
         words.append(value)
+    if all(isinstance(word, str) for word in words):
+        return tuple(sorted(set(words)))
     return words
 
 
@@ -74,9 +78,9 @@ class DependencyPathRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    verbs: frozenset[str] = Field(
+    verbs: tuple[str, ...] = Field(
         ..., min_length=1, description="verb lemmas the path may pass (be, lie, include, ...)")
-    prepositions: frozenset[str] = Field(
+    prepositions: tuple[str, ...] = Field(
         ..., min_length=1, description="prepositions the path may pass (in, of, ...)")
     max_path_words: int = Field(
         5, ge=0, description="words on the dependency path between the two mentions")
@@ -105,7 +109,7 @@ class SameClauseRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    breaks: frozenset[str] = Field(
+    breaks: tuple[str, ...] = Field(
         ..., min_length=1, description="punctuation and words that may not stand between the "
                                        "two mentions (a comma inside a number does not count, "
                                        "a word only as a whole segmented word)")

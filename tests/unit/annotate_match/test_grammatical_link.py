@@ -318,7 +318,7 @@ def test_regional_chinese_codes_read_the_zh_rule(geo: Theme) -> None:
 def test_rule_words_are_normalised_and_yaml_booleans_named() -> None:
     from kg2instruction.config.theme import DependencyPathRule, SameClauseRule
     rule = DependencyPathRule.model_validate({"verbs": ["Be"], "prepositions": [" In "]})
-    assert rule.verbs == {"be"} and rule.prepositions == {"in"}
+    assert rule.verbs == ("be",) and rule.prepositions == ("in",)
     with pytest.raises(ValueError, match="YAML boolean"):
         DependencyPathRule.model_validate({"verbs": ["be"], "prepositions": ["in", True]})
     with pytest.raises(ValueError, match="empty word"):
@@ -336,3 +336,17 @@ def test_parser_languages_are_validated_with_the_stage_config() -> None:
     assert ApplySchemaConfig.model_validate({}).parsers == {"en": DEFAULT_SPACY_MODEL}
     with pytest.raises(ValueError, match="parsers.EN"):
         ApplySchemaConfig.model_validate({"parsers": {"EN": DEFAULT_SPACY_MODEL}})
+
+
+def test_a_theme_serialises_the_same_in_every_process() -> None:
+    """The theme is part of stage fingerprints: a set in it would serialise in each process's
+    hash order, and no run would ever reuse a cached shard of another."""
+    import os
+    import subprocess
+    import sys
+    code = ("from pathlib import Path; from kg2instruction.config.theme import load_theme; "
+            f"print(load_theme('geographic_location', Path({str(THEMES)!r})).model_dump_json())")
+    dumps = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+             for seed in ("1", "2", "3")}
+    assert len(dumps) == 1 and '"verbs"' in dumps.pop()
