@@ -237,6 +237,11 @@ BENCHMARKS: tuple[Row, ...] = (
         "≥ 0.90"),
     Row(AUDITS, "same, before the verifier", "audit", _audit_before),
     Row(AUDITS, "the verifier on the audited triples", "audit", _audit_verifier),
+    Row("hand audit (`benchmarks/audits/heldout/`)", "output on held-out articles (English lead "
+        "extracts, `pipelines/heldout_en_extracts.yaml`), kept triples correct, every theme",
+        "audit-heldout", _audit, "≥ 0.90"),
+    Row("hand audit (`benchmarks/audits/heldout/`)", "same articles without the grammatical-link "
+        "rules (`syntax:` blocks removed)", "audit-heldout-without-syntax", _audit),
     Row("hand audit (`benchmarks/audits/zh-*`)",
         "Chinese kept triples correct (geographic_location, every zh triple of the sample)",
         "audit-zh", _audit, "≥ 0.80"),
