@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from kg2instruction.annotate.grammatical_link import (LinkVerdict, dependency_link,
                                                       same_clause_link)
-from kg2instruction.config.theme import Theme
+from kg2instruction.config.theme import DependencyPathRule, Theme
 from kg2instruction.errors import ConfigError
+from kg2instruction.ner.spacy_ner import load_spacy_pipeline
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -46,20 +47,10 @@ class DependencyParsers:
 
     def parse(self, lang: str, texts: Sequence[str]) -> list[Doc]:
         if lang not in self._loaded:
-            import spacy
-
-            model = self._models[lang]
-            try:
-                nlp = spacy.load(model, exclude=list(_NOT_NEEDED_FOR_PARSING))
-            except OSError as exc:
-                raise ConfigError(f"spaCy model {model!r} cannot be loaded: {exc}",
-                                  key=f"apply_schema.parsers.{lang}") from exc
-            missing = [c for c in ("parser", "tagger") if c not in nlp.pipe_names]
-            if missing:   # without a tagger no word has a part of speech, and no verb blocks
-                raise ConfigError(f"spaCy model {model!r} lacks {' and '.join(missing)} "
-                                  f"(components: {nlp.pipe_names})",
-                                  key=f"apply_schema.parsers.{lang}")
-            self._loaded[lang] = nlp
+            # without a tagger no word has a part of speech, and no verb blocks a path
+            self._loaded[lang] = load_spacy_pipeline(
+                self._models[lang], _NOT_NEEDED_FOR_PARSING, required=("parser", "tagger"),
+                key=f"apply_schema.parsers.{lang}")
         return list(self._loaded[lang].pipe(texts, batch_size=64))
 
 
@@ -87,7 +78,8 @@ def require_grammatical_links(triples: Sequence[dict[str, Any]], theme: Theme,
     """The triples whose relation has no rule for their language, or whose evidence shows the
     link. Triples that cannot be checked (a dependency rule without a parser for the language,
     no evidence, an end not written in the evidence) are kept and counted `syntax_unchecked`."""
-    pending: dict[tuple[str, int, int], list[tuple[int, tuple[int, int], tuple[int, int]]]] = {}
+    pending: dict[tuple[str, int, int],
+                  list[tuple[int, tuple[int, int], tuple[int, int], DependencyPathRule]]] = {}
     keep = [True] * len(triples)
 
     def judge(index: int, verdict: LinkVerdict) -> None:
@@ -115,16 +107,16 @@ def require_grammatical_links(triples: Sequence[dict[str, Any]], theme: Theme,
         if rule.same_clause is not None:
             judge(index, same_clause_link(paragraph.text, head, tail, rule.same_clause))
             continue
+        assert rule.dependency_path is not None     # a rule has exactly one form
         pending.setdefault((triple["paragraph_id"], start, stop), []).append(
-            (index, (head[0] - start, head[1] - start), (tail[0] - start, tail[1] - start)))
+            (index, (head[0] - start, head[1] - start), (tail[0] - start, tail[1] - start),
+             rule.dependency_path))
     by_lang: dict[str, list[tuple[str, int, int]]] = {}
     for key in pending:
         by_lang.setdefault(rule_language(paragraphs[key[0]].lang), []).append(key)
     for lang, keys in sorted(by_lang.items()):
         texts = [paragraphs[pid].text[start:stop] for pid, start, stop in keys]
         for key, doc in zip(keys, parsers.parse(lang, texts)):
-            for index, head, tail in pending[key]:
-                rule = theme.relation(triples[index]["relation"]).syntax[lang].dependency_path
-                assert rule is not None
-                judge(index, dependency_link(doc, head, tail, rule))
+            for index, head, tail, path_rule in pending[key]:
+                judge(index, dependency_link(doc, head, tail, path_rule))
     return [triple for triple, kept in zip(triples, keep) if kept]

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kg2instruction.config.theme import DependencyPathRule, SameClauseRule
+from kg2instruction.text.zh_words import splits_a_word, word_boundaries
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -63,7 +64,9 @@ class LinkVerdict:
 
 
 def _tokens(doc: Doc, start: int, end: int) -> list[Token]:
-    return [t for t in doc if t.idx < end and t.idx + len(t) > start]
+    """The tokens a character span touches (a mention may end inside a token: "U.S.-based")."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    return list(span) if span is not None else []
 
 
 def _span_root(tokens: Sequence[Token]) -> Token:
@@ -100,9 +103,9 @@ def _juxtaposed(doc: Doc, first: tuple[int, int], second: tuple[int, int]) -> bo
     if first[1] <= second[0]:
         if text[first[1]:second[0]].strip() not in _FIRST_JOINS:
             return False
-        following = [t for t in doc if t.idx >= second[1]][:1]
-        return not (following and following[0].pos_ == "PROPN"
-                    and following[0].idx == second[1] + 1)
+        following = next((t for t in doc if t.idx >= second[1]), None)
+        return not (following is not None and following.pos_ == "PROPN"
+                    and following.idx == second[1] + 1)
     if second[1] <= first[0]:
         return text[second[1]:first[0]].strip() in _POSSESSIVES
     return False
@@ -187,10 +190,9 @@ def same_clause_link(text: str, head: tuple[int, int], tail: tuple[int, int],
             if not _CJK.search(word):
                 return LinkVerdict(False, "clause_break")
             if boundaries is None:
-                from kg2instruction.text.zh_words import word_boundaries
                 boundaries = word_boundaries(text[first[0]:second[1]])
             offset = first[1] - first[0]
-            if {found.start() + offset, found.end() + offset} <= boundaries:
+            if not splits_a_word(boundaries, found.start() + offset, found.end() + offset):
                 return LinkVerdict(False, "clause_break")
     return LinkVerdict(True, "same_clause")
 

