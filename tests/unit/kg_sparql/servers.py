@@ -163,16 +163,25 @@ class FaultyServer:
                 seen = SeenRequest(time.monotonic(), self.headers.get("User-Agent", ""),
                                    form.get("query", [""])[0])
                 reply = server._next_reply(seen)
+                self._counted = True
                 try:
                     self._answer(reply)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up first (a timeout test): nothing to report
                 finally:
+                    self._finish()
+
+            def _finish(self) -> None:
+                """A request stops being in flight when its reply starts: once the client
+                has the reply it may send its next request before this thread runs again."""
+                if self._counted:
+                    self._counted = False
                     server._done()
 
             def _answer(self, reply: Reply) -> None:
                 if reply.delay and server._stopping.wait(reply.delay):
                     return
+                self._finish()
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/sparql-results+json")
                 self.send_header("Content-Length", str(len(reply.body)))
