@@ -143,11 +143,13 @@ def stage_costs(run_dir: Path, manifests: Mapping[str, Mapping[str, Any]], parag
 
 def lookup_growth(scale: Mapping[str, Any], kg_ratio: float) -> dict[str, float]:
     """Per-paragraph KG lookup time at the full KG, extrapolated from the measured sizes: the
-    cost grows by the measured factor per tenfold KG (a power law through 1x and the largest)."""
+    cost grows by the measured factor per tenfold KG (a power law through 1x and the largest).
+    A measured fall (noise around a flat cost) is taken as flat: the model never assumes that a
+    bigger KG makes lookups cheaper."""
     largest = str(scale["largest_size"])
     base = scale["sizes"]["1"]["lookups"]["cached_ms_per_paragraph"]
     top = scale["sizes"][largest]["lookups"]["cached_ms_per_paragraph"]
-    exponent = math.log(top / base) / math.log(float(largest))
+    exponent = max(0.0, math.log(top / base) / math.log(float(largest)))
     return {"ms_per_paragraph_1x": base, "largest_size": float(largest),
             "ms_per_paragraph_largest": top, "exponent": exponent, "kg_ratio": kg_ratio,
             "ms_per_paragraph_full": base * kg_ratio ** exponent}

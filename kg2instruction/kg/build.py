@@ -38,15 +38,15 @@ from kg2instruction.sources.wikidata_dump import (BadLine, BadLineLog, WikidataD
                                                   parse_line_batch)
 from kg2instruction.storage.inputs import input_path
 
-SCHEMA_VERSION = 2   # 2: claims_by_tail and degrees (see schema.sql)
+SCHEMA_VERSION = 3   # 2: claims_by_tail and degrees; 3: neighbour_rows (see schema.sql)
 # Tables copied from staging as they are (DISTINCT, sorted by all columns).
 COPIED_TABLES = ("entities", "labels", "descriptions", "aliases", "name_index", "claims",
                  "time_values", "quantity_values", "string_values", "monolingual_values",
                  "sitelinks")
 DATATYPE_SOURCE_PRECEDENCE = ("entity", "snak", "csv")
 # Every table that holds KG content (all but meta), in a fixed order for the content digest.
-# claims_by_tail and degrees are left out: they are functions of claims and entities alone, and
-# hashing a second copy of every claim would only lengthen the build.
+# neighbour_rows and degrees are left out: they are functions of the tables hashed here, and
+# hashing further copies of every claim would only lengthen the build.
 CONTENT_TABLES = ("entities", "properties", "lang_fallback", "labels", "descriptions", "aliases",
                   "preferred_labels", "name_index", "claims", "time_values", "quantity_values",
                   "string_values", "monolingual_values", "sitelinks", "bad_lines")
@@ -109,7 +109,7 @@ def build_kg(dump: str | Path, out: str | Path, config: KGBuildConfig | None = N
         with _connection(tmp, resources) as con:
             _create_schema(con, config)
             parser_counts = _ingest(con, dump, config, resources, bad_lines, csv_datatypes)
-            _finalize(con, bad_lines)
+            _finalize(con, bad_lines, tmp.with_name(tmp.name + ".scratch"))
             counts = {**parser_counts, **_table_counts(con)}
             counts["bad_lines"] = bad_lines.count
             _write_meta(con, identity, config, counts)
@@ -241,7 +241,7 @@ def _progress(resources: BuildResources):
 
 # -- finalisation ---------------------------------------------------------------------------------
 
-def _finalize(con: duckdb.DuckDBPyConnection, bad_lines: BadLineLog) -> None:
+def _finalize(con: duckdb.DuckDBPyConnection, bad_lines: BadLineLog, scratch: Path) -> None:
     """Write every store table once, DISTINCT and sorted, then derive the lookup tables."""
     for table in COPIED_TABLES:
         con.execute(f"INSERT INTO main.{table} SELECT DISTINCT * FROM stage.{table} ORDER BY ALL")
@@ -258,27 +258,78 @@ def _finalize(con: duckdb.DuckDBPyConnection, bad_lines: BadLineLog) -> None:
                first(l.lang ORDER BY f.priority, l.value)
         FROM main.labels l JOIN main.lang_fallback f ON l.lang = f.variant
         GROUP BY l.id, f.lang ORDER BY ALL""")
-    _derive_graph_indexes(con)
+    _derive_neighbour_table(con, scratch)
+    _derive_degrees(con)
     source = Path(bad_lines.source).name
     if bad_lines.kept:
         con.executemany("INSERT INTO main.bad_lines VALUES (?, ?, ?, ?)",
                         [(source, b.line, b.reason, b.excerpt) for b in bad_lines.kept])
 
 
-def _derive_graph_indexes(con: duckdb.DuckDBPyConnection) -> None:
-    """claims_by_tail (reverse edges in capped-lookup order) and degrees, from main.claims.
+def _derive_neighbour_table(con: duckdb.DuckDBPyConnection, scratch: Path) -> None:
+    """neighbour_rows (every entity's neighbours with their names, reverse edges in capped-lookup
+    order), from main.claims, main.entities and the name tables.
 
-    The order inside a tail is total (n_claims, QID number, property number), so `pos` and the
-    physical order are functions of the content: rebuilding gives the same store."""
+    The order inside an entity's reverse edges is total (n_claims, QID number, property number),
+    and the physical order is sorted on unique keys, so `pos` and the layout are functions of the
+    content: rebuilding gives the same store.
+
+    Done in steps whose intermediate tables live in a scratch database file (`scratch`, removed
+    afterwards): one statement joining and sorting everything, or intermediates held in the
+    in-memory staging database, ran out of memory under the build's default limit at 10x the
+    sample, while a file's blocks can be evicted and a plain join or sort spills."""
+    quoted = str(scratch).replace("'", "''")
+    con.execute(f"ATTACH '{quoted}' AS scratch")
+    try:
+        _fill_neighbour_rows(con)
+    finally:
+        con.execute("DETACH scratch")
+        for leftover in (scratch, scratch.with_name(scratch.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+
+
+def _fill_neighbour_rows(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
-        INSERT INTO main.claims_by_tail
-        SELECT c.tail,
+        CREATE TABLE scratch.directed AS
+        WITH edges AS (SELECT DISTINCT head, pid, tail FROM main.claims)
+        SELECT head AS entity, 'forward' AS direction, 0::BIGINT AS pos, tail AS other, pid
+        FROM edges
+        UNION ALL
+        SELECT c.tail, 'reverse',
                row_number() OVER (PARTITION BY c.tail
                                   ORDER BY coalesce(e.n_claims, 0) DESC, length(c.head), c.head,
-                                           length(c.pid), c.pid) - 1 AS pos,
+                                           length(c.pid), c.pid) - 1,
                c.head, c.pid
-        FROM main.claims c LEFT JOIN main.entities e ON e.id = c.head
-        ORDER BY c.tail, pos""")
+        FROM edges c LEFT JOIN main.entities e ON e.id = c.head""")
+    languages = [r[0] for r in con.execute(
+        "SELECT DISTINCT lang FROM main.lang_fallback ORDER BY lang").fetchall()]
+    for lang in languages:   # rows are sorted by language first: one sorted insert each
+        con.execute("""
+            CREATE TABLE scratch.other_names AS
+            SELECT coalesce(p.id, a.id) AS id, p.value AS label,
+                   coalesce(a.aliases, []::VARCHAR[]) AS aliases
+            FROM (SELECT id, value FROM main.preferred_labels WHERE lang = $lang) p
+            FULL JOIN (
+                SELECT a.id, list(DISTINCT a.value ORDER BY a.value) AS aliases
+                FROM main.aliases a JOIN main.lang_fallback f ON a.lang = f.variant
+                WHERE f.lang = $lang GROUP BY a.id) a
+              ON a.id = p.id""", {"lang": lang})
+        con.execute("""
+            CREATE TABLE scratch.named AS
+            SELECT d.entity, d.direction, d.pos, d.other, d.pid, n.label,
+                   coalesce(n.aliases, []::VARCHAR[]) AS aliases
+            FROM scratch.directed d LEFT JOIN scratch.other_names n ON n.id = d.other""")
+        con.execute("""
+            INSERT INTO main.neighbour_rows
+            SELECT entity, $lang, direction, pos, other, pid, label, aliases FROM scratch.named
+            ORDER BY entity, direction, pos, other, pid""", {"lang": lang})
+        con.execute("DROP TABLE scratch.named")
+        con.execute("DROP TABLE scratch.other_names")
+    con.execute("DROP TABLE scratch.directed")
+
+
+def _derive_degrees(con: duckdb.DuckDBPyConnection) -> None:
+    """Item-valued degree per entity, so a reader can tell a hub before fetching its edges."""
     con.execute("""
         INSERT INTO main.degrees
         SELECT id, sum(n_forward), sum(n_reverse) FROM (

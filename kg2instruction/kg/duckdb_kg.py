@@ -17,9 +17,11 @@ Answers follow `kg/protocol.py` exactly, because `SparqlKG` must give the same o
   type unless it is an instance of itself.
 - sitelinks: titles are compared after MediaWiki's canonicalisation (underscores as spaces, first
   letter upper case, as on enwiki and zhwiki).
-- neighbours: forward edges from `claims` (sorted by head), reverse edges from `claims_by_tail`
-  (sorted by tail, then in capped-lookup order), at most `lookup.max_reverse_neighbours` per entity
-  (kg/lookup_config.py): both are range reads, and a hub's answer is bounded whatever its degree.
+- neighbours: one range read of `neighbour_rows`, where the build laid out each entity's forward
+  and reverse edges with the other entity's label and aliases, reverse edges in capped-lookup
+  order; at most `lookup.max_reverse_neighbours` reverse edges per entity (kg/lookup_config.py).
+  A hub's answer is bounded whatever its degree, and no lookup reads the label tables by the
+  scattered ids of a hub's neighbours, whose cost would grow with the KG.
 """
 from __future__ import annotations
 
@@ -181,33 +183,25 @@ class DuckDBKG:
         self._check_lang(lang)
         if not qids:
             return {}
+        # Two conjunctive scans rather than one OR: each filter reaches the zone maps, so a
+        # capped hub's reverse rows past the cap are skipped, not read and discarded.
         rows = self._rows("""
-            WITH q AS (SELECT unnest($ids) AS id),
-            edges AS (
-                SELECT c.head AS entity, c.tail AS other, c.pid, 'forward' AS direction
-                FROM claims c SEMI JOIN q ON c.head = q.id
-                UNION
-                SELECT r.tail, r.head, r.pid, 'reverse'
-                FROM claims_by_tail r SEMI JOIN q ON r.tail = q.id
-                WHERE r.pos < $cap),
-            others AS (SELECT DISTINCT other FROM edges),
-            other_labels AS (
-                SELECT p.id, p.value FROM preferred_labels p
-                SEMI JOIN others o ON p.id = o.other WHERE p.lang = $lang),
-            other_aliases AS (
-                SELECT a.id, list(DISTINCT a.value ORDER BY a.value) AS values
-                FROM aliases a JOIN lang_fallback f ON a.lang = f.variant AND f.lang = $lang
-                SEMI JOIN others o ON a.id = o.other
-                GROUP BY a.id)
-            SELECT e.entity, e.other, e.pid, e.direction, ol.value, oa.values
-            FROM edges e
-            LEFT JOIN other_labels ol ON ol.id = e.other
-            LEFT JOIN other_aliases oa ON oa.id = e.other""",
+            WITH q AS (SELECT unnest($ids) AS id)
+            SELECT n.entity, n.other, n.pid, n.direction, n.label, n.aliases
+            FROM neighbour_rows n SEMI JOIN q ON n.entity = q.id
+            WHERE n.lang = $lang AND n.direction = 'forward'
+            UNION ALL
+            SELECT n.entity, n.other, n.pid, n.direction, n.label, n.aliases
+            FROM neighbour_rows n SEMI JOIN q ON n.entity = q.id
+            WHERE n.lang = $lang AND n.direction = 'reverse' AND n.pos < $cap""",
             {"ids": _distinct(qids), "lang": lang, "cap": self.lookup.max_reverse_neighbours})
+        # (entity, other, pid, direction) is unique, so sorting the plain rows on it gives the
+        # Neighbour order without comparing dataclasses (a hub has tens of thousands of rows).
+        rows.sort(key=lambda row: (row[0], row[1], row[2], row[3]))
         result: dict[str, list[Neighbour]] = defaultdict(list)
         for entity, other, pid, direction, label, aliases in rows:
-            result[entity].append(Neighbour(other, pid, direction, label, tuple(aliases or ())))
-        return {qid: sorted(items) for qid, items in result.items()}
+            result[entity].append(Neighbour(other, pid, direction, label, tuple(aliases)))
+        return dict(result)
 
     def degrees(self, qids: Sequence[str]) -> dict[str, tuple[int, int]]:
         """(forward, reverse) item-valued degree per QID, (0, 0) when it has no item claims: tells

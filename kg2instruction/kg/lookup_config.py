@@ -10,7 +10,7 @@ When capped, the reverse edges kept are those whose other entity has the most st
 (`n_claims`, the popularity proxy disambiguation already uses: a well-described entity is the one
 text is likely to mention), then the lower QID number, then the lower property number. That order
 is a property of the data alone, so both backends choose the same rows, the choice is the same in
-every run, and the DuckDB store can lay it out at build time (`claims_by_tail.pos`).
+every run, and the DuckDB store can lay it out at build time (`neighbour_rows.pos`).
 """
 from __future__ import annotations
 

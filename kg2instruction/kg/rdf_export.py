@@ -29,6 +29,7 @@ from rdflib.plugins.serializers.nt import NTSerializer
 from kg2instruction.atomic import atomic_open
 from kg2instruction.errors import InputError
 from kg2instruction.kg import rdf_triples as rt
+from kg2instruction.kg.store_access import connect_read_only
 from kg2instruction.kg.wikidata_rdf import PREFIXES, is_entity_id
 
 RdfFormat = TypingLiteral["nt", "ttl"]
@@ -110,10 +111,7 @@ def export_rdf(kg_path: str | Path, out: str | Path, *, rdf_format: str | None =
 
 @contextlib.contextmanager
 def _read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:
-        raise InputError(path, f"not a readable DuckDB KG store: {exc}") from None
+    con = connect_read_only(path)   # the options every reader of a store in this process uses
     try:
         yield con
     finally:

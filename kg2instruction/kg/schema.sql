@@ -17,8 +17,9 @@
 --   * Ordering: every table is physically sorted by the columns listed as "sorted by"; readers must
 --     still ORDER BY explicitly where order matters.
 --
--- Schema version (meta key 'schema_version'): 2. Bump it when a table changes shape.
+-- Schema version (meta key 'schema_version'): 3. Bump it when a table changes shape.
 --   2: degrees and claims_by_tail (hub-safe neighbour lookups).
+--   3: neighbour_rows (neighbours with their names, by entity) replaces claims_by_tail.
 
 -- Build provenance: one row per key, value is JSON text.
 --   schema_version  integer
@@ -124,21 +125,32 @@ CREATE TABLE claims (
     rank VARCHAR NOT NULL
 );
 
--- The same item-valued statements in a second physical order, by tail, for reverse-edge lookups:
--- with claims sorted by head, "who points at Q5" would read every row group; here it is a range
--- of consecutive rows that zone maps find. Derived from claims + entities at the end of the build.
---   pos  0-based position of the row among the rows with the same tail, in the order in which a
---        capped lookup keeps reverse edges (kg/lookup_config.py): the head with the most
---        statements (entities.n_claims) first, then the lower head QID number, then the lower
---        property number. `pos < cap` then selects the kept rows without reading a hub's whole
---        range into a sort at query time (row groups wholly past the cap are skipped by their
---        zone map on pos).
--- Sorted by (tail, pos); (tail, head, pid) is unique, as in claims.
-CREATE TABLE claims_by_tail (
-    tail VARCHAR NOT NULL,
-    pos  BIGINT  NOT NULL,
-    head VARCHAR NOT NULL,
-    pid  VARCHAR NOT NULL
+-- Every entity's neighbours as `neighbours()` returns them, laid out at build time: one row per
+-- item-valued statement the entity is the head (forward) or the tail (reverse) of, per configured
+-- language, carrying the other entity's label and aliases in that language. A lookup of a few
+-- entities is then a range read of consecutive rows. Without the names in the row, a hub's
+-- thousands of neighbours need their labels from ids spread over the whole label tables, a cost
+-- that grows with the KG whatever the lookup asks (schema 2 did that; `benchmarks/scale.py`).
+--   direction  'forward' | 'reverse'
+--   pos        reverse: 0-based position among the entity's reverse edges in the order in which a
+--              capped lookup keeps them (kg/lookup_config.py): the other entity with the most
+--              statements (entities.n_claims) first, then the lower QID number, then the lower
+--              property number. `pos < cap` selects the kept rows without sorting a hub's range at
+--              query time (row groups wholly past the cap are skipped by their zone map on pos).
+--              forward: 0 (forward edges are never capped).
+--   label      the other entity's preferred label in `lang` (NULL when it has none)
+--   aliases    its aliases over `lang`'s fallback chain, distinct, sorted (empty when none)
+-- Sorted by (lang, entity, direction, pos, other, pid); (lang, entity, direction, other, pid) is
+-- unique.
+CREATE TABLE neighbour_rows (
+    entity    VARCHAR   NOT NULL,
+    lang      VARCHAR   NOT NULL,
+    direction VARCHAR   NOT NULL,
+    pos       BIGINT    NOT NULL,
+    other     VARCHAR   NOT NULL,
+    pid       VARCHAR   NOT NULL,
+    label     VARCHAR,
+    aliases   VARCHAR[] NOT NULL
 );
 
 -- Item-valued degree of every entity occurring in claims: n_forward = rows with it as head,

@@ -30,7 +30,7 @@ Oxigraph and compare). How each answer is made, and where the two may legitimate
   rows). Reverse edges are counted per entity first; an entity over the cap gets one query of its
   own, ordered and LIMITed server-side, so no more than the cap travels or is held here. The
   endpoint still enumerates the hub's edges to order them (a triple store keeps no precomputed
-  order, unlike the DuckDB store's `claims_by_tail`), as the uncapped query did.
+  order, unlike the DuckDB store's `neighbour_rows`), as the uncapped query did.
 """
 from __future__ import annotations
 

@@ -13,6 +13,15 @@ import duckdb
 
 from kg2instruction.errors import InputError
 
+# Lookups pass their batch of ids as a list and join on it. DuckDB turns the ids of a join's small
+# side into an IN filter that zone maps check row group by row group, so a batch reads only the
+# row groups holding its ids; above this many ids it falls back to a min..max range, which for
+# ids scattered over the store is nearly every row group, a cost that grows with the KG (DuckDB's
+# default is 50; an annotation shard asks for hundreds). Set on the database instance after
+# connecting (every cursor sees it), not as a connect option: DuckDB refuses a second connection
+# to a file whose options differ from the first one's.
+MAX_IN_FILTER_IDS = 4096
+
 
 def connect_read_only(path: str | Path) -> duckdb.DuckDBPyConnection:
     """Read-only connection (many worker processes may hold one); InputError if not a store."""
@@ -20,9 +29,11 @@ def connect_read_only(path: str | Path) -> duckdb.DuckDBPyConnection:
     if not path.is_file():
         raise InputError(path, "KG store not found (build it with `kg2i kg build`)")
     try:
-        return duckdb.connect(str(path), read_only=True)
+        con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
         raise InputError(path, f"not a readable DuckDB KG store ({exc})") from None
+    con.execute(f"SET GLOBAL dynamic_or_filter_threshold = {MAX_IN_FILTER_IDS}")
+    return con
 
 
 def meta_of(con: duckdb.DuckDBPyConnection, path: str | Path) -> dict[str, object]:

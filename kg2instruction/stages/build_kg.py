@@ -33,7 +33,7 @@ class BuildKG(ArtifactStage):
     """Ingest `sources.wikidata` (one `latest-all.json[.bz2|.gz]` dump) into `kg.duckdb`."""
 
     name = "build_kg"
-    version = "2"   # 2: KG schema 2 (claims_by_tail, degrees); a version-1 store is refused
+    version = "3"   # 3: KG schema 3 (neighbour_rows); a store of an older schema is refused
     Config = BuildKGConfig
     sources = ("wikidata",)
     provides = "kg"

@@ -103,3 +103,12 @@ def test_lookup_growth_is_flat_when_the_cost_is(tmp_path: Path) -> None:
     scale = {"largest_size": 10, "sizes": {"1": {"lookups": {"cached_ms_per_paragraph": 50.0}},
                                            "10": {"lookups": {"cached_ms_per_paragraph": 50.0}}}}
     assert lookup_growth(scale, 500.0)["ms_per_paragraph_full"] == pytest.approx(50.0)
+
+
+def test_lookups_measured_cheaper_at_a_bigger_kg_are_modelled_flat() -> None:
+    """Noise around a flat cost must not turn into lookups that get cheaper as the KG grows."""
+    scale = {"largest_size": 10, "sizes": {"1": {"lookups": {"cached_ms_per_paragraph": 100.0}},
+                                           "10": {"lookups": {"cached_ms_per_paragraph": 90.0}}}}
+    growth = lookup_growth(scale, kg_ratio=500.0)
+    assert growth["exponent"] == 0.0
+    assert growth["ms_per_paragraph_full"] == pytest.approx(100.0)

@@ -150,7 +150,7 @@ def test_rebuild_is_idempotent_and_digest_sees_changes(head50_path, head50_kg, w
     meta_a, meta_b = read_meta(head50_kg), read_meta(again)
     assert meta_a["content_digest"] == meta_b["content_digest"]
     assert meta_a["dump_id"] == meta_b["dump_id"]
-    for table in ("claims", "name_index", "preferred_labels"):
+    for table in ("claims", "name_index", "preferred_labels", "neighbour_rows"):
         assert query(head50_kg, f"SELECT * FROM {table}") == query(again, f"SELECT * FROM {table}")
     fewer = tmp_path / "fewer.duckdb"
     build_kg(write_dump(entity_lines(head50_path)[:-1]), fewer, resources=QUIET)
@@ -165,6 +165,7 @@ def test_rebuild_is_idempotent_and_digest_sees_changes(head50_path, head50_kg, w
 def test_failed_rebuild_keeps_the_earlier_kg(head50_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "kg.duckdb"
     build_kg(head50_path, out, resources=QUIET)
+    assert [p.name for p in tmp_path.iterdir()] == ["kg.duckdb"]   # no scratch or temp files left
     before = read_meta(out)
     packed = bz2.compress(head50_path.read_bytes())
     truncated = tmp_path / "latest-all.json.bz2"

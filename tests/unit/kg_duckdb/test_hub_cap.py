@@ -98,15 +98,35 @@ def test_cap_applies_per_entity_in_a_batch(hub_store) -> None:
     assert sum(n.direction == "reverse" for n in found[other]) == 2   # hub + 10 spokes point here
 
 
-def test_claims_by_tail_is_sorted_and_complete(hub_store) -> None:
+def test_neighbour_rows_are_sorted_and_complete(hub_store) -> None:
+    """Every claim once forward from its head and once reverse from its tail, in every language;
+    reverse positions count 0.. per entity; the physical order is the documented one."""
     path, _ = hub_store
     with duckdb.connect(str(path), read_only=True) as con:
-        rows = con.execute("SELECT tail, pos, head, pid FROM claims_by_tail").fetchall()
-        claims = con.execute("SELECT tail, head, pid FROM claims").fetchall()
-    assert rows == sorted(rows, key=lambda r: (r[0], r[1]))
-    assert sorted((t, h, p) for t, _, h, p in rows) == sorted(claims)
-    for tail in {r[0] for r in rows}:
-        assert [r[1] for r in rows if r[0] == tail] == list(range(sum(r[0] == tail for r in rows)))
+        rows = con.execute("SELECT lang, entity, direction, pos, other, pid FROM neighbour_rows"
+                           ).fetchall()
+        claims = con.execute("SELECT head, pid, tail FROM claims").fetchall()
+        langs = [r[0] for r in con.execute("SELECT DISTINCT lang FROM lang_fallback").fetchall()]
+    assert rows == sorted(rows)
+    for lang in langs:
+        mine = [r for r in rows if r[0] == lang]
+        assert sorted((e, p, o) for _, e, d, _, o, p in mine if d == "forward") == sorted(claims)
+        reverse = [r for r in mine if r[2] == "reverse"]
+        assert sorted((o, p, e) for _, e, _, _, o, p in reverse) == sorted(claims)
+        for entity in {r[1] for r in reverse}:
+            assert [r[3] for r in reverse if r[1] == entity] == list(
+                range(sum(r[1] == entity for r in reverse)))
+
+
+def test_neighbour_rows_carry_the_names_of_the_other_end(sample: DuckDBKG) -> None:
+    """The names stored with each row are the other entity's own labels and aliases."""
+    for qid, found in sample.neighbours(["Q42", "Q937"], "en").items():
+        others = sorted({n.qid for n in found})
+        labels, aliases = sample.labels(others, "en"), sample.aliases(others, "en")
+        assert found
+        for n in found:
+            assert n.label == labels.get(n.qid)
+            assert list(n.aliases) == aliases.get(n.qid, [])
 
 
 @pytest.fixture(scope="module")
