@@ -279,11 +279,14 @@ def _derive_neighbour_table(con: duckdb.DuckDBPyConnection, scratch: Path) -> No
     in-memory staging database, ran out of memory under the build's default limit at 10x the
     sample, while a file's blocks can be evicted and a plain join or sort spills."""
     quoted = str(scratch).replace("'", "''")
-    con.execute(f"ATTACH '{quoted}' AS scratch")
     try:
+        con.execute(f"ATTACH '{quoted}' AS scratch")
         _fill_neighbour_rows(con)
     finally:
-        con.execute("DETACH scratch")
+        # After a write error (a full disk) DuckDB may refuse even the DETACH; the files go
+        # regardless, and the caller sees the original error.
+        with contextlib.suppress(duckdb.Error):
+            con.execute("DETACH scratch")
         for leftover in (scratch, scratch.with_name(scratch.name + ".wal")):
             leftover.unlink(missing_ok=True)
 
