@@ -14,8 +14,10 @@ a failing build (bad input, full disk, kill) leaves the previous KG untouched.
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,6 +38,7 @@ from kg2instruction.kg.stage_writer import StageWriter
 from kg2instruction.kg.store_access import read_meta  # noqa: F401  (re-exported)
 from kg2instruction.sources.wikidata_dump import (BadLine, BadLineLog, WikidataDumpReader,
                                                   parse_line_batch)
+from kg2instruction.storage.exclusive_lock import ExclusiveLock
 from kg2instruction.storage.inputs import input_path
 
 SCHEMA_VERSION = 3   # 2: claims_by_tail and degrees; 3: neighbour_rows (see schema.sql)
@@ -74,6 +77,7 @@ class BuildSummary:
     counts: dict[str, int]
     bad_lines: list[BadLine] = field(default_factory=list)
     seconds: float = 0.0
+    leftovers_removed: int = 0   # temporary files of an earlier, killed build of the same store
 
     def lines(self) -> list[str]:
         """Human-readable report, one fact per line (printed by `kg2i kg build`)."""
@@ -85,6 +89,9 @@ class BuildSummary:
                     "claims", "time_values", "quantity_values", "string_values",
                     "monolingual_values", "sitelinks", "skipped_entities", "bad_lines"):
             report.append(f"  {key}: {c.get(key, 0):,}")
+        if self.leftovers_removed:
+            report.append(f"  removed {self.leftovers_removed} temporary file(s) left by an "
+                          "interrupted earlier build")
         for bad in self.bad_lines:
             report.append(f"    bad line {bad.line}: {bad.reason}")
         if c.get("bad_lines", 0) > len(self.bad_lines):
@@ -104,16 +111,35 @@ def build_kg(dump: str | Path, out: str | Path, config: KGBuildConfig | None = N
     csv_datatypes = read_datatypes_csv(datatypes_csv) if datatypes_csv is not None else {}
     bad_lines = BadLineLog(str(dump), max_bad_lines=config.max_bad_lines,
                            keep_first=config.bad_lines_recorded)
-    with atomic_path(out) as tmp:
-        tmp.unlink()  # DuckDB refuses the empty placeholder file; it creates its own
-        with _connection(tmp, resources) as con:
-            _create_schema(con, config)
-            parser_counts = _ingest(con, dump, config, resources, bad_lines, csv_datatypes)
-            _finalize(con, bad_lines, tmp.with_name(tmp.name + ".scratch"))
-            counts = {**parser_counts, **_table_counts(con)}
-            counts["bad_lines"] = bad_lines.count
-            _write_meta(con, identity, config, counts)
-    return BuildSummary(out, identity, counts, list(bad_lines.kept), time.perf_counter() - started)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with ExclusiveLock(out.with_name(f".{out.name}.lock"), f"KG build of {out}"):
+        removed = remove_build_leftovers(out)
+        with atomic_path(out) as tmp:
+            tmp.unlink()  # DuckDB refuses the empty placeholder file; it creates its own
+            with _connection(tmp, resources) as con:
+                _create_schema(con, config)
+                parser_counts = _ingest(con, dump, config, resources, bad_lines, csv_datatypes)
+                _finalize(con, bad_lines, tmp.with_name(tmp.name + ".scratch"))
+                counts = {**parser_counts, **_table_counts(con)}
+                counts["bad_lines"] = bad_lines.count
+                _write_meta(con, identity, config, counts)
+    return BuildSummary(out, identity, counts, list(bad_lines.kept), time.perf_counter() - started,
+                        removed)
+
+
+def remove_build_leftovers(out: Path) -> int:
+    """Remove what a killed build of `out` left beside it: the temporary store of `atomic_path`
+    (`.<name>.<random>.tmp`), DuckDB's WAL and spill directory and the neighbour table's scratch
+    file named after it. On a full dump these are hundreds of GB that a rerun would otherwise
+    add to. Call it holding the build lock: no live build of `out` can then own them."""
+    removed = 0
+    for path in out.parent.glob(f".{glob.escape(out.name)}.*.tmp*"):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 # -- connection and staging -----------------------------------------------------------------------

@@ -33,7 +33,7 @@ def previous_kg(tmp_path_factory, fixtures_dir) -> tuple[Path, str]:
 
 
 def _leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name != "kg.duckdb")
+    return sorted(p.name for p in folder.iterdir() if p.name not in ("kg.duckdb", ".kg.duckdb.lock"))
 
 
 @pytest.mark.slow
@@ -66,8 +66,11 @@ def test_sigkill_during_build_keeps_the_previous_kg(previous_kg, sample_dir, tmp
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert _digest(out) == digest
+    assert _leftovers(out.parent)                 # the killed build's temporary store is there
     rerun = _build(dump, out)
     assert rerun.returncode == 0, rerun.stderr
+    assert "interrupted earlier build" in rerun.stdout
+    assert _leftovers(out.parent) == []           # ...and the rerun removed it
     clean = tmp_path / "clean.duckdb"
     assert _build(dump, clean).returncode == 0
     assert _digest(out) == _digest(clean)

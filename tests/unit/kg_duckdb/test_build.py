@@ -165,7 +165,7 @@ def test_rebuild_is_idempotent_and_digest_sees_changes(head50_path, head50_kg, w
 def test_failed_rebuild_keeps_the_earlier_kg(head50_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "kg.duckdb"
     build_kg(head50_path, out, resources=QUIET)
-    assert [p.name for p in tmp_path.iterdir()] == ["kg.duckdb"]   # no scratch or temp files left
+    assert _files(tmp_path) == ["kg.duckdb"]      # no scratch or temporary file left
     before = read_meta(out)
     packed = bz2.compress(head50_path.read_bytes())
     truncated = tmp_path / "latest-all.json.bz2"
@@ -173,7 +173,45 @@ def test_failed_rebuild_keeps_the_earlier_kg(head50_path: Path, tmp_path: Path) 
     with pytest.raises(InputError, match="latest-all.json.bz2"):
         build_kg(truncated, out, resources=QUIET)
     assert read_meta(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["kg.duckdb", "latest-all.json.bz2"]
+    assert _files(tmp_path) == ["kg.duckdb", "latest-all.json.bz2"]
+
+
+def _files(folder: Path) -> list[str]:
+    """What is in `folder` besides the build lock (which stays, empty, beside the store)."""
+    return sorted(p.name for p in folder.iterdir() if p.name != ".kg.duckdb.lock")
+
+
+def test_a_build_removes_what_a_killed_build_left(head50_path: Path, tmp_path: Path) -> None:
+    """A killed build leaves its temporary store, DuckDB's spill directory and the scratch file;
+    the next build of the same store removes them (and only them) and says so."""
+    left = [tmp_path / ".kg.duckdb.k1ll3d.tmp", tmp_path / ".kg.duckdb.k1ll3d.tmp.scratch",
+            tmp_path / ".kg.duckdb.k1ll3d.tmp.wal"]
+    for path in left:
+        path.write_bytes(b"partial")
+    spill = tmp_path / ".kg.duckdb.k1ll3d.tmp.tmp"
+    spill.mkdir()
+    (spill / "duckdb_temp_block-1.block").write_bytes(b"spilled")
+    unrelated = [tmp_path / ".other.duckdb.x.tmp", tmp_path / "kg.duckdb.notes.tmp"]
+    for path in unrelated:
+        path.write_bytes(b"not ours")
+    summary = build_kg(head50_path, tmp_path / "kg.duckdb", resources=QUIET)
+    assert summary.leftovers_removed == 4
+    assert any("interrupted earlier build" in line for line in summary.lines())
+    assert _files(tmp_path) == sorted(["kg.duckdb", *(p.name for p in unrelated)])
+
+
+def test_a_second_build_of_the_same_store_stops_at_once(head50_path: Path, tmp_path: Path) -> None:
+    """While one build holds a store's lock, another of the same store stops at once with the
+    holder's pid (exit code 3), touching nothing; the lock is free again afterwards."""
+    from kg2instruction.storage.exclusive_lock import ExclusiveLock, Locked
+
+    out = tmp_path / "kg.duckdb"
+    with ExclusiveLock(tmp_path / ".kg.duckdb.lock", "test holder"):
+        with pytest.raises(Locked, match=f"another KG build of {out} is running") as err:
+            build_kg(head50_path, out, resources=QUIET)
+    assert err.value.exit_code == 3 and not out.exists()
+    build_kg(head50_path, out, resources=QUIET)
+    assert out.is_file()
 
 
 def test_bad_lines_are_recorded_in_the_store(head50_path: Path, write_dump, tmp_path: Path) -> None:
