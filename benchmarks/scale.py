@@ -175,7 +175,7 @@ def write_scaled_dump(source: Path, target: Path, copies: int, workers: int = 1)
     compressed by its own process as one bz2 stream, and the streams are concatenated in order
     (a multistream file, as Wikimedia's own dumps; every reader here decodes it). The decoded
     bytes are the same whatever `workers` is."""
-    runs = [list(part) for part in _contiguous(range(copies), max(1, min(workers, copies)))]
+    runs = _contiguous(range(copies), max(1, min(workers, copies)))
     parts = [target.with_name(f"{target.name}.part{i}") for i in range(len(runs))]
     jobs = [(source, part, run, i == 0, i == len(runs) - 1)
             for i, (part, run) in enumerate(zip(parts, runs))]
@@ -208,7 +208,7 @@ def _contiguous(items: range, n: int) -> list[range]:
     return runs
 
 
-def _write_part(source: Path, target: Path, copies: list[int], first: bool, last: bool) -> int:
+def _write_part(source: Path, target: Path, copies: range, first: bool, last: bool) -> int:
     """One bz2 stream of the entity lines of `copies`, framed so that the streams of all runs,
     decoded and concatenated in order, are one JSON array (a comma before every line but the
     array's first)."""
@@ -390,10 +390,12 @@ def markdown(r: dict) -> str:
         f"{r['lookup_peak_rss_ratio_largest_to_1x']:.2f} (the build runs under a DuckDB memory "
         f"limit of {r.get('build_memory_limit', '128MB')} at every size; the lookup process's "
         "memory is mostly DuckDB's buffer cache of the row groups it read).",
-        ("" if "100" in r["sizes"] else "- 100x was not run (its build alone would take over "
-         "an hour here); the trend is from " + ", ".join(f"{k}x" for k in r["sizes"]) + "."),
-        "- Timings on a shared machine vary with the other jobs' load; ratios compare steps of the "
-        "same run.", ""]
+    ]
+    if "100" not in r["sizes"]:
+        lines.append("- 100x was not run (its build alone would take over an hour here); the trend "
+                     "is from " + ", ".join(f"{k}x" for k in r["sizes"]) + ".")
+    lines += ["- Timings on a shared machine vary with the other jobs' load; ratios compare steps "
+              "of the same run.", ""]
     return "\n".join(lines)
 
 

@@ -111,7 +111,6 @@ def build_kg(dump: str | Path, out: str | Path, config: KGBuildConfig | None = N
     csv_datatypes = read_datatypes_csv(datatypes_csv) if datatypes_csv is not None else {}
     bad_lines = BadLineLog(str(dump), max_bad_lines=config.max_bad_lines,
                            keep_first=config.bad_lines_recorded)
-    out.parent.mkdir(parents=True, exist_ok=True)
     with ExclusiveLock(out.with_name(f".{out.name}.lock"), f"KG build of {out}"):
         removed = remove_build_leftovers(out)
         with atomic_path(out) as tmp:
@@ -161,8 +160,8 @@ def _connection(path: Path, resources: BuildResources) -> Iterator[duckdb.DuckDB
     con = duckdb.connect(":memory:", config=options)
     con.execute("SET enable_progress_bar = false")  # ours (tqdm) is the one progress display
     try:
-        quoted = str(path).replace("'", "''")
-        con.execute(f"ATTACH '{quoted}' AS kg (ROW_GROUP_SIZE {resources.row_group_size})")
+        con.execute(f"ATTACH {_sql_literal(path)} AS kg "
+                    f"(ROW_GROUP_SIZE {resources.row_group_size})")
         con.execute("USE kg")
         con.execute("ATTACH ':memory:' AS stage")
         yield con
@@ -172,6 +171,11 @@ def _connection(path: Path, resources: BuildResources) -> Iterator[duckdb.DuckDB
         con.close()
         with contextlib.suppress(FileNotFoundError):
             path.with_name(path.name + ".wal").unlink()
+
+
+def _sql_literal(path: Path) -> str:
+    """A file path as an SQL string literal (ATTACH takes no bound parameters)."""
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _create_schema(con: duckdb.DuckDBPyConnection, config: KGBuildConfig) -> None:
@@ -304,9 +308,8 @@ def _derive_neighbour_table(con: duckdb.DuckDBPyConnection, scratch: Path) -> No
     afterwards): one statement joining and sorting everything, or intermediates held in the
     in-memory staging database, ran out of memory under the build's default limit at 10x the
     sample, while a file's blocks can be evicted and a plain join or sort spills."""
-    quoted = str(scratch).replace("'", "''")
     try:
-        con.execute(f"ATTACH '{quoted}' AS scratch")
+        con.execute(f"ATTACH {_sql_literal(scratch)} AS scratch")
         _fill_neighbour_rows(con)
     finally:
         # After a write error (a full disk) DuckDB may refuse even the DETACH; the files go
