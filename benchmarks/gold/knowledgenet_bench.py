@@ -185,7 +185,7 @@ def loss_causes(rows: Mapping[str, list[dict]], passages: Mapping[str, Passage],
                        if qid not in have]
             causes[f"{' and '.join(missing)} not linked" if missing
                    else "both linked, no candidate (evidence rule)"] += 1
-    return dict(causes.most_common())
+    return dict(sorted(causes.items(), key=lambda kv: (-kv[1], kv[0])))   # ties by name: stable
 
 
 def sentence_count(passages: Sequence[Passage]) -> int:
