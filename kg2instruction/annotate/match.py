@@ -41,7 +41,7 @@ from kg2instruction.annotate.evidence import (NO_EVIDENCE_COLUMNS, Evidence, Evi
                                              lead_sentences, pair_evidence, paragraph_evidence,
                                              subject_evidence, subject_nouns)
 from kg2instruction.annotate.page_subject import (ground_subject, strip_disambiguator,
-                                                  subjects_from_mentions)
+                                                  subject_repeats, subjects_from_mentions)
 from kg2instruction.annotate.subject_descriptions import description_qids
 from kg2instruction.kg.protocol import Claim, KnowledgeGraph, QuantityValue, TimeValue
 from kg2instruction.values.quantity_forms import (QuantityForm, UnitNames, load_unit_table,
@@ -197,16 +197,27 @@ def _participants(paragraph: Paragraph, config: MatchConfig) -> dict[str, list[A
     for anchor in paragraph.anchors:
         by_qid.setdefault(anchor.qid, []).append(anchor)  # type: ignore[arg-type]
     subject = paragraph.page_qid
-    if config.page_subject == "linked" or not subject or subject in by_qid:
+    if config.page_subject == "linked" or not subject:
+        return by_qid
+    # the subject's shortened name ("Ferguson" on "Matt Ferguson"), whether or not a full one
+    # is linked: articles name their subject so after the first sentence
+    repeats = subject_repeats(paragraph.title, paragraph.unlinked, paragraph.lang)
+    if subject in by_qid:
+        by_qid[subject] = [*by_qid[subject], *(_grounded(a, subject) for a in repeats)]
         return by_qid
     grounded = ground_subject(paragraph.title, paragraph.unlinked, paragraph.lang)
     if grounded is not None:
-        by_qid[subject] = [Anchor(grounded.mention_id, grounded.start, grounded.end,
-                                  grounded.surface, subject, rule=SUBJECT_GROUNDED)]
+        by_qid[subject] = [_grounded(a, subject) for a in dict.fromkeys([grounded, *repeats])]
     elif config.page_subject == "implicit":
         by_qid[subject] = [Anchor(None, None, None, strip_disambiguator(paragraph.title),
                                   subject, rule=IMPLICIT_SUBJECT)]
     return by_qid
+
+
+def _grounded(anchor: Anchor, subject: str) -> Anchor:
+    """An unlinked mention standing for the page subject."""
+    return Anchor(anchor.mention_id, anchor.start, anchor.end, anchor.surface, subject,
+                  rule=SUBJECT_GROUNDED)
 
 
 def _rule(default: str, *anchors: Anchor) -> str:

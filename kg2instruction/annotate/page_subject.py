@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from kg2instruction.annotate.link_targets import target_candidates, title_form
 from kg2instruction.kg.protocol import KnowledgeGraph, qid_number
@@ -40,6 +40,9 @@ class Span(Protocol):
     surface: str
 
 
+S = TypeVar("S", bound=Span)
+
+
 def title_tokens(text: str, lang: str) -> frozenset[str]:
     """Content words (en: case-folded, plural 's' cut; zh: Han character bigrams)."""
     text = _PARENTHETICAL.sub("", text)
@@ -54,7 +57,7 @@ def title_tokens(text: str, lang: str) -> frozenset[str]:
     return frozenset(tokens)
 
 
-def ground_subject(title: str, unlinked: Iterable[Span], lang: str) -> Span | None:
+def ground_subject(title: str, unlinked: Iterable[S], lang: str) -> S | None:
     """The unlinked mention most like the page title (most shared content words, then the
     earliest); None when none shares any. A mention whose head word is not one of the title's
     names something of the subject, not the subject ("Alberta's Rockies", "Lincoln
@@ -64,7 +67,7 @@ def ground_subject(title: str, unlinked: Iterable[Span], lang: str) -> Span | No
         return None
     title_words = _words(title)
     best: tuple[int, int] | None = None
-    chosen: Span | None = None
+    chosen: S | None = None
     for span in unlinked:
         shared = len(wanted & title_tokens(span.surface, lang))
         if shared and not lang.startswith(("zh", "ja")) and head_word(span.surface) not in title_words:
@@ -74,6 +77,36 @@ def ground_subject(title: str, unlinked: Iterable[Span], lang: str) -> Span | No
             if best is None or key < best:
                 best, chosen = key, span
     return chosen
+
+
+def subject_repeats(title: str, unlinked: Iterable[S], lang: str) -> list[S]:
+    """The unlinked mentions that repeat the page subject's own name, shortened the way an
+    article shortens it: some but not all of the title's content words and no other, ending the
+    way the title does. In English that is the same head word ("Ferguson also holds an MBA" on
+    "Matt Ferguson"; not "Vienna" on "University of Vienna", nor "Matt", nor "John Ferguson",
+    nor "Ferguson Park"); in Chinese the title's ending ("亚当斯" on "道格拉斯·亚当斯"). The
+    whole title left unlinked is not one: linking had its reasons ("Asia" the nymph on the page
+    of the continent, typed a person by NER)."""
+    wanted = title_tokens(title, lang)
+    if not wanted:
+        return []
+    bare = _PARENTHETICAL.sub("", title)
+    unspaced = lang.startswith(("zh", "ja"))
+    found = []
+    for span in unlinked:
+        if span.start is None:
+            continue
+        tokens = title_tokens(span.surface, lang)
+        if not tokens or not tokens < wanted:
+            continue
+        if unspaced:
+            ends_alike = normalize_name(bare, lang).endswith(normalize_name(span.surface, lang))
+        else:
+            ends_alike = head_word(span.surface) == head_word(bare) and \
+                _words(span.surface) <= _words(bare)
+        if ends_alike:
+            found.append(span)
+    return found
 
 
 # Words after which an English noun phrase's head comes first ("University of Alberta").

@@ -25,7 +25,7 @@ class MatchRelations(MapStage):
     """PARAGRAPHS + typed LINKED_MENTIONS -> candidate TRIPLES (unlabelled, KG orientation)."""
 
     name = "match_relations"
-    version = "4"                 # 4: no facts of a word describing the page subject
+    version = "5"   # 4: no facts of a word describing the page subject; 5: subject surnames
     Config = MatchRelationsConfig
     requires = ("read_wikipedia", "type_entities", "build_kg")
     theme_fields = ()

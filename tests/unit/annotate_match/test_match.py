@@ -197,3 +197,22 @@ def test_the_same_word_pairs_when_the_lead_describes_the_subject_otherwise(
     triples, counts = run(sample_duckdb_kg, paragraphs, mentions)
     assert (CANADIAN_PROVINCE, "P17", CANADA) in keyed_qids(triples)
     assert counts.subject_description == 0
+
+
+def test_the_subjects_surname_carries_its_facts_beside_its_linked_full_name(sample_duckdb_kg
+                                                                            ) -> None:
+    """The page names "Davey Graham" in full (linked) and then by surname in the sentence that
+    states the fact: the surname stands for the subject there, so the fact has a sentence."""
+    text = ("Davey Graham was a British musician. In a review, Thom Jurek praised the guitar "
+            "playing of Graham.")
+    p = paragraph("p", text, title="Davey Graham", page_qid="Q1173430")
+    mentions = [mention("p", text, "Davey Graham", "Q1173430", source="subject"),
+                mention("p", text, "Thom Jurek", None, source="ner"),
+                mention("p", text, "guitar", "Q6607", source="neighbour"),
+                mention("p", text, "Graham", None, source="ner", occurrence=1)]
+    (t,) = [t for t in run(sample_duckdb_kg, [p], mentions)[0] if t["pid"] == "P1303"]
+    assert text[t["head_start"]:t["head_end"]] == "Graham" and t["head_start"] > 40
+    assert (t["head_qid"], t["rule"], t["evidence_rule"]) == ("Q1173430", "subject_grounded",
+                                                              "sentence")
+    # without the surname the two are sentences apart and nothing refers back to him
+    assert [t for t in run(sample_duckdb_kg, [p], mentions[:3])[0] if t["pid"] == "P1303"] == []

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from kg2instruction.annotate.match import Anchor
-from kg2instruction.annotate.page_subject import ground_subject, title_tokens
+from kg2instruction.annotate.page_subject import ground_subject, subject_repeats, title_tokens
 
 
 def unlinked(text: str, *surfaces: str) -> list[Anchor]:
@@ -38,3 +38,24 @@ def test_chinese_grounding_by_character_bigrams() -> None:
     text = "亚当斯是英国作家。"
     assert ground_subject("道格拉斯·亚当斯", unlinked(text, "亚当斯"), "zh").surface == "亚当斯"
     assert ground_subject("英国", unlinked(text, "亚当斯"), "zh") is None
+
+
+def test_shortened_names_of_the_subject_repeat_it() -> None:
+    """An article calls its subject by the surname after the first sentence; a given name alone,
+    a relative's full name or a place named after the subject is someone or something else."""
+    text = ("Matt Ferguson joined CareerBuilder. John Ferguson, his father, lived near Ferguson "
+            "Park. Later, Ferguson took an MBA. Matt left.")
+    spans = unlinked(text, "Matt Ferguson", "John Ferguson", "Ferguson Park", "Later, Ferguson",
+                     "Matt left")
+    spans[3] = Anchor("p:f", spans[3].start + 7, spans[3].end, "Ferguson", None)
+    spans[4] = Anchor("p:m", spans[4].start, spans[4].start + 4, "Matt", None)
+    assert [s.surface for s in subject_repeats("Matt Ferguson", spans, "en")] == ["Ferguson"]
+    assert subject_repeats("Davy Graham (musician)", spans, "en") == []
+    # a city is not the university named after it, though it is the title's one content word
+    vienna = "He taught at a university in Vienna."
+    assert subject_repeats("University of Vienna", unlinked(vienna, "Vienna"), "en") == []
+    # the whole title, unlinked, was left so by linking (a namesake, a type that does not fit)
+    assert subject_repeats("Asia", unlinked("Asia was a nymph.", "Asia"), "en") == []
+    zh = "道格拉斯是编辑。亚当斯是英国作家。"
+    assert [s.surface for s in subject_repeats("道格拉斯·亚当斯", unlinked(zh, "道格拉斯", "亚当斯"),
+                                               "zh")] == ["亚当斯"]
