@@ -16,7 +16,9 @@ positions. So, in decreasing reliability:
 Overlaps are resolved by that priority for the writer's own spans (links, bold subject); among
 the guessed ones (repeats, neighbour names, NER) the longer span wins, so no mention survives inside
 a longer one. NER spans of nationality-like names used as adjectives ("Russian revolutionary") are
-not mentions and block every guessed name inside them.
+not mentions and block every guessed name inside them, unless the word names the people of a
+country one of the paragraph's entities is tied to in the KG ("an American lawyer" on the page of
+a US citizen): then it is a mention of that country (`annotate/demonyms.py`).
 
 NER (`run_ner`) is separately callable from the rest (`annotate_mentions`), so its cost can be
 measured alone.
@@ -33,6 +35,7 @@ from typing import Any, Literal
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from kg2instruction.annotate.demonyms import CountryWords, DemonymConfig, country_words
 from kg2instruction.annotate.mention import VALUE_SOURCES, Mention, MentionSource, mentions_table
 from kg2instruction.annotate.link_targets import title_form
 from kg2instruction.annotate.name_index import NameIndex, name_keys, text_vocabulary
@@ -95,6 +98,9 @@ class MentionConfig(BaseModel):
     class_pids: tuple[str, ...] = Field(("P31",), description=(
         "properties whose values are classes of an entity (instance of): neighbours reached only "
         "through them are not searched in the text ('the album', 'a crisis' are common nouns)"))
+    demonyms: DemonymConfig = Field(default_factory=DemonymConfig, description=(
+        "nationality words (the adjective labels) that stand for a country tied to the "
+        "paragraph's entities: 'an American lawyer' on a page whose subject is a US citizen"))
     max_name_tokens: int = Field(8, ge=1, description="longest name matched, in tokens (punctuation counts)")
     max_name_chars_unspaced: int = Field(24, ge=1)
 
@@ -191,6 +197,7 @@ class _LangContext:
     page_subject: Mapping[str, str]           # page_id -> target (title) of the page's subject
     config: MentionConfig
     stop_keys: frozenset[tuple[str, ...]]     # name keys never matched (function words)
+    countries: CountryWords                   # nationality words of the expansion's countries
 
     def new_index(self) -> NameIndex[Any]:
         return _new_index(self.lang, self.config, self.stop_keys)
@@ -223,7 +230,8 @@ class _LangContext:
         names = neighbour_names(expansion, kg, lang,
                                 _new_index(lang, config, stop_keys, vocabulary=vocabulary),
                                 class_pids=config.class_pids)
-        return cls(lang, infos, names, page_subject, config, stop_keys)
+        countries = country_words(expansion, kg, lang, config.demonyms)
+        return cls(lang, infos, names, page_subject, config, stop_keys, countries)
 
 
 def _find_mentions(row: dict[str, Any], spans: Sequence[NerSpan], repeats: _PageRepeats,
@@ -244,14 +252,19 @@ def _find_mentions(row: dict[str, Any], spans: Sequence[NerSpan], repeats: _Page
     paragraph_targets = [m.link_target for m in mentions if m.link_target]
     persons = {(s.start, s.end) for s in spans if s.label in config.person_ner_labels}
     guessed = repeats.find(row["paragraph_id"], text, counts, persons)
-    guessed += _neighbour_mentions(text, [*paragraph_targets, subject_target], ctx)
+    active = {q for t in [*paragraph_targets, subject_target] for q in ctx.targets[t].expansion}
+    guessed += _neighbour_mentions(text, active, ctx)
     adjectives = attributive_spans(text, spans, config.adjective_ner_labels)
-    guessed = _split_name_lists(guessed + _ner_mentions(text, spans, ctx.lang, config, counts,
-                                                        adjectives), text)
+    nationals = _nationality_mentions(text, spans, active, ctx)
+    guessed = _split_name_lists(guessed + nationals + _ner_mentions(
+        text, spans, ctx.lang, config, counts, adjectives), text)
     inside_word, derived = _inside_longer_word(text, ctx.lang)
     for m in guessed:
         if is_gloss_label(text, m.start, m.end):
             counts[f"dropped.gloss_label.{m.source}"] += 1
+        elif m in nationals:
+            counts["mentions.demonym"] += 1
+            mentions.append(m)
         elif any(s.start <= m.start and m.end <= s.end for s in adjectives):
             counts[f"dropped.adjective.{m.source}"] += 1
         elif m.source in _NAME_INDEX_SOURCES and inside_word(m.start, m.end):
@@ -404,8 +417,8 @@ def short_names(title: str, lang: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(w.strip(",.") for w in (words[0], words[-1]) if w.strip(",.")))
 
 
-def _neighbour_mentions(text: str, targets: Sequence[str], ctx: _LangContext) -> list[Mention]:
-    active = {q for t in targets for q in ctx.targets[t].expansion}
+def _neighbour_mentions(text: str, active: Collection[str], ctx: _LangContext) -> list[Mention]:
+    """Names of the KG neighbours of the `active` entities (the paragraph's targets' expansion)."""
     found = []
     for match in ctx.neighbours.index.find(text):
         surface = text[match.start:match.end]
@@ -413,6 +426,21 @@ def _neighbour_mentions(text: str, targets: Sequence[str], ctx: _LangContext) ->
         if near:
             found.append(Mention(match.start, match.end, text[match.start:match.end], "neighbour",
                                  qid=near[0] if len(near) == 1 else None))
+    return found
+
+
+def _nationality_mentions(text: str, spans: Sequence[NerSpan], active: Collection[str],
+                          ctx: _LangContext) -> list[Mention]:
+    """Nationality words (the adjective labels) naming the people of a country tied to the
+    `active` entities: mentions of that country (`annotate/demonyms.py`)."""
+    found = []
+    for span in spans:
+        if span.label in ctx.config.adjective_ner_labels:
+            surface = text[span.start:span.end]
+            country = ctx.countries.country_of(surface, active)
+            if country is not None:
+                found.append(Mention(span.start, span.end, surface, "neighbour",
+                                     ner_label=span.label, qid=country))
     return found
 
 

@@ -33,8 +33,8 @@ from pathlib import Path
 from kg2instruction.errors import ConfigError, InputError
 from kg2instruction.kg.build import SCHEMA_VERSION
 from kg2instruction.kg.lookup_config import KGLookupConfig
-from kg2instruction.kg.protocol import (Candidate, Claim, Neighbour, QuantityValue, TimeValue,
-                                        qid_number)
+from kg2instruction.kg.protocol import (DEMONYM_PID, Candidate, Claim, Neighbour, QuantityValue,
+                                       TimeValue, qid_number)
 from kg2instruction.kg.store_access import connect_read_only, meta_of
 from kg2instruction.text.normalize import normalize_name
 
@@ -135,6 +135,17 @@ class DuckDBKG:
             FROM aliases a JOIN lang_fallback f ON a.lang = f.variant
             SEMI JOIN (SELECT unnest($ids) AS id) q ON a.id = q.id
             WHERE f.lang = $lang GROUP BY a.id""", {"ids": _distinct(qids), "lang": lang})
+        return {qid: list(values) for qid, values in rows}
+
+    def demonyms(self, qids: Sequence[str], lang: str) -> dict[str, list[str]]:
+        self._check_lang(lang)
+        if not qids:
+            return {}
+        rows = self._rows(f"""
+            SELECT m.id, list(DISTINCT m.text ORDER BY m.text) FROM monolingual_values m
+            SEMI JOIN (SELECT unnest($ids) AS id) q ON m.id = q.id
+            WHERE m.pid = '{DEMONYM_PID}' AND m.lang = $lang AND m.rank != 'deprecated'
+            GROUP BY m.id""", {"ids": _distinct(qids), "lang": lang.split("-")[0]})
         return {qid: list(values) for qid, values in rows}
 
     # -- candidates -------------------------------------------------------------------------------

@@ -57,6 +57,9 @@ class TimeValue:
     rank: Literal["preferred", "normal"] = "normal"
 
 
+DEMONYM_PID = "P1549"   # what a country's people and things are called ("Belgian")
+
+
 @dataclass(frozen=True, order=True)
 class QuantityValue:
     """A quantity-valued statement: decimal amount as a string (lossless) and unit QID or '1'."""
@@ -77,6 +80,10 @@ class KnowledgeGraph(Protocol):
 
     def aliases(self, qids: Sequence[str], lang: str) -> dict[str, list[str]]:
         """Sorted aliases per QID in `lang`; QIDs without aliases are absent."""
+
+    def demonyms(self, qids: Sequence[str], lang: str) -> dict[str, list[str]]:
+        """Sorted demonyms (P1549, non-deprecated) per QID in `lang` ("Belgian" for Belgium);
+        QIDs without one are absent."""
 
     def candidates(self, names: Sequence[str], lang: str) -> dict[str, list[Candidate]]:
         """Entities whose label/alias equals each name after `normalize_name`.

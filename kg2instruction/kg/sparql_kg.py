@@ -157,6 +157,15 @@ class SparqlKG:
                 found[qid].add(row["alias"]["value"])
         return {qid: sorted(values) for qid, values in found.items()}
 
+    def demonyms(self, qids: Sequence[str], lang: str) -> dict[str, list[str]]:
+        found: dict[str, set[str]] = defaultdict(set)
+        base = lang.split("-")[0]
+        for row in self._select_batched(_distinct(qids), lambda c: q.demonyms_query(c, base)):
+            qid = entity_id_of(row["e"]["value"])
+            if qid:
+                found[qid].add(row["demonym"]["value"])
+        return {qid: sorted(values) for qid, values in found.items()}
+
     # -- candidates -------------------------------------------------------------------------------
 
     def _search_languages(self, norm: str, lang: str) -> tuple[str, ...]:

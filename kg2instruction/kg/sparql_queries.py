@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeVar
 
+from kg2instruction.kg.protocol import DEMONYM_PID
 from kg2instruction.kg.wikidata_rdf import PREFIXES, entity_iri, is_entity_id
 
 T = TypeVar("T")
@@ -86,6 +87,13 @@ def labels_query(qids: Sequence[str], langs: Sequence[str]) -> str:
 def aliases_query(qids: Sequence[str], langs: Sequence[str]) -> str:
     return (PREFIX_BLOCK + "SELECT ?e ?alias WHERE {\n" + _values("e", map(entity, qids))
             + "  ?e skos:altLabel ?alias .\n" + _lang_filter("alias", langs) + "}")
+
+
+def demonyms_query(qids: Sequence[str], lang: str) -> str:
+    """Non-deprecated demonyms (P1549) of entities in `lang`."""
+    return (PREFIX_BLOCK + "SELECT ?e ?demonym WHERE {\n" + _values("e", map(entity, qids))
+            + f"  ?e p:{DEMONYM_PID} ?st . ?st ps:{DEMONYM_PID} ?demonym .\n" + _NOT_DEPRECATED
+            + "\n" + _lang_filter("demonym", [lang]) + "}")
 
 
 def names_query(surface_forms: Sequence[str], langs: Sequence[str]) -> str:

@@ -32,7 +32,7 @@ class IdentifyMentions(MapStage):
     """PARAGRAPHS -> MENTIONS."""
 
     name = "identify_mentions"
-    version = "9"   # 9: language labels of glosses ("(Chinese: 县级市)") are no mentions
+    version = "10"  # 9: gloss language labels are no mentions; 10: nationality words
     Config = IdentifyMentionsConfig
     requires = ("read_wikipedia", "build_kg")
     uses_model = True

@@ -173,6 +173,16 @@ def test_time_and_quantity_values_agree(small: Backends) -> None:
     assert sparql.quantity_values(ids) == amounts
 
 
+def test_demonyms_agree(small: Backends) -> None:
+    """The real dump lines carry P1549 in many languages; one language's are asked for."""
+    duck, sparql, ids = small.duck, small.sparql, small.ids
+    english = duck.demonyms(ids, "en")
+    assert english["Q31"] == ["Belgian"] and english["Q22"] == ["Scottish"]
+    assert sparql.demonyms(ids, "en") == english
+    assert sparql.demonyms(ids, "zh") == duck.demonyms(ids, "zh")
+    assert duck.demonyms(["Q42"], "en") == {} == sparql.demonyms(["Q42"], "en")
+
+
 def test_q42_values_exactly(small: Backends) -> None:
     duck, sparql = small.duck, small.sparql
     assert sparql.time_values(["Q42"]) == [

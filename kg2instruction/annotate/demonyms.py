@@ -1,0 +1,103 @@
+"""Nationality words that stand for a country the paragraph's entities are tied to.
+
+"Lincoln was an American lawyer": NER tags "American" as a nationality (NORP), and on its own such
+a word is no entity (not the American people, not American English), so the mention stage drops
+it. But the page subject's KG citizenship is the United States, and "American" is what Wikidata
+calls that country's people (P1549, demonym), or, in a KG without demonyms, a word that begins
+with most of the country's name ("Ital-ian", "Swed-ish", "Norw-egian"; not "French" for France,
+which only the KG's demonyms know). Such a word, where NER calls it a nationality and one of the
+paragraph's entities has that country as the value of a country property (citizenship, country,
+country of origin), is a mention of that country: the fact it carries is that tie, which the
+rest of the chain (evidence sentence, schema, verifier) then judges like any other.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kg2instruction.annotate.neighbour_cache import neighbour_cache
+from kg2instruction.kg.protocol import KnowledgeGraph
+from kg2instruction.text.normalize import normalize_name
+
+
+class DemonymConfig(BaseModel):
+    """Which ties make a nationality word a mention, and how it may be recognised."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pids: tuple[str, ...] = Field(("P27", "P17", "P495"), description=(
+        "properties whose value is a country a nationality word may stand for (country of "
+        "citizenship, country, country of origin); empty: nationality words are never mentions"))
+    stem_chars: dict[str, int] = Field(default_factory=lambda: {"en": 4}, description=(
+        "per language: a nationality word with no KG demonym still stands for a country when it "
+        "begins with all but the last two letters of one of the country's names, and with at "
+        "least this many (American/America, Norwegian/Norway); languages absent use the KG's "
+        "demonyms only"))
+
+
+@dataclass(frozen=True)
+class CountryWords:
+    """The countries tied to a shard's entities, with the words that name their people."""
+
+    lang: str
+    demonyms: Mapping[str, frozenset[str]]            # normalised demonym -> country QIDs
+    names: Mapping[str, tuple[str, ...]]              # country QID -> normalised names
+    tied_to: Mapping[str, frozenset[str]] = field(default_factory=dict)  # country -> entities
+    stem_chars: int | None = None
+
+    def country_of(self, word: str, active: Collection[str]) -> str | None:
+        """The one country tied to an `active` entity that `word` names the people of; None
+        when there is none or more than one equally good."""
+        near = [q for q, entities in self.tied_to.items() if not entities.isdisjoint(active)]
+        if not near:
+            return None
+        norm = normalize_name(word, self.lang)
+        exact = sorted(q for q in self.demonyms.get(norm, ()) if q in near)
+        if exact:
+            return exact[0] if len(exact) == 1 else None
+        if self.stem_chars is None:
+            return None
+        scored = [(max((_stem_match(norm, name, self.stem_chars) for name in self.names[q]),
+                       default=0), q) for q in near]
+        best = max((s for s, _ in scored), default=0)
+        winners = sorted(q for s, q in scored if s == best)
+        return winners[0] if best > 0 and len(winners) == 1 else None
+
+
+def _stem_match(word: str, name: str, minimum: int) -> int:
+    """Length of the shared beginning when it covers the name but for its last two letters
+    (and `minimum` letters at least), else 0."""
+    shared = 0
+    for a, b in zip(word, name):
+        if a != b:
+            break
+        shared += 1
+    return shared if shared >= max(minimum, len(name) - 2) and len(word) > len(name) - 2 else 0
+
+
+def country_words(entities: Iterable[str], kg: KnowledgeGraph, lang: str,
+                  config: DemonymConfig) -> CountryWords:
+    """The countries `entities` have as values of `config.pids`, their names and KG demonyms
+    (two batched KG calls; the neighbours are the ones mention search already fetched)."""
+    base = lang.split("-")[0]
+    wanted = sorted(set(entities))
+    if not config.pids or not wanted:
+        return CountryWords(lang, {}, {})
+    tied: dict[str, set[str]] = defaultdict(set)
+    names: dict[str, tuple[str, ...]] = {}
+    for entity, neighbours in neighbour_cache(kg).neighbours(wanted, lang).items():
+        for nb in neighbours:
+            if nb.direction == "forward" and nb.pid in config.pids and nb.qid != entity:
+                tied[nb.qid].add(entity)
+                names[nb.qid] = tuple(dict.fromkeys(
+                    normalize_name(n, lang) for n in ((nb.label,) if nb.label else ()) + nb.aliases
+                    if normalize_name(n, lang)))
+    demonyms: dict[str, set[str]] = defaultdict(set)
+    for qid, words in kg.demonyms(sorted(tied), lang).items():
+        for word in words:
+            demonyms[normalize_name(word, lang)].add(qid)
+    return CountryWords(lang, {w: frozenset(q) for w, q in demonyms.items()}, names,
+                        {q: frozenset(e) for q, e in tied.items()}, config.stem_chars.get(base))
