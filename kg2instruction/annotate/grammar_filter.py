@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kg2instruction.annotate.grammatical_link import (LinkVerdict, dependency_link,
                                                       same_clause_link)
-from kg2instruction.config.theme import DependencyPathRule, Theme
+from kg2instruction.config.theme import DependencyPathRule, SyntaxRule, Theme
 from kg2instruction.errors import ConfigError
 from kg2instruction.ner.spacy_ner import load_spacy_pipeline
 
@@ -71,13 +72,30 @@ def _end_span(triple: Mapping[str, Any], end: str, evidence: tuple[int, int]
     return None
 
 
+@dataclass(frozen=True)
+class NationalityRule:
+    """The rule for triples with a nationality word at one end (its mention ids), which replaces
+    the relation's own: such a word names a country only through what it describes."""
+
+    mention_ids: frozenset[str] = frozenset()
+    syntax: Mapping[str, SyntaxRule] = field(default_factory=dict)
+
+    def of(self, triple: Mapping[str, Any], lang: str) -> SyntaxRule | None:
+        if lang in self.syntax and (triple.get("head_mention_id") in self.mention_ids
+                                    or triple.get("tail_mention_id") in self.mention_ids):
+            return self.syntax[lang]
+        return None
+
+
 def require_grammatical_links(triples: Sequence[dict[str, Any]], theme: Theme,
                               paragraphs: Mapping[str, ParagraphLike],
-                              parsers: DependencyParsers, funnel: Counter[str]
+                              parsers: DependencyParsers, funnel: Counter[str],
+                              nationality: NationalityRule = NationalityRule()
                               ) -> list[dict[str, Any]]:
     """The triples whose relation has no rule for their language, or whose evidence shows the
     link. Triples that cannot be checked (a dependency rule without a parser for the language,
-    no evidence, an end not written in the evidence) are kept and counted `syntax_unchecked`."""
+    no evidence, an end not written in the evidence) are kept and counted `syntax_unchecked`.
+    A triple with a nationality word at one end is judged by `nationality`'s rule instead."""
     pending: dict[tuple[str, int, int],
                   list[tuple[int, tuple[int, int], tuple[int, int], DependencyPathRule]]] = {}
     keep = [True] * len(triples)
@@ -92,14 +110,17 @@ def require_grammatical_links(triples: Sequence[dict[str, Any]], theme: Theme,
             triple["relation"]) else None
         paragraph = paragraphs.get(triple["paragraph_id"])
         lang = rule_language(paragraph.lang) if paragraph is not None else ""
-        if relation is None or paragraph is None or lang not in relation.syntax:
+        if paragraph is None:
+            continue
+        rule = nationality.of(triple, lang) or (
+            relation.syntax.get(lang) if relation is not None else None)
+        if rule is None:
             continue
         start, stop = triple.get("evidence_start"), triple.get("evidence_end")
         head = tail = None
         if start is not None and stop is not None:
             head = _end_span(triple, "head", (start, stop))
             tail = _end_span(triple, "tail", (start, stop))
-        rule = relation.syntax[lang]
         if head is None or tail is None or (rule.dependency_path is not None
                                             and not parsers.has(lang)):
             funnel["syntax_unchecked"] += 1

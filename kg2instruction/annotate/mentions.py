@@ -435,7 +435,10 @@ def _nationality_mentions(text: str, spans: Sequence[NerSpan], active: Collectio
     `active` entities: mentions of that country (`annotate/demonyms.py`)."""
     found = []
     for span in spans:
-        if span.label in ctx.config.adjective_ner_labels:
+        # a word hyphened to the next ("German-language", "Jamaican-born") gives a language or
+        # a birthplace, not a country of the thing it describes
+        if span.label in ctx.config.adjective_ner_labels and \
+                text[span.end:span.end + 1] not in _HYPHENS:
             surface = text[span.start:span.end]
             country = ctx.countries.country_of(surface, active)
             if country is not None:
@@ -444,6 +447,7 @@ def _nationality_mentions(text: str, spans: Sequence[NerSpan], active: Collectio
     return found
 
 
+_HYPHENS = ("-", "\u2010", "\u2011")
 _NOMINAL_NEXT = ("and", "or", "language", "languages")
 _NOMINAL_HYPHENED = ("language", "speaking", "speaker", "speakers")
 

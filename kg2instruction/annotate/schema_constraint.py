@@ -29,10 +29,11 @@ from typing import Any
 
 import pydantic
 
-from kg2instruction.annotate.grammar_filter import DependencyParsers, require_grammatical_links
+from kg2instruction.annotate.grammar_filter import (DependencyParsers, NationalityRule,
+                                                    require_grammatical_links)
 from kg2instruction.annotate.name_statements import NameMention, states_other_name
 from kg2instruction.config.entity_types import FALLBACK_CATEGORY
-from kg2instruction.config.theme import Relation, Theme
+from kg2instruction.config.theme import DependencyPathRule, Relation, SyntaxRule, Theme
 from kg2instruction.kg.protocol import KnowledgeGraph
 from kg2instruction.text.normalize import is_unspaced, normalize_name
 from kg2instruction.text.sentences import Sentences
@@ -52,6 +53,18 @@ class SchemaConfig(pydantic.BaseModel):
         ("located in",), description="labels reduced to the most specific place mentioned")
     keep_implicit_subject: bool = pydantic.Field(
         False, description="keep triples whose head/tail has no span (implicit page subject)")
+    nationality_labels: tuple[str, ...] = pydantic.Field(
+        ("NORP",), description="NER labels of linked mentions that are nationality words "
+                               "(identify_mentions' adjective labels)")
+    nationality_syntax: dict[str, SyntaxRule] = pydantic.Field(
+        default_factory=lambda: {"en": SyntaxRule(dependency_path=DependencyPathRule(
+            verbs=("be", "become", "remain"), prepositions=("of",), max_path_words=3))},
+        description=(
+            "per language: the grammatical link a triple with a nationality word at one end needs, "
+            "whatever its relation's own rule: the word describes the other end itself ('the "
+            "Swedish Moderate Party') or a noun said of it ('X is a Canadian politician'), not "
+            "another thing near it ('a member of the German hip hop group', 'a Venezuelan album "
+            "by the harpist X'); languages absent: the relation's rule"))
 
 
 def _swap(triple: dict[str, Any]) -> dict[str, Any]:
@@ -362,8 +375,11 @@ def apply_schema(candidates: Iterable[Mapping[str, Any]], mentions: Sequence[Map
     not applied, and the triples they would check are counted `syntax_unchecked`)."""
     funnel: Counter[str] = Counter()
     triples = label_and_constrain(candidates, theme, categories_of, config, funnel, paragraphs)
+    nationality = frozenset(m["mention_id"] for m in mentions
+                            if m.get("qid") and m.get("ner_label") in config.nationality_labels)
     triples = require_grammatical_links(triples, theme, paragraphs or {},
-                                        parsers or DependencyParsers({}), funnel)
+                                        parsers or DependencyParsers({}), funnel,
+                                        NationalityRule(nationality, config.nationality_syntax))
     triples += alias_triples(mentions, theme, categories_of, names_of, config, funnel,
                              paragraphs or {})
     triples = reduce_containment_chains(triples, config, funnel)

@@ -32,7 +32,8 @@ class IdentifyMentions(MapStage):
     """PARAGRAPHS -> MENTIONS."""
 
     name = "identify_mentions"
-    version = "10"  # 9: gloss language labels are no mentions; 10: nationality words
+    version = "11"  # 9: gloss language labels are no mentions; 10: nationality words;
+    #                 11: none hyphened to the next word
     Config = IdentifyMentionsConfig
     requires = ("read_wikipedia", "build_kg")
     uses_model = True

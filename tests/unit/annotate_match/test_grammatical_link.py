@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kg2instruction.annotate.grammar_filter import DependencyParsers, require_grammatical_links
+from kg2instruction.annotate.grammar_filter import (DependencyParsers, NationalityRule,
+                                                    require_grammatical_links)
 from kg2instruction.annotate.grammatical_link import LinkVerdict, dependency_link, same_clause_link
 from kg2instruction.annotate.schema_constraint import ParagraphText, SchemaConfig, apply_schema
 from kg2instruction.config.theme import Theme, load_theme
@@ -350,3 +351,39 @@ def test_a_theme_serialises_the_same_in_every_process() -> None:
                             check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
              for seed in ("1", "2", "3")}
     assert len(dumps) == 1 and '"verbs"' in dumps.pop()
+
+
+NATIONALITY = [   # (sentence, person, nationality word, stated) from T-REx abstracts
+    ("Denise Peterson-Rafuse is a Canadian politician.", "Denise Peterson-Rafuse", "Canadian",
+     True),
+    ("Harald Natvig was a Norwegian rifle shooter who competed in the early 20th century.",
+     "Harald Natvig", "Norwegian", True),
+    ("Michael Beck is a member of the German hip hop group Die Fantastischen Vier.",
+     "Michael Beck", "German", False),
+    ("Pasajes Inmortales is a Venezuelan album by the harpist Juan Vicente Torrealba.",
+     "Juan Vicente Torrealba", "Venezuelan", False),
+    ("Mojca Kopač is a Slovenian figure skater.", "Mojca Kopač", "Slovenian", True),
+]
+
+
+@pytest.mark.parametrize(("text", "person", "word", "stated"), NATIONALITY)
+def test_a_nationality_word_states_a_citizenship_only_of_what_it_describes(
+        text: str, person: str, word: str, stated: bool, parsers: DependencyParsers) -> None:
+    """The person theme's nationality relation has no `syntax:` rule of its own; a nationality
+    word at one end brings the schema config's rule, which asks that the word describe the
+    person or a noun said of the person."""
+    theme = load_theme("person", THEMES)
+    relation = next(r.label.en for r in theme.relations if "P27" in r.pids)
+    assert not theme.relation(relation).syntax
+    row = _candidate("p", text, person, word, (0, len(text)), relation=relation, pid="P27",
+                     tail_mention_id="p:word")
+    rule = SchemaConfig().nationality_syntax
+    funnel: Counter[str] = Counter()
+    kept = require_grammatical_links([row], theme, {"p": ParagraphText(text, "en")}, parsers,
+                                     funnel, NationalityRule(frozenset({"p:word"}), rule))
+    assert (kept == [row]) is stated
+    # the same triple with a country's name is judged by the relation's rule (none here)
+    plain = require_grammatical_links([dict(row, tail_mention_id="p:other")], theme,
+                                      {"p": ParagraphText(text, "en")}, parsers, Counter(),
+                                      NationalityRule(frozenset({"p:word"}), rule))
+    assert len(plain) == 1

@@ -35,10 +35,12 @@ def test_a_nationality_word_names_the_subjects_country(kg: DuckDBKG, spacy_ner: 
     KG has no P1549, so the words are recognised by the country's name they begin with."""
     assert kg.demonyms([US, ITALY], "en") == {}
     rows = [page("1", "Chuck Darling", "Q1463586",
-                 "Chuck Darling was an American basketball player. He was American."),
+                 "Chuck Darling was an American basketball player. He was American. He "
+                 "played in an American-born coach's team."),
             page("2", "Gianni Ferrio", "Q1522599",
                  "Gianni Ferrio was an Italian composer. A French critic praised him.")]
     found, counts = mentions_of(kg, spacy_ner, rows)
+    # "American-born": a birthplace, not the country of what it describes
     assert [(s, q) for s, q in found["en:1:0"] if s == "American"] == [("American", US)] * 2
     assert ("Italian", ITALY) in found["en:2:0"]
     # France is no country of Ferrio's: "French" stays what it was, no mention of France
