@@ -42,7 +42,8 @@ MENTIONS = pa.schema([
     ("start", pa.int32()),
     ("end", pa.int32()),
     ("surface", pa.string()),        # == text[start:end]
-    ("source", pa.string()),         # link | subject | repeat | neighbour | ner | time | quantity
+    ("source", pa.string()),         # link | subject | repeat | neighbour | nationality | ner |
+                                     # time | quantity
     ("ner_label", pa.string()),      # NER label when source == ner (or the value kind), else null
     ("link_target", pa.string()),    # resolved link title for links (and repeats of links), else null
     ("qid", pa.string()),            # certain QID, else null

@@ -360,7 +360,7 @@ def _shortlist(candidates: Sequence[Candidate], config: LinkConfig) -> list[Cand
 
 def _certain(row: Mapping[str, Any], page_qid: str | None) -> Decision:
     """Mentions whose QID identification already made certain: nothing to choose, no score."""
-    if row["source"] == "neighbour":
+    if row["source"] in ("neighbour", "nationality"):
         how: LinkedBy = "neighbour"
     elif row["qid"] == page_qid and row["source"] in ("subject", "repeat"):
         how = "page"

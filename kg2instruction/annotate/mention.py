@@ -13,7 +13,8 @@ import pyarrow as pa
 
 from kg2instruction.schemas import MENTIONS
 
-MentionSource = Literal["link", "subject", "repeat", "neighbour", "ner", "time", "quantity"]
+MentionSource = Literal["link", "subject", "repeat", "neighbour", "nationality", "ner", "time",
+                        "quantity"]
 VALUE_SOURCES: frozenset[str] = frozenset({"time", "quantity"})
 
 

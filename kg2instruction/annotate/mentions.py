@@ -53,7 +53,8 @@ from kg2instruction.text.zh_words import derived_word, splits_a_word, word_bound
 PriorityClass = Literal["link", "subject", "repeat", "neighbour", "ner"]
 _WORDS = re.compile(r"\w+")
 _PRIORITY_CLASS: dict[str, str] = {"link": "link", "subject": "subject", "repeat": "repeat",
-                                   "neighbour": "neighbour", "ner": "ner", "time": "ner",
+                                   "neighbour": "neighbour", "nationality": "neighbour",
+                                   "ner": "ner", "time": "ner",
                                    "quantity": "ner"}
 _PARAGRAPH_COLUMNS = ("paragraph_id", "page_id", "lang", "title", "page_qid", "index", "text",
                       "links", "subject_spans", "source")
@@ -263,7 +264,6 @@ def _find_mentions(row: dict[str, Any], spans: Sequence[NerSpan], repeats: _Page
         if is_gloss_label(text, m.start, m.end):
             counts[f"dropped.gloss_label.{m.source}"] += 1
         elif m in nationals:
-            counts["mentions.demonym"] += 1
             mentions.append(m)
         elif any(s.start <= m.start and m.end <= s.end for s in adjectives):
             counts[f"dropped.adjective.{m.source}"] += 1
@@ -442,7 +442,7 @@ def _nationality_mentions(text: str, spans: Sequence[NerSpan], active: Collectio
             surface = text[span.start:span.end]
             country = ctx.countries.country_of(surface, active)
             if country is not None:
-                found.append(Mention(span.start, span.end, surface, "neighbour",
+                found.append(Mention(span.start, span.end, surface, "nationality",
                                      ner_label=span.label, qid=country))
     return found
 

@@ -53,9 +53,6 @@ class SchemaConfig(pydantic.BaseModel):
         ("located in",), description="labels reduced to the most specific place mentioned")
     keep_implicit_subject: bool = pydantic.Field(
         False, description="keep triples whose head/tail has no span (implicit page subject)")
-    nationality_labels: tuple[str, ...] = pydantic.Field(
-        ("NORP",), description="NER labels of linked mentions that are nationality words "
-                               "(identify_mentions' adjective labels)")
     nationality_syntax: dict[str, SyntaxRule] = pydantic.Field(
         default_factory=lambda: {"en": SyntaxRule(dependency_path=DependencyPathRule(
             verbs=("be", "become", "remain"), prepositions=("of",), max_path_words=3))},
@@ -375,8 +372,7 @@ def apply_schema(candidates: Iterable[Mapping[str, Any]], mentions: Sequence[Map
     not applied, and the triples they would check are counted `syntax_unchecked`)."""
     funnel: Counter[str] = Counter()
     triples = label_and_constrain(candidates, theme, categories_of, config, funnel, paragraphs)
-    nationality = frozenset(m["mention_id"] for m in mentions
-                            if m.get("qid") and m.get("ner_label") in config.nationality_labels)
+    nationality = frozenset(m["mention_id"] for m in mentions if m["source"] == "nationality")
     triples = require_grammatical_links(triples, theme, paragraphs or {},
                                         parsers or DependencyParsers({}), funnel,
                                         NationalityRule(nationality, config.nationality_syntax))

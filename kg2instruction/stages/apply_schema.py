@@ -35,8 +35,8 @@ class ApplySchema(MapStage):
     """Candidate TRIPLES + typed mentions + paragraph themes -> theme TRIPLES."""
 
     name = "apply_schema"
-    version = "9"   # 8: grammatical links: addresses opt-in, adverbs, Chinese break words as words;
-    #                 9: nationality words need their own link
+    version = "10"  # 8: grammatical links: addresses opt-in, adverbs, Chinese break words as words;
+    #                 9, 10: nationality words (source nationality) need their own link
     Config = ApplySchemaConfig
     requires = ("match_relations", "type_entities", "route_themes", "build_kg", "read_wikipedia")
     theme_fields = None   # labels, P-ids, types: the whole theme

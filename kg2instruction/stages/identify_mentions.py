@@ -32,8 +32,8 @@ class IdentifyMentions(MapStage):
     """PARAGRAPHS -> MENTIONS."""
 
     name = "identify_mentions"
-    version = "11"  # 9: gloss language labels are no mentions; 10: nationality words;
-    #                 11: none hyphened to the next word
+    version = "12"  # 9: gloss language labels are no mentions; 10: nationality words;
+    #                 11: none hyphened to the next word; 12: their own source, nationality
     Config = IdentifyMentionsConfig
     requires = ("read_wikipedia", "build_kg")
     uses_model = True

@@ -387,3 +387,26 @@ def test_a_nationality_word_states_a_citizenship_only_of_what_it_describes(
                                       {"p": ParagraphText(text, "en")}, parsers, Counter(),
                                       NationalityRule(frozenset({"p:word"}), rule))
     assert len(plain) == 1
+
+
+def test_apply_schema_reads_nationality_words_from_their_mention_source(
+        parsers: DependencyParsers) -> None:
+    """Only a mention the mention stage made from a nationality word brings the rule: the same
+    span as any other mention is judged by its relation (here: none)."""
+    theme = load_theme("person", THEMES)
+    text, person, word = NATIONALITY[2][:3]     # "a member of the German hip hop group"
+    row = _candidate("p", text, person, word, (0, len(text)), pid="P27",
+                     head_qid="Q2", tail_qid="Q183", tail_mention_id="p:word")
+    types = {"Q2": ["human"], "Q183": ["geographic_region"]}
+    start = text.index(word)
+
+    def published(source: str) -> list[dict]:
+        mention = {"mention_id": "p:word", "paragraph_id": "p", "start": start,
+                   "end": start + len(word), "surface": word, "source": source,
+                   "ner_label": "NORP", "qid": "Q183", "types": ["geographic_region"]}
+        kept, _ = apply_schema([row], [mention], theme, types, {}, SchemaConfig(),
+                               {"p": ParagraphText(text, "en")}, parsers)
+        return kept
+
+    assert published("nationality") == []
+    assert [t["relation"] for t in published("neighbour")] == ["country of citizenship"]

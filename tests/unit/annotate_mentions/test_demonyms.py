@@ -45,7 +45,7 @@ def test_a_nationality_word_names_the_subjects_country(kg: DuckDBKG, spacy_ner: 
     assert ("Italian", ITALY) in found["en:2:0"]
     # France is no country of Ferrio's: "French" stays what it was, no mention of France
     assert all(q != FRANCE for _, q in found["en:2:0"])
-    assert counts["mentions.demonym"] == 3
+    assert counts["mentions.nationality"] == 3
     off, _ = mentions_of(kg, spacy_ner, rows, MentionConfig(demonyms=DemonymConfig(pids=())))
     assert all(q not in (US, ITALY) for ms in off.values() for _, q in ms)
 
