@@ -40,6 +40,7 @@ from kg2instruction.sources.wikidata_dump import (BadLine, BadLineLog, WikidataD
                                                   parse_line_batch)
 from kg2instruction.storage.exclusive_lock import ExclusiveLock
 from kg2instruction.storage.inputs import input_path
+from kg2instruction.storage.sql_literal import sql_path
 
 SCHEMA_VERSION = 3   # 2: claims_by_tail and degrees; 3: neighbour_rows (see schema.sql)
 # Tables copied from staging as they are (DISTINCT, sorted by all columns).
@@ -160,7 +161,7 @@ def _connection(path: Path, resources: BuildResources) -> Iterator[duckdb.DuckDB
     con = duckdb.connect(":memory:", config=options)
     con.execute("SET enable_progress_bar = false")  # ours (tqdm) is the one progress display
     try:
-        con.execute(f"ATTACH {_sql_literal(path)} AS kg "
+        con.execute(f"ATTACH {sql_path(path)} AS kg "
                     f"(ROW_GROUP_SIZE {resources.row_group_size})")
         con.execute("USE kg")
         con.execute("ATTACH ':memory:' AS stage")
@@ -171,11 +172,6 @@ def _connection(path: Path, resources: BuildResources) -> Iterator[duckdb.DuckDB
         con.close()
         with contextlib.suppress(FileNotFoundError):
             path.with_name(path.name + ".wal").unlink()
-
-
-def _sql_literal(path: Path) -> str:
-    """A file path as an SQL string literal (ATTACH takes no bound parameters)."""
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _create_schema(con: duckdb.DuckDBPyConnection, config: KGBuildConfig) -> None:
@@ -309,7 +305,7 @@ def _derive_neighbour_table(con: duckdb.DuckDBPyConnection, scratch: Path) -> No
     in-memory staging database, ran out of memory under the build's default limit at 10x the
     sample, while a file's blocks can be evicted and a plain join or sort spills."""
     try:
-        con.execute(f"ATTACH {_sql_literal(scratch)} AS scratch")
+        con.execute(f"ATTACH {sql_path(scratch)} AS scratch")
         _fill_neighbour_rows(con)
     finally:
         # After a write error (a full disk) DuckDB may refuse even the DETACH; the files go

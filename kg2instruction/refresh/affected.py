@@ -28,6 +28,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from kg2instruction.storage.sql_literal import sql_path
 from kg2instruction.text.normalize import normalize_name
 
 NAME_COLUMNS = ("surface", "title", "link_target")
@@ -51,7 +52,7 @@ class DiffKeys:
             entities = frozenset(r[0] for r in con.execute("SELECT id FROM affected").fetchall())
             changed = con.execute("SELECT DISTINCT lang, norm FROM index_changes").fetchall()
             for alias, path in (("a", old_db), ("b", new_db)):
-                con.execute(f"ATTACH '{_quoted(path)}' AS {alias} (READ_ONLY)")
+                con.execute(f"ATTACH {sql_path(path)} AS {alias} (READ_ONLY)")
             names = con.execute("""
                 SELECT DISTINCT n.lang, n.norm FROM (
                     SELECT lang, norm, id FROM a.name_index
@@ -135,5 +136,3 @@ def shard_tables(outputs: Sequence[Path], shard_id: str) -> list[pa.Table]:
     return tables
 
 
-def _quoted(path: Path) -> str:
-    return str(Path(path).absolute()).replace("'", "''")

@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from kg2instruction.atomic import atomic_path
+from kg2instruction.storage.sql_literal import sql_path
 
 TYPE_PIDS = ("P31", "P279")
 _VALUE_TABLES = {   # table -> SQL rendering its value as one string
@@ -62,8 +63,8 @@ def diff_kgs(old_db: Path, new_db: Path, out: Path) -> DiffSummary:
         tmp.unlink()
         con = duckdb.connect(str(tmp))
         try:
-            con.execute(f"ATTACH '{_quoted(old_db)}' AS a (READ_ONLY)")
-            con.execute(f"ATTACH '{_quoted(new_db)}' AS b (READ_ONLY)")
+            con.execute(f"ATTACH {sql_path(old_db)} AS a (READ_ONLY)")
+            con.execute(f"ATTACH {sql_path(new_db)} AS b (READ_ONLY)")
             _changes(con)
             _touched(con)
             _affected(con)
@@ -85,8 +86,6 @@ def read_summary(diff_db: Path) -> DiffSummary:
     return DiffSummary(**{k: (bool(v) if k == "everything" else int(v)) for k, v in rows.items()})
 
 
-def _quoted(path: Path) -> str:
-    return str(Path(path).absolute()).replace("'", "''")
 
 
 def _both_ways(select_a: str, select_b: str) -> str:

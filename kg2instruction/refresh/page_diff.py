@@ -26,6 +26,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from kg2instruction.storage.sql_literal import sql_path
+
 # Every PARAGRAPHS column a stage may read, i.e. all but the dump-file provenance.
 COMPARED = ("paragraph_id", "rev_id", "lang", "title", "page_qid", "section", "index", "text",
             "links", "subject_spans")
@@ -73,7 +75,7 @@ def compare_pages(old_dir: Path, new_dir: Path, kg_affected: Iterable[str],
     old_shards, new_shards = _shards(old_dir), _shards(new_dir)
     temp_dir.mkdir(parents=True, exist_ok=True)
     with duckdb.connect() as con:
-        con.execute(f"SET temp_directory = '{_quoted(temp_dir)}'")
+        con.execute(f"SET temp_directory = {sql_path(temp_dir)}")
         con.execute("SET preserve_insertion_order = false")
         same_input = old_dir.resolve() == new_dir.resolve()
         _load(con, "old_p", old_dir, old_shards, hashed=not same_input)
@@ -146,7 +148,7 @@ def _load(con: duckdb.DuckDBPyConnection, name: str, directory: Path, shards: li
         return
     row = ", ".join(f'"{c}" := "{c}"' for c in COMPARED)
     digest = f"md5(CAST(struct_pack({row}) AS VARCHAR))" if hashed else "''"
-    listed = ", ".join(f"'{_quoted(Path(f))}'" for f in files)
+    listed = ", ".join(sql_path(f) for f in files)
     con.execute(f"""
         CREATE TEMP TABLE {name} AS
         SELECT shard, regexp_replace(shard, '-[0-9]+$', '') AS src, page_id, paragraph_id,
@@ -156,5 +158,3 @@ def _load(con: duckdb.DuckDBPyConnection, name: str, directory: Path, shards: li
               FROM read_parquet([{listed}], filename = true))""")
 
 
-def _quoted(path: Path) -> str:
-    return str(Path(path).absolute()).replace("'", "''")
