@@ -92,9 +92,8 @@ def country_words(entities: Iterable[str], kg: KnowledgeGraph, lang: str,
         for nb in neighbours:
             if nb.direction == "forward" and nb.pid in config.pids and nb.qid != entity:
                 tied[nb.qid].add(entity)
-                names[nb.qid] = tuple(dict.fromkeys(
-                    normalize_name(n, lang) for n in ((nb.label,) if nb.label else ()) + nb.aliases
-                    if normalize_name(n, lang)))
+                normalised = (normalize_name(n, lang) for n in (nb.label, *nb.aliases) if n)
+                names[nb.qid] = tuple(dict.fromkeys(n for n in normalised if n))
     demonyms: dict[str, set[str]] = defaultdict(set)
     for qid, words in kg.demonyms(sorted(tied), lang).items():
         for word in words:

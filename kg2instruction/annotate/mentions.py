@@ -465,7 +465,7 @@ def attributive_spans(text: str, spans: Sequence[NerSpan], labels: Collection[st
         rest = text[span.end:span.end + 40]
         following = rest.lstrip(" \u00a0")
         next_word = following.split(maxsplit=1)[0].casefold() if following[:1].isalnum() else ""
-        hyphened = rest[:1] in "-\u2010\u2011" and rest[1:2].isalpha()
+        hyphened = rest[:1] in _HYPHENS and rest[1:2].isalpha()
         if hyphened:
             attributive = not rest[1:].casefold().startswith(_NOMINAL_HYPHENED)
         elif rest[:1] in "'\u2019":

@@ -90,7 +90,7 @@ def subject_repeats(title: str, unlinked: Iterable[S], lang: str) -> list[S]:
     wanted = title_tokens(title, lang)
     if not wanted:
         return []
-    bare = _PARENTHETICAL.sub("", title)
+    bare = strip_disambiguator(title)
     unspaced = lang.startswith(("zh", "ja"))
     found = []
     for span in unlinked:

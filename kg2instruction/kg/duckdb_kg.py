@@ -141,11 +141,12 @@ class DuckDBKG:
         self._check_lang(lang)
         if not qids:
             return {}
-        rows = self._rows(f"""
+        rows = self._rows("""
             SELECT m.id, list(DISTINCT m.text ORDER BY m.text) FROM monolingual_values m
             SEMI JOIN (SELECT unnest($ids) AS id) q ON m.id = q.id
-            WHERE m.pid = '{DEMONYM_PID}' AND m.lang = $lang AND m.rank != 'deprecated'
-            GROUP BY m.id""", {"ids": _distinct(qids), "lang": lang.split("-")[0]})
+            WHERE m.pid = $pid AND m.lang = $lang AND m.rank != 'deprecated'
+            GROUP BY m.id""", {"ids": _distinct(qids), "pid": DEMONYM_PID,
+                               "lang": lang.split("-")[0]})
         return {qid: list(values) for qid, values in rows}
 
     # -- candidates -------------------------------------------------------------------------------
