@@ -16,8 +16,10 @@ carries its evidence span, which is what the verifier reads. `evidence: paragrap
 older whole-paragraph pairing, for measuring what the restriction costs and buys.
 
 Triples are emitted in the KG's orientation (`direction = "forward"`: head is the claim's
-subject); the schema stage re-orients the theme's reversed P-ids. When an entity has several
-mentions, the closest pair of mentions that share a sentence carries the triple.
+subject); the schema stage re-orients the theme's reversed P-ids. A fact whose entities are
+named in several sentences is a candidate in each (up to `max_evidence_sentences`, the closest
+pair of each sentence), since one sentence may say how they are related and another not; the
+NLI split publishes one of them (`nli/label_choice.py`).
 
 The page subject (`page_subject`): encyclopedia sentences often name the page's own entity in a
 way no label lists, or not at all ("He was born in ..."). With `grounded` (the default), an
@@ -78,6 +80,10 @@ class MatchConfig(pydantic.BaseModel):
                                 "references), or anywhere in the paragraph (the old pairing)")
     subject_references: SubjectReferenceConfig = pydantic.Field(
         default_factory=SubjectReferenceConfig)
+    max_evidence_sentences: int = pydantic.Field(
+        3, ge=1, description="sentences of one paragraph that may each carry a candidate of "
+                             "the same fact (the verifier reads each; one is published); 1: "
+                             "only the closest pair's")
 
     @pydantic.field_validator("value_kinds")
     @classmethod
@@ -229,9 +235,7 @@ def _rule(default: str, *anchors: Anchor) -> str:
 
 
 def _closest_pair(heads: Sequence[Anchor], tails: Sequence[Anchor]) -> tuple[Anchor, Anchor]:
-    return min(((h, t) for h in heads for t in tails),
-               key=lambda pair: (pair[0].distance(pair[1]), pair[0].start or 0,
-                                 pair[1].start or 0))
+    return min(((h, t) for h in heads for t in tails), key=lambda pair: _pair_rank(*pair))
 
 
 class EvidencePlacer:
@@ -242,6 +246,7 @@ class EvidencePlacer:
                  config: MatchConfig) -> None:
         self._paragraph = paragraph
         self._scope = config.evidence
+        self._max_evidence = config.max_evidence_sentences
         self._sentences = Sentences(paragraph.text, paragraph.lang)
         self._subject = paragraph.page_qid
         self._references: ReferenceFinder | None = None
@@ -259,21 +264,38 @@ class EvidencePlacer:
 
     def place(self, heads: Sequence[Anchor], tails: Sequence[Anchor],
               head_qid: str | None, tail_qid: str | None
-              ) -> tuple[Anchor, Anchor, Evidence] | None:
+              ) -> list[tuple[Anchor, Anchor, Evidence]]:
+        """Every sentence that can state the fact, at most `max_evidence` of them, the closest
+        same-sentence pair first: a pair may be named in one sentence that says how they are
+        related and in another that does not, and only the verifier, reading each, can tell
+        which (the NLI split then publishes one reading per fact). Empty: the paragraph
+        cannot state it."""
         if self._scope == "paragraph":
             head, tail = _closest_pair(heads, tails)
-            return head, tail, paragraph_evidence(self._paragraph.text)
-        same = [(h, t, ev) for h in heads for t in tails
-                if (ev := pair_evidence(self._sentences, Placed(h.start, h.end),
-                                        Placed(t.start, t.end))) is not None]
-        if same:
-            return min(same, key=lambda c: (c[0].distance(c[1]), c[0].start or 0,
-                                            c[1].start or 0))
-        if self._subject is None or self._subject not in (head_qid, tail_qid):
-            return None
+            return [(head, tail, paragraph_evidence(self._paragraph.text))]
+        by_sentence: dict[int, tuple[Anchor, Anchor, Evidence]] = {}
+        for h in heads:
+            for t in tails:
+                ev = pair_evidence(self._sentences, Placed(h.start, h.end), Placed(t.start, t.end))
+                if ev is None:
+                    continue
+                known = by_sentence.get(ev.start)
+                if known is None or _pair_rank(h, t) < _pair_rank(known[0], known[1]):
+                    by_sentence[ev.start] = (h, t, ev)
+        placed = sorted(by_sentence.values(), key=lambda c: _pair_rank(c[0], c[1]))
+        if self._subject is not None and self._subject in (head_qid, tail_qid):
+            placed += [p for p in self._subject_placements(heads, tails, head_qid)
+                       if p[2].start not in by_sentence]
+        return placed[:self._max_evidence]
+
+    def _subject_placements(self, heads: Sequence[Anchor], tails: Sequence[Anchor],
+                            head_qid: str | None) -> list[tuple[Anchor, Anchor, Evidence]]:
+        """One placement per sentence that refers to the page subject and names the other end,
+        in text order."""
         subject_is_head = head_qid == self._subject
         subjects, others = (heads, tails) if subject_is_head else (tails, heads)
         implicit = any(a.start is None for a in subjects)
+        found: dict[int, tuple[Anchor, Anchor, Evidence]] = {}
         for other in sorted(others, key=lambda a: a.start if a.start is not None else 1 << 30):
             evidence = subject_evidence(self._paragraph.text, self._sentences,
                                         Placed(other.start, other.end), self._references,
@@ -283,11 +305,16 @@ class EvidencePlacer:
                 # the other end is all there is to read
                 start, end = self._sentences.span_of(other.start)
                 evidence = Evidence(start, end, IMPLICIT_SUBJECT)
-            if evidence is None:
+            if evidence is None or evidence.start in found:
                 continue
             subject = _nearest_before(subjects, evidence.start)
-            return (subject, other, evidence) if subject_is_head else (other, subject, evidence)
-        return None
+            found[evidence.start] = ((subject, other, evidence) if subject_is_head
+                                     else (other, subject, evidence))
+        return list(found.values())
+
+
+def _pair_rank(head: Anchor, tail: Anchor) -> tuple[int, int, int]:
+    return head.distance(tail), head.start or 0, tail.start or 0
 
 
 def _nearest_before(anchors: Sequence[Anchor], offset: int) -> Anchor:
@@ -365,14 +392,13 @@ def match_entity_pairs(grounded: Sequence[_Grounded], kg: KnowledgeGraph,
                     if describes:
                         counts.subject_description += 1
                         continue
-                    placed = placer.place(by_qid[claim.head], by_qid[claim.tail],
-                                          claim.head, claim.tail)
-                    if placed is None:
+                    placements = placer.place(by_qid[claim.head], by_qid[claim.tail],
+                                              claim.head, claim.tail)
+                    if not placements:
                         counts.no_evidence += 1
-                        continue
-                    head, tail, evidence = placed
-                    triples.append(_triple(paragraph, head, tail, claim.pid,
-                                           _rule("kg_pair", head, tail), evidence))
+                    for head, tail, evidence in placements:
+                        triples.append(_triple(paragraph, head, tail, claim.pid,
+                                               _rule("kg_pair", head, tail), evidence))
     return triples
 
 
@@ -481,11 +507,11 @@ def match_value_claims(grounded: Sequence[_Grounded], kg: KnowledgeGraph, config
         quantities = [v for q in sorted(by_qid) for v in quantities_by_qid.get(q, ())]
         for match in find_value_claims(paragraph, times, quantities, renderer, counts):
             value = Anchor(None, match.start, match.end, match.surface, None)
-            placed = placer.place(by_qid[match.qid], [value], match.qid, None)
-            if placed is None:
+            placements = placer.place(by_qid[match.qid], [value], match.qid, None)
+            if not placements:
                 counts.no_evidence += 1
                 continue
-            head, tail, evidence = placed
+            head, tail, evidence = placements[0]   # a value span lies in one sentence
             rule = _rule(f"{match.kind}_value", head)
             triples.append(_triple(paragraph, head, tail, match.claim_pid, rule, evidence,
                                    tail_value=match.value,

@@ -343,27 +343,15 @@ def _reachable_without(graph: set[tuple[str, str]], edge: tuple[str, str]) -> bo
     return False
 
 
-def deduplicate(triples: Iterable[dict[str, Any]], funnel: Counter[str]) -> list[dict[str, Any]]:
-    """One triple per (paragraph, head span, label, tail span): the lowest P-id wins."""
-    best: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for t in sorted(triples, key=lambda t: (t["pid"] or "", t["triple_id"])):
-        key = (t["paragraph_id"], t["head_start"], t["head_end"], t["head_qid"], t["relation"],
-               t["tail_start"], t["tail_end"], t["tail_qid"], t["tail_value"])
-        if key in best:
-            funnel["dropped.duplicate_label"] += 1
-            continue
-        best[key] = t
-    return sorted(best.values(), key=lambda t: t["triple_id"])
-
-
 def apply_schema(candidates: Iterable[Mapping[str, Any]], mentions: Sequence[Mapping[str, Any]],
                  theme: Theme, categories_of: Mapping[str, Sequence[str]],
                  names_of: Mapping[str, EntityNames], config: SchemaConfig,
                  paragraphs: Mapping[str, ParagraphText] | None = None,
                  parsers: DependencyParsers | None = None
                  ) -> tuple[list[dict[str, Any]], Counter[str]]:
-    """The whole step: label + constrain, grammatical links, alias rule, chain reduction,
-    dedup; with its funnel.
+    """The whole step: label + constrain, grammatical links, alias rule, chain reduction; with
+    its funnel. Readings of one labelled span pair from several P-ids all stay: each is scored
+    on its own sense, and the NLI split publishes the one found stated (nli/label_choice.py).
 
     `categories_of` maps each QID to the categories it reaches, in priority order; `names_of`
     gives the KG names of the entities in `alias_qids(mentions)`; `paragraphs` the texts the
@@ -378,7 +366,7 @@ def apply_schema(candidates: Iterable[Mapping[str, Any]], mentions: Sequence[Map
                                         NationalityRule(nationality, config.nationality_syntax))
     triples += alias_triples(mentions, theme, categories_of, names_of, config, funnel,
                              paragraphs or {})
-    triples = reduce_containment_chains(triples, config, funnel)
-    triples = deduplicate(triples, funnel)
+    triples = sorted(reduce_containment_chains(triples, config, funnel),
+                     key=lambda t: t["triple_id"])
     funnel["kept"] = len(triples)
     return triples, funnel

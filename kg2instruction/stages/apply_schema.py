@@ -35,8 +35,9 @@ class ApplySchema(MapStage):
     """Candidate TRIPLES + typed mentions + paragraph themes -> theme TRIPLES."""
 
     name = "apply_schema"
-    version = "10"  # 8: grammatical links: addresses opt-in, adverbs, Chinese break words as words;
-    #                 9, 10: nationality words (source nationality) need their own link
+    version = "11"  # 8: grammatical links: addresses opt-in, adverbs, Chinese break words as words;
+    #                 9, 10: nationality words (source nationality) need their own link;
+    #                 11: every P-id's reading of a labelled pair stays (the NLI split chooses)
     Config = ApplySchemaConfig
     requires = ("match_relations", "type_entities", "route_themes", "build_kg", "read_wikipedia")
     theme_fields = None   # labels, P-ids, types: the whole theme

@@ -25,7 +25,8 @@ class MatchRelations(MapStage):
     """PARAGRAPHS + typed LINKED_MENTIONS -> candidate TRIPLES (unlabelled, KG orientation)."""
 
     name = "match_relations"
-    version = "5"   # 4: no facts of a word describing the page subject; 5: subject surnames
+    version = "6"   # 4: no facts of a word describing the page subject; 5: subject surnames;
+    #                 6: a candidate per evidence sentence of a fact
     Config = MatchRelationsConfig
     requires = ("read_wikipedia", "type_entities", "build_kg")
     theme_fields = ()

@@ -8,17 +8,21 @@ models, the Chinese verifier). Scores of one model do not mean
 the same on every relation, which is why a calibrated model's per-relation cut-offs replace the
 theme-wide one. The dropped triples are kept by the sibling stage `nli_rejected`, so a threshold
 change needs no re-scoring.
+
+Where several properties or sentences give one labelled fact of a paragraph, one reading is
+published: the best-scored of those that reach their threshold (`nli/label_choice.py`).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import Field
 
 from kg2instruction.core import MapStage, StageConfig, StageContext, register_stage
+from kg2instruction.nli.label_choice import choose_readings
 from kg2instruction.nli.triple_scoring import keep_mask
 from kg2instruction.nli.verifier.bundled import BUNDLED_PREFIX, resolve_model
 from kg2instruction.nli.verifier.thresholds import (THRESHOLDS_FILE, CalibratedThresholds,
@@ -54,12 +58,26 @@ def calibrated_for(model: str | None, lang: str | None) -> CalibratedThresholds 
     return thresholds if thresholds is not None and thresholds.lang == lang else None
 
 
+@dataclass(frozen=True)
+class Split:
+    """A scored table split by threshold, one reading per labelled fact on each side."""
+
+    kept: pa.Table
+    dropped: pa.Table
+    set_aside: int     # other readings of a fact whose chosen reading is on one side
+
+
 def split_by_threshold(scored: pa.Table, theme, calibrated: CalibratedThresholds | None = None
-                       ) -> tuple[pa.Table, pa.Table]:
-    """(kept, dropped) rows of a scored table (see the module docstring for the thresholds)."""
-    keep = pa.array(keep_mask(scored["relation"].to_pylist(), scored["nli_score"].to_pylist(),
-                              theme, scored["pid"].to_pylist(), calibrated), pa.bool_())
-    return scored.filter(keep), scored.filter(pc.invert(keep))
+                       ) -> Split:
+    """Kept and dropped rows of a scored table (see the module docstring)."""
+    keep = keep_mask(scored["relation"].to_pylist(), scored["nli_score"].to_pylist(),
+                     theme, scored["pid"].to_pylist(), calibrated)
+    columns = ("paragraph_id", "head", "head_qid", "relation", "tail", "tail_qid", "tail_value",
+               "nli_score", "pid", "triple_id")
+    rows = scored.select(list(columns)).to_pylist()
+    published, rejected, set_aside = choose_readings(rows, keep)
+    return Split(scored.take(pa.array(published, pa.int64())),
+                 scored.take(pa.array(rejected, pa.int64())), set_aside)
 
 
 @register_stage
@@ -67,7 +85,8 @@ class NliFilter(MapStage):
     """Scored triples -> the triples whose score reaches their threshold."""
 
     name = "nli_filter"
-    version = "2"                 # 2: calibrated per-relation thresholds of the scoring model
+    version = "3"                 # 2: calibrated per-relation thresholds of the scoring model;
+    #                               3: one reading per labelled fact, chosen by score
     Config = ThresholdConfig
     requires = ("score_nli",)
     theme_fields = ("nli_threshold", "relations")
@@ -89,10 +108,11 @@ class NliFilter(MapStage):
 
     def process(self, inputs: Mapping[str, pa.Table], ctx: StageContext) -> pa.Table:
         calibrated = calibrated_for(self.config.model_for(ctx.lang or ""), ctx.lang)
-        kept, dropped = split_by_threshold(inputs["score_nli"], ctx.theme, calibrated)
-        return self.pick(kept, dropped, ctx)
+        split = split_by_threshold(inputs["score_nli"], ctx.theme, calibrated)
+        ctx.count("dropped", n=split.set_aside, reason="other_reading_of_label")
+        return self.pick(split, ctx)
 
-    def pick(self, kept: pa.Table, dropped: pa.Table, ctx: StageContext) -> pa.Table:
+    def pick(self, split: Split, ctx: StageContext) -> pa.Table:
         """The half of the split this stage publishes (the other half is counted as dropped)."""
-        ctx.count("dropped", n=dropped.num_rows, reason="nli_below_threshold")
-        return kept
+        ctx.count("dropped", n=split.dropped.num_rows, reason="nli_below_threshold")
+        return split.kept

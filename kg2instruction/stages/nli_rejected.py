@@ -4,7 +4,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from kg2instruction.core import StageContext, register_stage
-from kg2instruction.stages.nli_filter import NliFilter
+from kg2instruction.stages.nli_filter import NliFilter, Split
 
 
 @register_stage
@@ -16,6 +16,6 @@ class NliRejected(NliFilter):
 
     name = "nli_rejected"
 
-    def pick(self, kept: pa.Table, dropped: pa.Table, ctx: StageContext) -> pa.Table:
-        ctx.count("dropped", n=kept.num_rows, reason="kept_by_nli")
-        return dropped
+    def pick(self, split: Split, ctx: StageContext) -> pa.Table:
+        ctx.count("dropped", n=split.kept.num_rows, reason="kept_by_nli")
+        return split.dropped

@@ -112,8 +112,32 @@ def test_a_nearer_person_takes_the_pronoun(sample_duckdb_kg) -> None:
                           lead=text[:text.index(".") + 1])
     placer = EvidencePlacer(paragraph, {"Q868": [subject], "Q1": [sulla], "Q1524": athens},
                             MatchConfig())
-    head, tail, evidence = placer.place([subject], athens, "Q868", "Q1524")
+    [(head, tail, evidence)] = placer.place([subject], athens, "Q868", "Q1524")
     assert tail.start == second and evidence.rule == "subject_reference"
     assert text[evidence.start:evidence.end].strip() == "Later he went to Athens."
     # Sulla is named in his own sentence: the pair Sulla-Athens needs no reference
-    assert placer.place([sulla], athens, "Q1", "Q1524")[2].rule == "sentence"
+    assert [e.rule for _, _, e in placer.place([sulla], athens, "Q1", "Q1524")] == ["sentence"]
+
+
+def test_every_sentence_that_can_state_a_fact_carries_a_candidate() -> None:
+    """"He was born in Stagira" states the birthplace, "returned to Stagira" does not: both are
+    candidates (the one naming both first), for the verifier to tell apart."""
+    from kg2instruction.annotate.match import Anchor, EvidencePlacer, MatchConfig, Paragraph
+    text = ("Aristotle was a Greek philosopher. He was born in Stagira. In 335 BC Aristotle "
+            "left Stagira, and Stagira was sacked later.")
+    subject = Anchor("p:0-9", 0, 9, "Aristotle", "Q868", "human")
+    again = text.index("Aristotle", 10)
+    named = Anchor("p:n", again, again + 9, "Aristotle", "Q868", "human")
+    starts = [i for i in range(len(text)) if text.startswith("Stagira", i)]
+    stagira = [Anchor(f"p:s{i}", i, i + 7, "Stagira", "Q1", "geographic_region") for i in starts]
+    paragraph = Paragraph("p", "en", "Aristotle", "Q868", text, (subject, named, *stagira),
+                          lead=text[:text.index(".") + 1])
+    by_qid = {"Q868": [subject, named], "Q1": stagira}
+    placed = EvidencePlacer(paragraph, by_qid, MatchConfig()).place(
+        [subject, named], stagira, "Q868", "Q1")
+    assert [(e.rule, text[e.start:e.end].strip()[:14]) for _, _, e in placed] == [
+        ("sentence", "In 335 BC Aris"), ("subject_reference", "He was born in")]
+    assert placed[0][1].start == starts[1]          # the closest pair of its sentence
+    only = EvidencePlacer(paragraph, by_qid, MatchConfig(max_evidence_sentences=1)).place(
+        [subject, named], stagira, "Q868", "Q1")
+    assert [p[2] for p in only] == [placed[0][2]]
