@@ -418,15 +418,40 @@ def short_names(title: str, lang: str) -> tuple[str, ...]:
 
 
 def _neighbour_mentions(text: str, active: Collection[str], ctx: _LangContext) -> list[Mention]:
-    """Names of the KG neighbours of the `active` entities (the paragraph's targets' expansion)."""
-    found = []
+    """Names of the KG neighbours of the `active` entities (the paragraph's targets' expansion).
+
+    A place name qualified after a comma ("London, England", "Pittsburgh, Pennsylvania": KG
+    aliases, and how prose writes a town) is two names: the first names the entity the whole
+    does, and the qualifier, which names another place (the one containing it), is left to be
+    found on its own, so the town's tie to it, or a birthplace given as the region, can be read.
+    The split needs the first part to be a name of that same entity ("University of California,
+    Berkeley" stays whole) and the qualifier not to be one ("Washington, DC")."""
+    near_at: dict[tuple[int, int], list[str]] = {}
     for match in ctx.neighbours.index.find(text):
         surface = text[match.start:match.end]
         near = ctx.neighbours.qids_near(match.payloads, active, common_noun=surface[:1].islower())
         if near:
-            found.append(Mention(match.start, match.end, text[match.start:match.end], "neighbour",
-                                 qid=near[0] if len(near) == 1 else None))
-    return found
+            near_at[(match.start, match.end)] = near
+    spans = dict(near_at)
+    for (start, end), near in near_at.items():
+        cut = _qualifier_comma(text, start, end)
+        if cut is None or len(near) != 1:
+            continue
+        first, qualifier = (start, cut), (cut + len(", "), end)
+        if near[0] in near_at.get(first, ()) and near[0] not in near_at.get(qualifier, ()):
+            del spans[(start, end)]
+            spans[first] = near
+    return [Mention(start, end, text[start:end], "neighbour",
+                    qid=near[0] if len(near) == 1 else None)
+            for (start, end), near in sorted(spans.items())]
+
+
+def _qualifier_comma(text: str, start: int, end: int) -> int | None:
+    """Where ", " splits a name in two capitalised parts (one comma only), else None."""
+    cut = text.find(", ", start, end)
+    if cut < 0 or text.find(", ", cut + 1, end) >= 0 or not text[cut + 2:end][:1].isupper():
+        return None
+    return cut
 
 
 def _nationality_mentions(text: str, spans: Sequence[NerSpan], active: Collection[str],

@@ -32,8 +32,9 @@ class IdentifyMentions(MapStage):
     """PARAGRAPHS -> MENTIONS."""
 
     name = "identify_mentions"
-    version = "12"  # 9: gloss language labels are no mentions; 10: nationality words;
-    #                 11: none hyphened to the next word; 12: their own source, nationality
+    version = "13"  # 9: gloss language labels are no mentions; 10: nationality words;
+    #                 11: none hyphened to the next word; 12: their own source, nationality;
+    #                 13: "Town, Region" neighbour names split in two
     Config = IdentifyMentionsConfig
     requires = ("read_wikipedia", "build_kg")
     uses_model = True

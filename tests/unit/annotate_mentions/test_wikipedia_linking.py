@@ -329,3 +329,31 @@ def test_an_ner_span_listing_known_names_is_not_one_longer_name(
     surfaces = {(m["surface"], m["source"]) for m in mentions.to_pylist()}
     assert ("Victoria Land", "repeat") in surfaces
     assert not any(s.startswith("Victoria Land,") for s, _ in surfaces)
+
+
+def test_a_town_qualified_by_its_region_is_two_names(
+        kg: DuckDBKG, spacy_ner: NerModel, entity_types: EntityTypes) -> None:
+    """Text without links: the KG alias "Toronto, Ontario" of Lou Marsh's birthplace no longer
+    hides the province; the town keeps the entity the whole alias named, and the province is
+    linked on its own (Toronto's neighbour), so Toronto's tie to it can be read."""
+    assert "Toronto, Ontario" in kg.aliases(["Q172"], "en")["Q172"]
+    assert "Q172" in {nb.qid for nb in kg.neighbours(["Q14920273"], "en")["Q14920273"]}
+    text = "Lou Marsh was a Canadian sportswriter and referee, born in Toronto, Ontario."
+    paragraph = pa.Table.from_pylist([{
+        "paragraph_id": "en:1:0", "page_id": "1", "lang": "en", "title": "Lou Marsh",
+        "page_qid": "Q14920273", "section": "", "index": 0, "text": text, "links": [],
+        "subject_spans": [], "source": "test"}], schema=PARAGRAPHS)
+    mentions, linked = linked_page(paragraph, kg, spacy_ner, entity_types)
+    by_surface = {m["surface"]: m for m in mentions}
+    assert "Toronto, Ontario" not in by_surface
+    assert (by_surface["Toronto"]["source"], by_surface["Toronto"]["qid"]) == ("neighbour", "Q172")
+    assert {m["surface"]: m["qid"] for m in linked}["Ontario"] == "Q1904"
+    # a name whose parts do not both name other entities stays whole
+    text = "Brownlee received his PhD from the University of California, Berkeley, in 1971."
+    paragraph = pa.Table.from_pylist([{
+        "paragraph_id": "en:2:0", "page_id": "2", "lang": "en",
+        "title": "Donald E. Brownlee", "page_qid": "Q1239832", "section": "", "index": 0,
+        "text": text, "links": [], "subject_spans": [], "source": "test"}], schema=PARAGRAPHS)
+    mentions, _ = linked_page(paragraph, kg, spacy_ner, entity_types)
+    assert {m["surface"]: m["qid"] for m in mentions
+            }["University of California, Berkeley"] == "Q168756"
