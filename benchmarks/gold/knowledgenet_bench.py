@@ -30,6 +30,7 @@ from benchmarks.gold.knowledgenet_scoring import (CORRECT, fact_key_of, gold_fac
 from benchmarks.gold.peer_baseline import Hyperlink, peer_triples
 from benchmarks.gold.stage_chain import ChainOutput, StageChain
 from kg2instruction.atomic import atomic_write_text
+from kg2instruction.nli.label_choice import label_key
 from kg2instruction.config.theme import available_themes, load_theme
 from kg2instruction.kg.duckdb_kg import DuckDBKG
 from kg2instruction.schemas import PARAGRAPHS
@@ -109,7 +110,14 @@ def _auc(labels: list[int], scores: list[float]) -> float | None:
 
 def verifier_effect(scored: list[dict], kept_ids: set[str], passages: Mapping[str, Passage]
                     ) -> dict[str, Any]:
-    """What the verifier removed (all triples and judged ones) and how its score ranks them."""
+    """What the verifier removed (all triples and judged ones) and how its score ranks them.
+
+    Counted per labelled fact (`label_key`): a fact read from several sentences or P-ids is
+    scored once per reading, and one reading of it is published; a reading counts as kept when
+    its fact is."""
+    kept_facts = {label_key(t) for t in scored if t["triple_id"] in kept_ids}
+    kept_ids = {t["triple_id"] for t in scored if label_key(t) in kept_facts}
+    facts = {label_key(t) for t in scored}
     judged = verdicts(scored, passages)
     correct = [t for t in scored if judged.get(t["triple_id"]) == CORRECT]
     wrong = [t for t in scored if judged.get(t["triple_id"]) not in (None, CORRECT)]
@@ -120,8 +128,8 @@ def verifier_effect(scored: list[dict], kept_ids: set[str], passages: Mapping[st
         hits = sum((t["triple_id"] in kept_ids) == kept for t in rows)
         return round(hits / len(rows), 4) if rows else None
     return {
-        "scored": len(scored), "kept": sum(t["triple_id"] in kept_ids for t in scored),
-        "removed_share": share(scored, False),
+        "scored": len(facts), "kept": len(kept_facts),
+        "removed_share": round(1 - len(kept_facts) / len(facts), 4) if facts else None,
         "judged_correct": len(correct), "judged_unstated": len(wrong),
         "correct_kept_share": share(correct, True), "unstated_removed_share": share(wrong, False),
         "auc_correct_vs_unstated": _auc([1] * len(correct) + [0] * len(wrong),

@@ -26,6 +26,7 @@ from benchmarks.gold.peer_baseline import Hyperlink, peer_triples
 from benchmarks.gold.stage_chain import StageChain
 from kg2instruction.config.theme import available_themes, load_theme
 from kg2instruction.kg.duckdb_kg import DuckDBKG
+from kg2instruction.nli.label_choice import label_key
 from kg2instruction.stages.build_kg import STORE_FILE
 from kg2instruction.text.sentences import sentence_spans
 
@@ -92,7 +93,9 @@ def _yields(chain: StageChain, paragraphs: pa.Table, kg_dir: Path, theme_pids: s
                              for r in rows], links, kg)
     sentences = sum(len(sentence_spans(r["text"], r["lang"])) for r in rows)
     peer_theme = [t for t in peer if t["pid"] in theme_pids]
-    scored, kept = output.rows("score_nli"), output.rows("nli_filter")
+    # per labelled fact: a fact read from several sentences or P-ids has one published reading
+    scored = list({label_key(r): r for r in output.rows("score_nli")}.values())
+    kept = output.rows("nli_filter")
     return {
         "pages": len({r["page_id"] for r in rows}), "paragraphs": len(rows),
         "sentences": sentences,
