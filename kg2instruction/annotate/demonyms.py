@@ -4,8 +4,10 @@
 a word is no entity (not the American people, not American English), so the mention stage drops
 it. But the page subject's KG citizenship is the United States, and "American" is what Wikidata
 calls that country's people (P1549, demonym), or, in a KG without demonyms, a word that begins
-with most of the country's name ("Ital-ian", "Swed-ish", "Norw-egian"; not "French" for France,
-which only the KG's demonyms know). Such a word, where NER calls it a nationality and one of the
+with most of the country's name ("Ital-ian", "Swed-ish", "Norw-egian"), or, failing both, the
+name of the country's official language ("French", "Polish", "Danish": English names most
+nationalities after the language, and a KG without demonyms still knows what France speaks).
+Such a word, where NER calls it a nationality and one of the
 paragraph's entities has that country as the value of a country property (citizenship, country,
 country of origin), is a mention of that country: the fact it carries is that tie, which the
 rest of the chain (evidence sentence, schema, verifier) then judges like any other.
@@ -13,7 +15,7 @@ rest of the chain (evidence sentence, schema, verifier) then judges like any oth
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,6 +38,10 @@ class DemonymConfig(BaseModel):
         "begins with all but the last two letters of one of the country's names, and with at "
         "least this many (American/America, Norwegian/Norway); languages absent use the KG's "
         "demonyms only"))
+    language_pids: tuple[str, ...] = Field(("P37",), description=(
+        "properties of a country whose values are its languages (official language): a "
+        "nationality word with no KG demonym and no stem match that names such a language of "
+        "exactly one tied country stands for that country (French/France); empty: never"))
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,7 @@ class CountryWords:
     names: Mapping[str, tuple[str, ...]]              # country QID -> normalised names
     tied_to: Mapping[str, frozenset[str]] = field(default_factory=dict)  # country -> entities
     stem_chars: int | None = None
+    languages: Mapping[str, frozenset[str]] = field(default_factory=dict)  # language name -> countries
 
     def country_of(self, word: str, active: Collection[str]) -> str | None:
         """The one country tied to an `active` entity that `word` names the people of; None
@@ -58,6 +65,13 @@ class CountryWords:
         exact = sorted(q for q in self.demonyms.get(norm, ()) if q in near)
         if exact:
             return exact[0] if len(exact) == 1 else None
+        stemmed = self._by_stem(norm, near)
+        if stemmed is not None:
+            return stemmed
+        speaking = sorted(q for q in self.languages.get(norm, ()) if q in near)
+        return speaking[0] if len(speaking) == 1 else None
+
+    def _by_stem(self, norm: str, near: Sequence[str]) -> str | None:
         if self.stem_chars is None:
             return None
         scored = [(max((_stem_match(norm, name, self.stem_chars) for name in self.names[q]),
@@ -79,9 +93,10 @@ def _stem_match(word: str, name: str, minimum: int) -> int:
 
 
 def country_words(entities: Iterable[str], kg: KnowledgeGraph, lang: str,
-                  config: DemonymConfig) -> CountryWords:
-    """The countries `entities` have as values of `config.pids`, their names and KG demonyms
-    (two batched KG calls; the neighbours are the ones mention search already fetched)."""
+                  config: DemonymConfig, words: Iterable[str] = ()) -> CountryWords:
+    """The countries `entities` have as values of `config.pids`, their names and KG demonyms,
+    and which of the nationality `words` of the shard name one of their languages (batched KG
+    calls; the neighbours are the ones mention search already fetched)."""
     base = lang.split("-")[0]
     wanted = sorted(set(entities))
     if not config.pids or not wanted:
@@ -99,4 +114,23 @@ def country_words(entities: Iterable[str], kg: KnowledgeGraph, lang: str,
         for word in words:
             demonyms[normalize_name(word, lang)].add(qid)
     return CountryWords(lang, {w: frozenset(q) for w, q in demonyms.items()}, names,
-                        {q: frozenset(e) for q, e in tied.items()}, config.stem_chars.get(base))
+                        {q: frozenset(e) for q, e in tied.items()}, config.stem_chars.get(base),
+                        _languages_named(sorted(set(words)), sorted(tied), kg, lang, config))
+
+
+def _languages_named(words: Sequence[str], countries: Sequence[str], kg: KnowledgeGraph,
+                     lang: str, config: DemonymConfig) -> dict[str, frozenset[str]]:
+    """word -> the `countries` one of whose `language_pids` values the word names."""
+    if not words or not countries or not config.language_pids:
+        return {}
+    named = {w: [c.qid for c in cands] for w, cands in kg.candidates(list(words), lang).items()}
+    wanted = sorted({(country, q) for qs in named.values() for q in qs for country in countries})
+    spoken: dict[str, set[str]] = defaultdict(set)       # language -> countries
+    for claim in kg.claims_between(wanted) if wanted else ():
+        if claim.pid in config.language_pids and claim.head in countries:
+            spoken[claim.tail].add(claim.head)
+    by_word: dict[str, set[str]] = defaultdict(set)
+    for word, qids in named.items():
+        for q in qids:
+            by_word[normalize_name(word, lang)] |= spoken.get(q, set())
+    return {w: frozenset(c) for w, c in by_word.items() if c}

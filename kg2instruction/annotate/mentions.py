@@ -169,7 +169,10 @@ def annotate_mentions(paragraphs: pa.Table, ner_spans: Sequence[Sequence[NerSpan
     repeats: dict[tuple[str, str], _PageRepeats] = {}   # (lang, page_id) -> the page's repeat names
     for lang in sorted({r["lang"] for r in rows}):
         lang_rows = [r for r in rows if r["lang"] == lang]
-        contexts[lang] = ctx = _LangContext.build(lang_rows, kg, lang, config)
+        adjectives = {r["text"][s.start:s.end] for r, spans in zip(rows, ner_spans)
+                      if r["lang"] == lang for s in spans
+                      if s.label in config.adjective_ner_labels}
+        contexts[lang] = ctx = _LangContext.build(lang_rows, kg, lang, config, adjectives)
         for page_id, page_rows in _pages(lang_rows).items():
             repeats[(lang, page_id)] = _PageRepeats(page_rows, ctx.page_subject[page_id], ctx)
     rank = config.rank_of_source()
@@ -205,7 +208,8 @@ class _LangContext:
 
     @classmethod
     def build(cls, rows: list[dict[str, Any]], kg: KnowledgeGraph, lang: str,
-              config: MentionConfig) -> _LangContext:
+              config: MentionConfig, adjectives: Collection[str] = ()) -> _LangContext:
+        """`adjectives`: the shard's nationality-word spans (NER), for `country_words`."""
         anchors: dict[str, list[str]] = defaultdict(list)
         bold_names: dict[str, list[str]] = defaultdict(list)   # the page's bold names of its title
         certain: dict[str, str] = {}
@@ -231,7 +235,7 @@ class _LangContext:
         names = neighbour_names(expansion, kg, lang,
                                 _new_index(lang, config, stop_keys, vocabulary=vocabulary),
                                 class_pids=config.class_pids)
-        countries = country_words(expansion, kg, lang, config.demonyms)
+        countries = country_words(expansion, kg, lang, config.demonyms, adjectives)
         return cls(lang, infos, names, page_subject, config, stop_keys, countries)
 
 

@@ -50,6 +50,31 @@ def test_a_nationality_word_names_the_subjects_country(kg: DuckDBKG, spacy_ner: 
     assert all(q not in (US, ITALY) for ms in off.values() for _, q in ms)
 
 
+def test_a_word_naming_the_countrys_language_names_the_country(
+        kg: DuckDBKG, spacy_ner: NerModel) -> None:
+    """Michel Houellebecq (P27 France): no P1549 and no stem ("French" is not "Fran-ce"), but
+    France's official language (P37) is the sample KG's "French"; Ferrio's France stays absent."""
+    assert "Q150" in {nb.qid for nb in kg.neighbours([FRANCE], "en")[FRANCE] if nb.pid == "P37"}
+    rows = [page("3", "Michel Houellebecq", "Q103114",
+                 "Michel Houellebecq is a French author, filmmaker, and poet."),
+            page("2", "Gianni Ferrio", "Q1522599", "A French critic praised Gianni Ferrio.")]
+    found, _ = mentions_of(kg, spacy_ner, rows)
+    assert ("French", FRANCE) in found["en:3:0"]
+    assert all(q != FRANCE for _, q in found["en:2:0"])
+    off, _ = mentions_of(kg, spacy_ner, rows[:1],
+                         MentionConfig(demonyms=DemonymConfig(language_pids=())))
+    assert ("French", FRANCE) not in off["en:3:0"]
+
+
+def test_a_language_spoken_in_two_tied_countries_names_neither() -> None:
+    tied = {"Q183": frozenset({"Q1"}), AUSTRIA: frozenset({"Q1"})}
+    words = CountryWords("en", {}, {"Q183": ("germany",), AUSTRIA: ("austria",)}, tied, 4,
+                         {"german": frozenset({"Q183", AUSTRIA}),
+                          "bavarian": frozenset({"Q183", AUSTRIA})})
+    assert words.country_of("German", {"Q1"}) == "Q183"      # the stem decides first
+    assert words.country_of("Bavarian", {"Q1"}) is None       # two speaking countries
+
+
 def test_kg_demonyms_come_first_and_name_words_no_stem_reaches() -> None:
     words = CountryWords("en", {"french": frozenset({FRANCE})},
                          {FRANCE: ("france",), NORWAY: ("norway",)},
