@@ -7,10 +7,10 @@ calls that country's people (P1549, demonym), or, in a KG without demonyms, a wo
 with most of the country's name ("Ital-ian", "Swed-ish", "Norw-egian"), or, failing both, the
 name of the country's official language ("French", "Polish", "Danish": English names most
 nationalities after the language, and a KG without demonyms still knows what France speaks).
-Such a word, where NER calls it a nationality and one of the
-paragraph's entities has that country as the value of a country property (citizenship, country,
-country of origin), is a mention of that country: the fact it carries is that tie, which the
-rest of the chain (evidence sentence, schema, verifier) then judges like any other.
+Such a word, where NER calls it a nationality and one of the paragraph's entities has that
+country as the value of a country property (citizenship, country, country of origin), is a
+mention of that country: the fact it carries is that tie, which the rest of the chain (evidence
+sentence, schema, verifier) then judges like any other.
 """
 from __future__ import annotations
 
@@ -126,8 +126,9 @@ def _languages_named(words: Sequence[str], countries: Sequence[str], kg: Knowled
     named = {w: [c.qid for c in cands] for w, cands in kg.candidates(list(words), lang).items()}
     wanted = sorted({(country, q) for qs in named.values() for q in qs for country in countries})
     spoken: dict[str, set[str]] = defaultdict(set)       # language -> countries
+    heads = set(countries)
     for claim in kg.claims_between(wanted) if wanted else ():
-        if claim.pid in config.language_pids and claim.head in countries:
+        if claim.pid in config.language_pids and claim.head in heads:
             spoken[claim.tail].add(claim.head)
     by_word: dict[str, set[str]] = defaultdict(set)
     for word, qids in named.items():
