@@ -166,8 +166,10 @@ def load_documents(path: Path, folds: Iterable[int] | None = None) -> list[Docum
         document.page_qid = page_subject(document)
         if document.page_qid in names:
             document.title = best_name(names[document.page_qid])
-        else:
+        elif document.page_qid is None:
             document.title = _most_named_subject(document)
+        # else: the page entity is only ever "he"/"she": no title (another subject's name would
+        # make every mention of that person a repeat of the page entity)
     return sorted(documents.values(), key=lambda d: d.document_id)
 
 
