@@ -22,8 +22,10 @@ LabelKey = tuple[Any, ...]
 
 
 def _end(row: Mapping[str, Any], end: str) -> tuple[str, Any]:
-    """An end as the fact knows it: its entity, else its value, else its written name (an
-    alternative name's tail)."""
+    """An end as the fact knows it: its entity, else its value, else its written name. A tail
+    naming the head's own entity (an alternative name) is its name: each name is a fact."""
+    if end == "tail" and row["tail_qid"] is not None and row["tail_qid"] == row["head_qid"]:
+        return "name", row["tail"]
     if row[f"{end}_qid"] is not None:
         return "qid", row[f"{end}_qid"]
     if end == "tail" and row["tail_value"] is not None:

@@ -51,8 +51,10 @@ def test_other_entities_values_names_or_labels_are_other_facts() -> None:
             {**reading("c", "P108", 0.8), "relation": "employer"},
             reading("d", "P569", 0.9, tail_qid=None, tail="1871", tail_value="1871"),
             reading("e", "P569", 0.7, tail_qid=None, tail="June 1871", tail_value="1871-06"),
-            reading("f", None, 0.9, tail_qid=None, tail="W. R. Shepherd"),
-            reading("g", None, 0.9, tail_qid=None, tail="Bill Shepherd")]
+            {**reading("f", None, 0.9, tail_qid="Q1", tail="W. R. Shepherd"),
+             "relation": "alternative name"},
+            {**reading("g", None, 0.9, tail_qid="Q1", tail="Bill Shepherd"),
+             "relation": "alternative name"}]
     assert choose_readings(rows, [True] * 7) == ([0, 1, 2, 3, 4, 5, 6], [], 0)
 
 
