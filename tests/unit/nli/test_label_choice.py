@@ -16,7 +16,7 @@ from tests.unit.nli.test_nli_stage import context, scored_by
 REPO = Path(__file__).resolve().parents[3]
 
 
-def reading(triple_id: str, pid: str, score: float, *, tail_qid: str | None = "Q49088",
+def reading(triple_id: str, pid: str | None, score: float, *, tail_qid: str | None = "Q49088",
             tail: str = "Columbia University", tail_value: str | None = None) -> dict:
     return {"triple_id": triple_id, "paragraph_id": "p", "head": "Shepherd", "head_qid": "Q1",
             "relation": "member of", "tail": tail, "tail_qid": tail_qid,
