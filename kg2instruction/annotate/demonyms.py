@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kg2instruction.annotate.neighbour_cache import neighbour_cache
 from kg2instruction.kg.protocol import KnowledgeGraph
-from kg2instruction.text.normalize import normalize_name
+from kg2instruction.text.normalize import base_language, normalize_name
 
 
 class DemonymConfig(BaseModel):
@@ -97,7 +97,7 @@ def country_words(entities: Iterable[str], kg: KnowledgeGraph, lang: str,
     """The countries `entities` have as values of `config.pids`, their names and KG demonyms,
     and which of the nationality `words` of the shard name one of their languages (batched KG
     calls; the neighbours are the ones mention search already fetched)."""
-    base = lang.split("-")[0]
+    base = base_language(lang)
     wanted = sorted(set(entities))
     if not config.pids or not wanted:
         return CountryWords(lang, {}, {})

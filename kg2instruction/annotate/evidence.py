@@ -23,6 +23,7 @@ from typing import Literal
 
 import pydantic
 
+from kg2instruction.text.normalize import base_language
 from kg2instruction.text.sentences import Sentences
 
 SAME_SENTENCE, SUBJECT_REFERENCE = "sentence", "subject_reference"
@@ -91,7 +92,7 @@ def subject_nouns(lead_sentence: str, lang: str, limit: int) -> tuple[str, ...]:
     a capitalised word there is a name or demonym, not a description."""
     if limit == 0:
         return ()
-    base = lang.split("-")[0]
+    base = base_language(lang)
     if base == "zh":
         match = _ZH_COPULA.search(lead_sentence)
         if not match or not match.group(1):
@@ -119,7 +120,7 @@ class ReferenceFinder:
     def __init__(self, lang: str, config: SubjectReferenceConfig,
                  subject_is_person: bool | None, nouns: Sequence[str]) -> None:
         """`subject_is_person` None: the subject's kind is unknown, both kinds of pronoun count."""
-        base = lang.split("-")[0]
+        base = base_language(lang)
         pronouns: list[str] = []
         if subject_is_person is not False:
             pronouns += config.person_pronouns.get(base, ())

@@ -51,6 +51,7 @@ from kg2instruction.values.quantity_forms import (QuantityForm, UnitNames, load_
 from kg2instruction.values.recognize import recognise_times
 from kg2instruction.values.text_search import drop_nested, find_bounded, fold_text
 from kg2instruction.values.time_forms import SUPPORTED_LANGUAGES, DateForm, render_time
+from kg2instruction.text.normalize import base_language
 from kg2instruction.text.sentences import Sentences
 from kg2instruction.values.wikidata_time import YEAR, parse_wikidata_time
 
@@ -456,7 +457,7 @@ def find_value_claims(paragraph: Paragraph, times: Sequence[TimeValue],
 
     A match strictly inside a longer matched value, or inside a longer date the text writes
     (`recognise_times`), is dropped: "1952" in "4 December 1952" belongs to the day."""
-    lang = paragraph.lang.split("-")[0]
+    lang = base_language(paragraph.lang)
     if lang not in SUPPORTED_LANGUAGES:
         return []
     folded = fold_text(paragraph.text)
@@ -499,7 +500,7 @@ def match_value_claims(grounded: Sequence[_Grounded], kg: KnowledgeGraph, config
     if "quantity" in config.value_kinds:
         for quantity in kg.quantity_values(qids):
             quantities_by_qid.setdefault(quantity.qid, []).append(quantity)
-    for lang in sorted({g.paragraph.lang.split("-")[0] for g in grounded}):
+    for lang in sorted({base_language(g.paragraph.lang) for g in grounded}):
         renderer.prepare_units([q for qs in quantities_by_qid.values() for q in qs], lang)
     triples: list[dict[str, Any]] = []
     for paragraph, by_qid, placer in ((g.paragraph, g.by_qid, g.placer) for g in grounded):

@@ -47,7 +47,7 @@ from kg2instruction.annotate.values import parse_date, parse_quantity
 from kg2instruction.errors import ConfigError, InputError
 from kg2instruction.kg.protocol import KnowledgeGraph
 from kg2instruction.ner.base import NerModel, NerSpan
-from kg2instruction.text.normalize import is_unspaced, normalize_name
+from kg2instruction.text.normalize import base_language, is_unspaced, normalize_name
 from kg2instruction.text.zh_words import derived_word, splits_a_word, word_boundaries
 
 PriorityClass = Literal["link", "subject", "repeat", "neighbour", "ner"]
@@ -123,7 +123,7 @@ class MentionConfig(BaseModel):
         return self
 
     def min_chars(self, lang: str) -> int:
-        return self.min_name_chars.get(lang.split("-")[0], self.min_name_chars.get("*", 3))
+        return self.min_name_chars.get(base_language(lang), self.min_name_chars.get("*", 3))
 
     def rank_of_source(self) -> dict[str, tuple[int, int]]:
         """(group, order) per source for `resolve_overlaps`: the `longest_wins` classes share the
@@ -327,7 +327,7 @@ def _inside_longer_word(text: str, lang: str) -> tuple[_Span, _Span]:
     Chinese (`text.zh_words`): a dictionary match must be a whole segmented word (葡萄牙 in
     葡萄牙语, 美国 in 美国国会), and an NER span must not be the stem of a derived word
     (葡萄牙语, 小亚细亚), which LAC tags as the place itself."""
-    if lang.split("-")[0] == "zh":
+    if base_language(lang) == "zh":
         boundaries = word_boundaries(text)
         return (lambda start, end: splits_a_word(boundaries, start, end),
                 lambda start, end: derived_word(text, boundaries, start, end))

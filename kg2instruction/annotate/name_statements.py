@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kg2instruction.text.normalize import is_unspaced
+
 _QUOTES = "\"'“‘「『《"
 _EN_LEADERS = r"(?:also|formerly|originally|commonly|better|popularly|often|sometimes|simply|" \
               r"now|later|officially|locally|usually|affectionately)"
@@ -57,7 +59,7 @@ def states_other_name(text: str, lang: str, first: NameMention, second: NameMent
     between = text[first.end:second.start]
     if len(between) > 60:
         between_cue = False
-    elif lang.split("-")[0] in ("zh", "ja"):
+    elif is_unspaced(lang):
         # "、" and "，" alone enumerate different things ("邻里、街坊"); a name needs its cue
         between_cue = bool(_ZH_BETWEEN.match(between) and _ZH_NAMING.search(between))
     else:

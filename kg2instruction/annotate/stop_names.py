@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
+from kg2instruction.text.normalize import base_language
+
 StopList = Literal["spacy", "none"]
 
 
@@ -25,7 +27,7 @@ def spacy_stop_words(lang: str) -> frozenset[str]:
     spec = importlib.util.find_spec("spacy")
     if spec is None or not spec.submodule_search_locations:
         return frozenset()
-    code = lang.split("-")[0]
+    code = base_language(lang)
     if not code.isascii() or not code.isalpha():    # a config value must not pick the file run
         return frozenset()
     path = Path(next(iter(spec.submodule_search_locations))) / "lang" / code / "stop_words.py"

@@ -36,7 +36,7 @@ from kg2instruction.kg.lookup_config import KGLookupConfig
 from kg2instruction.kg.protocol import (DEMONYM_PID, Candidate, Claim, Neighbour, QuantityValue,
                                        TimeValue, qid_number)
 from kg2instruction.kg.store_access import connect_read_only, meta_of
-from kg2instruction.text.normalize import normalize_name
+from kg2instruction.text.normalize import base_language, normalize_name
 
 ENGLISH = "en"
 
@@ -146,7 +146,7 @@ class DuckDBKG:
             SEMI JOIN (SELECT unnest($ids) AS id) q ON m.id = q.id
             WHERE m.pid = $pid AND m.lang = $lang AND m.rank != 'deprecated'
             GROUP BY m.id""", {"ids": _distinct(qids), "pid": DEMONYM_PID,
-                               "lang": lang.split("-")[0]})
+                               "lang": base_language(lang)})
         return {qid: list(values) for qid, values in rows}
 
     # -- candidates -------------------------------------------------------------------------------

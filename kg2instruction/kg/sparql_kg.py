@@ -51,7 +51,7 @@ from kg2instruction.kg.protocol import (Candidate, Claim, Neighbour, QuantityVal
 from kg2instruction.kg.sparql_client import Binding, SparqlClient, settings_from_options
 from kg2instruction.kg.wikidata_rdf import (RANK_BY_IRI, SKOS, canonical_amount, entity_id_of,
                                             site_iri, site_language, time_from_rdf, unit_from_rdf)
-from kg2instruction.text.normalize import normalize_name, to_simplified
+from kg2instruction.text.normalize import base_language, normalize_name, to_simplified
 
 _log = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ class SparqlKG:
 
     def demonyms(self, qids: Sequence[str], lang: str) -> dict[str, list[str]]:
         found: dict[str, set[str]] = defaultdict(set)
-        base = lang.split("-")[0]
+        base = base_language(lang)
         for row in self._select_batched(_distinct(qids), lambda c: q.demonyms_query(c, base)):
             qid = entity_id_of(row["e"]["value"])
             if qid:

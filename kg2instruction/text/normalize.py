@@ -22,10 +22,16 @@ def _t2s():
 UNSPACED_LANGS = ("zh", "ja")
 
 
+def base_language(lang: str) -> str:
+    """The language without its region or script ("zh-hans" -> "zh"): what per-language rules,
+    word lists and KG language tags are keyed by."""
+    return lang.split("-")[0]
+
+
 def is_unspaced(lang: str) -> bool:
     """Is `lang` written without spaces between words (names match inside words, tokens are
     characters)?"""
-    return lang.split("-")[0] in UNSPACED_LANGS
+    return base_language(lang) in UNSPACED_LANGS
 
 
 def to_simplified(text: str) -> str:

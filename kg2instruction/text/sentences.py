@@ -11,6 +11,8 @@ from __future__ import annotations
 import bisect
 import re
 
+from kg2instruction.text.normalize import is_unspaced
+
 # A sentence ends at . ! ? (optionally closed by quotes/brackets) followed by whitespace and a
 # capital, digit or opening quote -- but not after short abbreviations ("Dr.", "U.S.", "St.").
 _EN_END = re.compile(r"""[.!?]["')\]]*\s+(?=["'(\[]?[A-Z0-9])""")
@@ -22,13 +24,12 @@ _EN_ABBREV = re.compile(
     r"\b(?:[A-Za-z]\.){2,})\.$")
 # Chinese full-width terminators; closing quotes/brackets stay with their sentence.
 _ZH_END = re.compile(r"[。！？!?；;]+[」』”’）)]*")
-_UNSPACED_LANGS = ("zh", "ja")
 
 
 def sentence_spans(text: str, lang: str) -> list[tuple[int, int]]:
     """[start, end) character spans of the sentences of `text`, covering it without gaps."""
     ends: list[int] = []
-    if lang.split("-")[0] in _UNSPACED_LANGS:
+    if is_unspaced(lang):
         ends = [m.end() for m in _ZH_END.finditer(text)]
     else:
         for match in _EN_END.finditer(text):

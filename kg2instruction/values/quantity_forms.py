@@ -17,6 +17,7 @@ import pydantic
 import yaml
 
 from kg2instruction.config.yaml_loader import load_yaml, validate
+from kg2instruction.text.normalize import base_language
 
 UNITLESS = "1"
 _ENTITY_PREFIX = "http://www.wikidata.org/entity/"
@@ -80,7 +81,7 @@ def unit_names(unit: str, lang: str, kg_names: Sequence[str] = (),
     """Names of `unit` in `lang`: the KG's label/aliases (`kg_names`) plus the unit table; English
     labels also get a plural ("metre" -> "metres")."""
     entry = (load_unit_table() if table is None else table).get(unit_qid(unit), UnitEntry())
-    names = list(getattr(entry, lang.split("-")[0], []))
+    names = list(getattr(entry, base_language(lang), []))
     for name in kg_names:
         names.append(name)
         if lang.startswith("en") and name and name[-1].isalpha() and not name.endswith("s"):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kg2instruction.text.normalize import base_language
 from kg2instruction.values.wikidata_time import CENTURY, DAY, DECADE, MONTH, YEAR, WikiTime
 
 MIN_BARE_YEAR = 100
@@ -196,7 +197,7 @@ def render_time(t: WikiTime, lang: str, coarsest: int | None = None) -> list[Dat
     Decade and century forms are rendered only for claims of that precision: a birth date does
     not make "the 1950s" a statement of it.
     """
-    renderers = _RENDERERS.get(lang.split("-")[0])
+    renderers = _RENDERERS.get(base_language(lang))
     if renderers is None:
         raise ValueError(f"no date renderings for language {lang!r}; "
                          f"supported: {sorted(SUPPORTED_LANGUAGES)}")
