@@ -30,9 +30,9 @@ from benchmarks.gold.knowledgenet_scoring import (CORRECT, fact_key_of, gold_fac
 from benchmarks.gold.peer_baseline import Hyperlink, peer_triples
 from benchmarks.gold.stage_chain import ChainOutput, StageChain
 from kg2instruction.atomic import atomic_write_text
-from kg2instruction.nli.label_choice import label_key
 from kg2instruction.config.theme import available_themes, load_theme
 from kg2instruction.kg.duckdb_kg import DuckDBKG
+from kg2instruction.nli.label_choice import label_key
 from kg2instruction.schemas import PARAGRAPHS
 from kg2instruction.stages.build_kg import STORE_FILE
 from kg2instruction.sources.corpus_jsonl import read_corpus_jsonl
@@ -116,16 +116,16 @@ def verifier_effect(scored: list[dict], kept_ids: set[str], passages: Mapping[st
     scored once per reading, and one reading of it is published; a reading counts as kept when
     its fact is."""
     kept_facts = {label_key(t) for t in scored if t["triple_id"] in kept_ids}
-    kept_ids = {t["triple_id"] for t in scored if label_key(t) in kept_facts}
+    kept_readings = {t["triple_id"] for t in scored if label_key(t) in kept_facts}
     facts = {label_key(t) for t in scored}
     judged = verdicts(scored, passages)
     correct = [t for t in scored if judged.get(t["triple_id"]) == CORRECT]
     wrong = [t for t in scored if judged.get(t["triple_id"]) not in (None, CORRECT)]
 
-    kept_by_pid = Counter(t["pid"] for t in correct if t["triple_id"] in kept_ids)
+    kept_by_pid = Counter(t["pid"] for t in correct if t["triple_id"] in kept_readings)
 
     def share(rows: list[dict], kept: bool) -> float | None:
-        hits = sum((t["triple_id"] in kept_ids) == kept for t in rows)
+        hits = sum((t["triple_id"] in kept_readings) == kept for t in rows)
         return round(hits / len(rows), 4) if rows else None
     return {
         "scored": len(facts), "kept": len(kept_facts),
@@ -135,7 +135,7 @@ def verifier_effect(scored: list[dict], kept_ids: set[str], passages: Mapping[st
         "auc_correct_vs_unstated": _auc([1] * len(correct) + [0] * len(wrong),
                                         [t["nli_score"] for t in correct + wrong]),
         "removed_by_rule": dict(Counter(t.get("rule") for t in scored
-                                        if t["triple_id"] not in kept_ids).most_common()),
+                                        if t["triple_id"] not in kept_readings).most_common()),
         "correct_kept_by_pid": {pid: {"correct": n, "kept": kept_by_pid[pid]}
                                 for pid, n in Counter(t["pid"] for t in correct).most_common()},
     }

@@ -134,5 +134,3 @@ def shard_tables(outputs: Sequence[Path], shard_id: str) -> list[pa.Table]:
                   or n in NAME_COLUMNS]
         tables.append(pq.read_table(path, columns=wanted))
     return tables
-
-

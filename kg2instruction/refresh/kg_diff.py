@@ -86,8 +86,6 @@ def read_summary(diff_db: Path) -> DiffSummary:
     return DiffSummary(**{k: (bool(v) if k == "everything" else int(v)) for k, v in rows.items()})
 
 
-
-
 def _both_ways(select_a: str, select_b: str) -> str:
     return (f"SELECT 'added' AS change, * FROM ({select_b} EXCEPT {select_a}) "
             f"UNION ALL SELECT 'removed' AS change, * FROM ({select_a} EXCEPT {select_b})")

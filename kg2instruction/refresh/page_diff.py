@@ -156,5 +156,3 @@ def _load(con: duckdb.DuckDBPyConnection, name: str, directory: Path, shards: li
         FROM (SELECT regexp_extract(filename, 'shard-(.+)\\.parquet$', 1) AS shard, page_id,
                      paragraph_id, rev_id, {digest} AS h
               FROM read_parquet([{listed}], filename = true))""")
-
-
