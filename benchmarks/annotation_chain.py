@@ -23,7 +23,9 @@ from kg2instruction.annotate.match import MatchConfig, match_relations, paragrap
 from kg2instruction.annotate.mentions import MentionConfig, annotate_mentions, run_ner
 from kg2instruction.annotate.schema_constraint import (ParagraphText, SchemaConfig, alias_qids,
                                                        apply_schema, entity_names)
-from kg2instruction.annotate.theme_router import RoutedPage, make_classifier, route_pages
+from kg2instruction.annotate.theme_confirmation import CLASSIFIER_ROUTE, theme_confirmed
+from kg2instruction.annotate.theme_router import (RoutedPage, direct_instances, make_classifier,
+                                                  route_pages)
 from kg2instruction.annotate.types import TypeResolver
 from kg2instruction.config.entity_types import load_entity_types
 from kg2instruction.config.routing import load_routing
@@ -143,10 +145,19 @@ class AnnotationChain:
             by_theme.setdefault(theme_of[c["paragraph_id"]], ([], []))[0].append(c)
         for m in linked_rows:
             by_theme.setdefault(theme_of[m["paragraph_id"]], ([], []))[1].append(m)
+        # the stage's default (apply_schema `classifier_routed: theme_heads`)
+        by_classifier = {r["paragraph_id"] for r in rows
+                         if routed[r["page_id"]].routed_by == CLASSIFIER_ROUTE}
         for theme_name, (theme_candidates, theme_mentions) in sorted(
                 (k, v) for k, v in by_theme.items() if k is not None):
             triples, part = apply_schema(theme_candidates, theme_mentions, self.themes[theme_name],
                                          categories_of, names_of, self.schema_config, texts)
+            heads = sorted({t["head_qid"] for t in triples
+                            if t["paragraph_id"] in by_classifier and t["head_qid"]})
+            classes_of = direct_instances(self.kg, heads, self.routing.by_class) if heads else {}
+            triples, part["dropped.classifier_theme_unconfirmed"] = theme_confirmed(
+                triples, by_classifier, theme_name, self.routing, categories_of, classes_of)
+            part["kept"] = len(triples)
             kept += triples
             funnel.update(part)
         funnel["schema.dropped.unrouted"] += sum(1 for c in candidates

@@ -27,8 +27,9 @@ What counts:
   `pid_in_no_theme` (not covered: legitimate), `page_unrouted` (no theme for the page),
   `pid_not_in_routed_theme` / `pid_other_in_routed_theme` (the routed theme has no relation for
   the P-id, or lists it as "other"), `type_mismatch` (no reading fits the relation's head/tail
-  categories), `refinement` (fits, removed later: containment chain, duplicate label, span-less
-  end). Each is also split by how the page was routed (class, category, claims, classifier).
+  categories), `classifier_theme_unconfirmed` (fits, but the page was routed by the text
+  classifier and no fitting reading's head is of the theme's kind), `refinement` (fits, removed
+  later: containment chain, duplicate label, span-less end). Each is also split by how the page was routed (class, category, claims, classifier).
 - Extra triples per sentence: candidates (and kept triples) that are not one of the sentence's gold
   facts (kept: not one of their readings); many are true facts T-REx did not align, so this is an
   upper bound on noise.
@@ -57,7 +58,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from annotation_chain import REPO, AnnotationChain, add_chain_arguments, open_kg  # noqa: E402
 
 from kg2instruction.annotate.match import match_relations, paragraphs_with_anchors  # noqa: E402
-from kg2instruction.annotate.theme_router import RoutedPage  # noqa: E402
+from kg2instruction.annotate.theme_confirmation import CLASSIFIER_ROUTE  # noqa: E402
+from kg2instruction.annotate.theme_router import RoutedPage, direct_instances  # noqa: E402
 from kg2instruction.annotate.types import TypeResolver  # noqa: E402
 from kg2instruction.atomic import atomic_write_text  # noqa: E402
 from kg2instruction.config.entity_types import FALLBACK_CATEGORY  # noqa: E402
@@ -73,7 +75,8 @@ DEFAULT_KG_DUMP = "pipelines/sample/wikidata-mini.json.bz2"
 DEFAULT_SAMPLE, DEFAULT_SEED = 5000, 20240601
 PROPERTY_LABELS = REPO / "tests/fixtures/wikidata/wikidata_properties_en.jsonl"
 SCHEMA_CAUSES = ("pid_in_no_theme", "page_unrouted", "pid_not_in_routed_theme",
-                 "pid_other_in_routed_theme", "type_mismatch", "refinement")
+                 "pid_other_in_routed_theme", "type_mismatch", "classifier_theme_unconfirmed",
+                 "refinement")
 ROUTES = ("class", "category", "claims", "classifier", "unrouted")
 
 
@@ -163,15 +166,23 @@ def schema_loss(fact: Fact, routed: RoutedPage, chain: AnnotationChain, covered:
     if routed.theme is None:
         return "page_unrouted"
     theme = chain.themes[routed.theme]
-    fits = False
+    fitting_heads: list[str] = []
     for direction in ("forward", "reverse"):
         ends = (head, tail) if direction == "forward" else (tail, head)
         heads, tails = (categories.get(q) or [FALLBACK_CATEGORY] for q in ends)
-        fits |= any(Theme.fits(rel, h, t) for rel in theme.relations_for(pid, direction)
-                    for h in heads for t in tails)
+        if any(Theme.fits(rel, h, t) for rel in theme.relations_for(pid, direction)
+               for h in heads for t in tails):
+            fitting_heads.append(ends[0])
     if not theme.relations_for(pid, "forward") and not theme.relations_for(pid, "reverse"):
         return "pid_other_in_routed_theme" if theme.is_dropped(pid) else "pid_not_in_routed_theme"
-    return "refinement" if fits else "type_mismatch"
+    if not fitting_heads:
+        return "type_mismatch"
+    if routed.routed_by == CLASSIFIER_ROUTE:
+        classes = direct_instances(chain.kg, fitting_heads, chain.routing.by_class)
+        if not any(chain.routing.routes_to(routed.theme, categories.get(q) or (),
+                                           classes.get(q, ())) for q in fitting_heads):
+            return "classifier_theme_unconfirmed"
+    return "refinement"
 
 
 def evaluate(records: list[dict[str, Any]], chain: AnnotationChain, paragraphs: pa.Table,
@@ -372,8 +383,9 @@ def markdown(report: dict[str, Any]) -> str:
         "legitimate), `page_unrouted` (no theme for the page), `pid_not_in_routed_theme` / "
         "`pid_other_in_routed_theme` (the page's theme has no relation for it / lists it as "
         "\"other\": by design when the page's theme is right), `type_mismatch` (head/tail "
-        "categories fit no reading), `refinement` (fits, removed by the containment-chain, "
-        "duplicate-label or span rules).", "",
+        "categories fit no reading), `classifier_theme_unconfirmed` (fits, but the page was "
+        "routed by the text classifier and the head is not of the theme's kind), `refinement` "
+        "(fits, removed by the containment-chain, duplicate-label or span rules).", "",
         "| cause | dropped | " + " | ".join(f"routed by {r}" for r in ROUTES) + " |",
         "|---|---:|" + "---:|" * len(ROUTES)]
     for cause in SCHEMA_CAUSES:

@@ -48,7 +48,8 @@ from kg2instruction.errors import ConfigError, InputError
 from kg2instruction.kg.protocol import KnowledgeGraph
 from kg2instruction.ner.base import NerModel, NerSpan
 from kg2instruction.text.normalize import base_language, is_unspaced, normalize_name
-from kg2instruction.text.zh_words import derived_word, splits_a_word, word_boundaries
+from kg2instruction.text.zh_words import (derived_word, splits_a_latin_phrase, splits_a_word,
+                                          word_boundaries)
 
 PriorityClass = Literal["link", "subject", "repeat", "neighbour", "ner"]
 _WORDS = re.compile(r"\w+")
@@ -264,11 +265,14 @@ def _find_mentions(row: dict[str, Any], spans: Sequence[NerSpan], repeats: _Page
     guessed = _split_name_lists(guessed + nationals + _ner_mentions(
         text, spans, ctx.lang, config, counts, adjectives), text)
     inside_word, derived = _inside_longer_word(text, ctx.lang)
+    unspaced = is_unspaced(ctx.lang)
     for m in guessed:
         if is_gloss_label(text, m.start, m.end):
             counts[f"dropped.gloss_label.{m.source}"] += 1
         elif m in nationals:
             mentions.append(m)
+        elif unspaced and splits_a_latin_phrase(text, m.start, m.end):
+            counts[f"dropped.inside_latin_phrase.{m.source}"] += 1
         elif any(s.start <= m.start and m.end <= s.end for s in adjectives):
             counts[f"dropped.adjective.{m.source}"] += 1
         elif m.source in _NAME_INDEX_SOURCES and inside_word(m.start, m.end):

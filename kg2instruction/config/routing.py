@@ -45,6 +45,13 @@ class Routing(BaseModel):
                 return self.by_class[qid]
         return self.by_category.get(category)  # type: ignore[call-overload]
 
+    def routes_to(self, theme: str, categories: Iterable[str], classes: Iterable[str] = ()
+                  ) -> bool:
+        """Whether an entity of these categories (any of them) or direct P31 classes is the kind
+        of thing `theme` is about: the rules that would route a page about it there."""
+        return (any(self.by_class.get(qid) == theme for qid in classes)
+                or any(self.by_category.get(c) == theme for c in categories))  # type: ignore[call-overload]
+
     def themes(self) -> list[str]:
         """Every theme the table can route to, sorted."""
         return sorted({*self.by_class.values(), *self.by_category.values()})

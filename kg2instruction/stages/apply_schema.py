@@ -12,7 +12,10 @@ import pydantic
 from kg2instruction.annotate.grammar_filter import DependencyParsers
 from kg2instruction.annotate.schema_constraint import (ParagraphText, SchemaConfig, alias_qids,
                                                        apply_schema, entity_names)
+from kg2instruction.annotate.theme_confirmation import CLASSIFIER_ROUTE, theme_confirmed
+from kg2instruction.annotate.theme_router import direct_instances
 from kg2instruction.annotate.types import TypeResolver
+from kg2instruction.config.routing import Routing, load_routing
 from kg2instruction.core import MapStage, StageContext, register_stage
 from kg2instruction.ner.spacy_ner import DEFAULT_SPACY_MODEL
 from kg2instruction.stages.entity_types_file import EntityTypesFileConfig
@@ -28,6 +31,12 @@ class ApplySchemaConfig(SchemaConfig, EntityTypesFileConfig):
         default_factory=lambda: {"en": DEFAULT_SPACY_MODEL},
         description="spaCy dependency parser per language, read by the relations' `syntax:` "
                     "rules (a language without one keeps its triples unchecked)")
+    classifier_routed: Literal["theme_heads", "all"] = pydantic.Field(
+        "theme_heads",
+        description="triples of pages the text classifier routed (the KG could not): "
+                    "theme_heads keeps those whose head routes to the theme by `routing_file` "
+                    "(annotate/theme_confirmation.py); all keeps every one")
+    routing_file: str = "themes/theme_routing.yaml"
 
 
 @register_stage
@@ -35,18 +44,20 @@ class ApplySchema(MapStage):
     """Candidate TRIPLES + typed mentions + paragraph themes -> theme TRIPLES."""
 
     name = "apply_schema"
-    version = "11"  # 8: grammatical links: addresses opt-in, adverbs, Chinese break words as words;
+    version = "12"  # 8: grammatical links: addresses opt-in, adverbs, Chinese break words as words;
     #                 9, 10: nationality words (source nationality) need their own link;
-    #                 11: every P-id's reading of a labelled pair stays (the NLI split chooses)
+    #                 11: every P-id's reading of a labelled pair stays (the NLI split chooses);
+    #                 12: on classifier-routed pages only triples whose head is of the theme
     Config = ApplySchemaConfig
     requires = ("match_relations", "type_entities", "route_themes", "build_kg", "read_wikipedia")
     theme_fields = None   # labels, P-ids, types: the whole theme
     key = ("triple_id",)
-    file_fields = ("entity_types_file",)
+    file_fields = ("entity_types_file", "routing_file")
     config: ApplySchemaConfig
 
     def setup(self, ctx: StageContext) -> None:
         self._entity_types = self.config.load_entity_types(ctx)
+        self._routing: Routing = load_routing(ctx.path(self.config.routing_file))
         self._parsers = DependencyParsers(self.config.parsers)
         self._parsers.check_installed()
 
@@ -74,5 +85,21 @@ class ApplySchema(MapStage):
         paragraphs = {r["paragraph_id"]: ParagraphText(r["text"], r["lang"]) for r in texts}
         triples, funnel = apply_schema(candidate_rows, mention_rows, theme, categories_of,
                                        names_of, self.config, paragraphs, self._parsers)
+        if self.config.classifier_routed == "theme_heads":
+            triples, dropped = self._theme_confirmed(triples, inputs["route_themes"],
+                                                     categories_of, ctx)
+            funnel["dropped.classifier_theme_unconfirmed"] = dropped
+            funnel["kept"] = len(triples)
         ctx.count_all(funnel)
         return triples_table(triples)
+
+    def _theme_confirmed(self, triples: list[dict], routed: pa.Table,
+                         categories_of: Mapping[str, list[str]], ctx: StageContext
+                         ) -> tuple[list[dict], int]:
+        by_classifier = routed.filter(pc.equal(routed["routed_by"], CLASSIFIER_ROUTE))
+        paragraphs = set(by_classifier["paragraph_id"].to_pylist())
+        heads = sorted({t["head_qid"] for t in triples
+                        if t["paragraph_id"] in paragraphs and t["head_qid"]})
+        classes_of = direct_instances(ctx.kg, heads, self._routing.by_class) if heads else {}
+        return theme_confirmed(triples, paragraphs, ctx.theme.theme, self._routing,
+                               categories_of, classes_of)

@@ -32,10 +32,11 @@ class IdentifyMentions(MapStage):
     """PARAGRAPHS -> MENTIONS."""
 
     name = "identify_mentions"
-    version = "14"  # 9: gloss language labels are no mentions; 10: nationality words;
+    version = "15"  # 9: gloss language labels are no mentions; 10: nationality words;
     #                 11: none hyphened to the next word; 12: their own source, nationality;
     #                 13: "Town, Region" neighbour names split in two; 14: a nationality word
-    #                 naming a tied country's official language
+    #                 naming a tied country's official language; 15: in Chinese text, no part
+    #                 of a longer Latin-script phrase
     Config = IdentifyMentionsConfig
     requires = ("read_wikipedia", "build_kg")
     uses_model = True

@@ -11,6 +11,7 @@ whose prefixes are names.
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 
 
@@ -54,3 +55,26 @@ def derived_word(text: str, boundaries: frozenset[int], start: int, end: int) ->
     after = end not in boundaries and end < len(text) and text[end] in DERIVING_SUFFIXES
     before = start not in boundaries and start > 0 and text[start - 1] in NAMING_PREFIXES
     return after or before
+
+
+_LATIN = re.compile(r"[0-9A-Za-z\u00c0-\u024f]")
+_LATIN_JOINERS = frozenset(" \u00a0-\u2010'\u2019&.")
+
+
+def _latin(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and bool(_LATIN.match(text[i]))
+
+
+def splits_a_latin_phrase(text: str, start: int, end: int) -> bool:
+    """Is the Latin-script span [start, end) of a Chinese text only part of the Latin phrase it
+    stands in ("Thrash" of "（Thrash Metal，或称激流金属）", "rock" of "Blues rock", "PDD" of
+    "PDD-NOS")? Chinese text writes a foreign name as one run between Chinese characters and
+    punctuation; a shorter name inside it names another thing, and the segmenter, which splits
+    Latin words at spaces and hyphens, cannot tell."""
+    if not (_latin(text, start) and _latin(text, end - 1)):
+        return False
+    before = _latin(text, start - 1) or (start >= 2 and text[start - 1] in _LATIN_JOINERS
+                                         and _latin(text, start - 2))
+    after = _latin(text, end) or (end < len(text) and text[end] in _LATIN_JOINERS
+                                  and _latin(text, end + 1))
+    return before or after

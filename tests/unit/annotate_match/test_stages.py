@@ -100,3 +100,40 @@ def test_apply_schema_keeps_only_paragraphs_of_the_run_theme(context: StageConte
                                     "route_themes": elsewhere}, context,
                       only_routed_paragraphs=False)
     assert len(kept_all) > 0
+
+
+def test_apply_schema_keeps_on_classifier_pages_only_triples_whose_head_is_of_the_theme(
+        context: StageContext) -> None:
+    """A page the text classifier routed: its triples stay when their head is the theme's kind
+    of entity (Q42 is human, human routes to person), and go when the KG gives the head no such
+    category."""
+    paragraphs = pa.Table.from_pylist(
+        [paragraph("en:1:0", TEXT, title="Douglas Adams", page_qid="Q42", page_id="1")],
+        schema=PARAGRAPHS)
+    typed, _ = run(TypeEntities, {"link_entities": pa.Table.from_pylist(
+        [mention("en:1:0", TEXT, "Douglas Noel Adams", "Q42")], schema=LINKED_MENTIONS)}, context)
+    candidates, _ = run(MatchRelations, {"read_wikipedia": paragraphs, "type_entities": typed},
+                        context)
+    routed = pa.Table.from_pylist([{"paragraph_id": "en:1:0", "page_id": "1", "page_qid": None,
+                                    "theme": "person", "routed_by": "classifier"}],
+                                  schema=PARAGRAPH_THEMES)
+    inputs = {"match_relations": candidates, "type_entities": typed,
+              "read_wikipedia": paragraphs, "route_themes": routed}
+    kept, funnel = run(ApplySchema, inputs, context)
+    assert len(kept) > 0 and funnel.get("dropped.classifier_theme_unconfirmed", 0) == 0
+
+    untyped = typed.set_column(typed.schema.get_field_index("types"), "types",
+                               pa.array([["other"]] * len(typed), pa.list_(pa.string())))
+    dropped, funnel = run(ApplySchema, {**inputs, "type_entities": untyped}, context)
+    assert len(dropped) == 0
+    assert funnel["dropped.classifier_theme_unconfirmed"] == len(kept)
+    assert funnel.get("kept", 0) == 0   # zero counters are not reported
+    everything, _ = run(ApplySchema, {**inputs, "type_entities": untyped}, context,
+                        classifier_routed="all")
+    assert len(everything) == len(kept)
+
+    by_category = routed.set_column(routed.schema.get_field_index("routed_by"), "routed_by",
+                                    pa.array(["category"]))
+    kg_routed, _ = run(ApplySchema, {**inputs, "type_entities": untyped,
+                                     "route_themes": by_category}, context)
+    assert len(kg_routed) == len(kept)

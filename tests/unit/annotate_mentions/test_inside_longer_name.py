@@ -79,3 +79,22 @@ def test_a_name_before_a_colon_outside_a_gloss_stays_a_mention(text: str, name: 
 
     start = text.index(name)
     assert not is_gloss_label(text, start, start + len(name))
+
+
+@pytest.mark.parametrize("text,name,inside", [
+    ("敲击金属（Thrash Metal，或称激流金属）属于重金属音乐", "Thrash", True),
+    ("蓝调摇滚（英语：Blues rock）是融合了蓝调与摇滚元素", "rock", True),
+    ("待分类的广泛性发展障碍 (PDD-NOS)、和儿童期崩解症", "PDD", True),
+    ("伦理学（英语：Ethics 或 Moral Philosophy）也称为道德哲学", "Moral", True),
+    ("伦理学（英语：Ethics 或 Moral Philosophy）也称为道德哲学", "Ethics", False),
+    ("节奏布鲁斯（英语：rhythm and blues，简称：R&B或RnB）", "R&B", False),
+    ("敲击金属（Thrash Metal，或称激流金属）属于重金属音乐", "Thrash Metal", False),
+    ("美国国家航空航天局（NASA）", "NASA", False),
+    ("位于美国", "美国", False),
+])
+def test_a_latin_name_inside_a_longer_latin_phrase_of_chinese_text(text: str, name: str,
+                                                                   inside: bool) -> None:
+    from kg2instruction.text.zh_words import splits_a_latin_phrase
+
+    start = text.index(name)
+    assert splits_a_latin_phrase(text, start, start + len(name)) is inside

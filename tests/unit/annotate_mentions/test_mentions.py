@@ -160,3 +160,24 @@ def test_a_language_without_ner_model_is_a_config_error(sample, kg) -> None:
 def test_bad_config_is_rejected(bad: dict) -> None:
     with pytest.raises(ValueError):
         MentionConfig(**bad)
+
+
+def test_a_latin_name_inside_a_longer_latin_phrase_of_chinese_text_is_no_mention(
+        kg: DuckDBKG, lac_ner: NerModel) -> None:
+    """"Thrash" is one of the KG's names of thrash metal (Q483352), the page's subject, and LAC
+    tags it, and "Metal", as names; in "（Thrash Metal，或称激流金属）" each is only part of the
+    Latin name, and a name read from either would be wrong. The Chinese names stay."""
+    text = "敲击金属（Thrash Metal，或称激流金属）属于重金属音乐中之一分支。敲击金属起源于美国。"
+    row = {"paragraph_id": "zh:1:0", "page_id": "zh:1", "rev_id": None, "lang": "zh",
+           "title": "敲击金属", "page_qid": "Q483352", "section": "", "index": 0, "text": text,
+           "links": [], "subject_spans": [], "source": "test"}
+    names = [*kg.labels(["Q483352"], "zh").values(), *kg.aliases(["Q483352"], "zh")["Q483352"],
+             *kg.aliases(["Q483352"], "en")["Q483352"]]
+    assert "thrash" in {n.lower() for n in names}   # the KG name the rule must refuse here
+    paragraphs = pa.Table.from_pylist([row], schema=PARAGRAPHS)
+    spans = run_ner(paragraphs, {"zh": lac_ner})
+    assert {text[s.start:s.end] for s in spans[0]} >= {"Thrash", "Metal"}
+    mentions, counts = annotate_mentions(paragraphs, spans, kg, MentionConfig())
+    surfaces = {m["surface"] for m in mentions.to_pylist()}
+    assert not surfaces & {"Thrash", "Metal"} and {"敲击金属", "激流金属"} <= surfaces
+    assert counts["dropped.inside_latin_phrase.ner"] == 2

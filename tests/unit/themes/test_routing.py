@@ -75,3 +75,15 @@ def test_the_configured_fallback_classifier_is_registered(routing: Routing,
         "educated at the university.",
         "xyzzy"], "en") == ["astronomy", "person", None]
     assert classifier.classify(["该星系位于网罟座，视星等为9.2，发现者是一位天文学家。"], "zh") == ["astronomy"]
+
+
+def test_routes_to_reads_the_routing_table_both_ways(routing: Routing) -> None:
+    """An entity is of a theme's kind when one of its categories, or one of its direct classes,
+    routes there: the rules that route a page about it."""
+    assert routing.routes_to("creature", ["organism"])
+    assert routing.routes_to("person", ["geographic_region", "human"])
+    assert not routing.routes_to("creature", ["other"])
+    assert not routing.routes_to("creature", [])
+    car_class = next(q for q, theme in routing.by_class.items() if theme == "artificial_object")
+    assert routing.routes_to("artificial_object", ["product"], [car_class])
+    assert not routing.routes_to("works", [], [car_class])

@@ -69,8 +69,10 @@ def test_upstream_type_errors_are_fixed_and_documented(all_themes: dict[str, The
     assert founded.tail_types == ["time"]
     assert Theme.fits(founded, "organization", "time")
     assert not Theme.fits(founded, "organization", "organization")
-    # Upstream: a parent taxon typed as geographic region.
-    assert all_themes["creature"].relation("parent taxon").tail_types == ["organism", "other"]
+    # Upstream: a parent taxon typed as geographic region; here taxa only (a subclass of a
+    # habitat or a quantity is no parent taxon).
+    parent_taxon = all_themes["creature"].relation("parent taxon")
+    assert parent_taxon.head_types == parent_taxon.tail_types == ["organism"]
     header = (THEMES_DIR / "organization.yaml").read_text(encoding="utf-8").split("\ntheme:")[0]
     assert "'date of incorporation': tail types ['time']" in header
     assert "said ['组织']" in header
