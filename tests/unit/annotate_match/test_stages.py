@@ -80,7 +80,8 @@ def test_annotation_stages_end_to_end(context: StageContext) -> None:
     assert all(t["theme"] == "person" and t["head_start"] is not None for t in kept.to_pylist())
 
 
-def test_apply_schema_keeps_only_paragraphs_of_the_run_theme(context: StageContext) -> None:
+def adams_candidates(context: StageContext) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """The paragraph, its one typed mention (Douglas Adams) and the candidate triples matched."""
     paragraphs = pa.Table.from_pylist(
         [paragraph("en:1:0", TEXT, title="Douglas Adams", page_qid="Q42", page_id="1")],
         schema=PARAGRAPHS)
@@ -88,6 +89,11 @@ def test_apply_schema_keeps_only_paragraphs_of_the_run_theme(context: StageConte
         [mention("en:1:0", TEXT, "Douglas Noel Adams", "Q42")], schema=LINKED_MENTIONS)}, context)
     candidates, _ = run(MatchRelations, {"read_wikipedia": paragraphs, "type_entities": typed},
                         context)
+    return paragraphs, typed, candidates
+
+
+def test_apply_schema_keeps_only_paragraphs_of_the_run_theme(context: StageContext) -> None:
+    paragraphs, typed, candidates = adams_candidates(context)
     elsewhere = pa.Table.from_pylist([{"paragraph_id": "en:1:0", "page_id": "1", "page_qid": "Q42",
                                        "theme": "works", "routed_by": "classifier"}],
                                      schema=PARAGRAPH_THEMES)
@@ -107,13 +113,7 @@ def test_apply_schema_keeps_on_classifier_pages_only_triples_whose_head_is_of_th
     """A page the text classifier routed: its triples stay when their head is the theme's kind
     of entity (Q42 is human, human routes to person), and go when the KG gives the head no such
     category."""
-    paragraphs = pa.Table.from_pylist(
-        [paragraph("en:1:0", TEXT, title="Douglas Adams", page_qid="Q42", page_id="1")],
-        schema=PARAGRAPHS)
-    typed, _ = run(TypeEntities, {"link_entities": pa.Table.from_pylist(
-        [mention("en:1:0", TEXT, "Douglas Noel Adams", "Q42")], schema=LINKED_MENTIONS)}, context)
-    candidates, _ = run(MatchRelations, {"read_wikipedia": paragraphs, "type_entities": typed},
-                        context)
+    paragraphs, typed, candidates = adams_candidates(context)
     routed = pa.Table.from_pylist([{"paragraph_id": "en:1:0", "page_id": "1", "page_qid": None,
                                     "theme": "person", "routed_by": "classifier"}],
                                   schema=PARAGRAPH_THEMES)
