@@ -13,8 +13,7 @@ dependency path between its two mentions in the evidence sentence
   its prepositions (in, of, ...): an event verb on the path ("killed", "connected", "bordered
   by") relates each place to the event, not to each other, and an adverb ("lies north of")
   places one outside the other;
-- joins no two things by a coordination ("X and Y") or, unless the rule allows it
-  (`appositions`, for what a person is), an apposition alone; it may climb out of
+- joins no two things by a coordination ("X and Y") or an apposition alone; it may climb out of
   a list at either end ("include Israel, Malaysia, ..." links Malaysia through the list's first
   member), and two predicates of one subject keep its link ("founded in 1925 and based in
   Watervliet");
@@ -146,12 +145,10 @@ def dependency_link(doc: Doc, head: tuple[int, int], tail: tuple[int, int],
         path = path[:-1]
     if any(_joins_two_things(a, b) for a, b in zip(path, path[1:])):
         return LinkVerdict(False, "coordination")
-    edges = _edge_labels(path)
-    if all(edge in _LIST_EDGES for edge in edges):
+    if all(edge in _LIST_EDGES for edge in _edge_labels(path)):
         # an apposition not written as "contained, container" (juxtaposed above) renames or
-        # glosses ("the Democratic Republic of the Congo (Kinshasa)", "Asia, Hong Kong"); of a
-        # person it says what they are ("Douglas Adams, an English author")
-        return LinkVerdict(rule.appositions and all(e == "appos" for e in edges), "apposition")
+        # glosses ("the Democratic Republic of the Congo (Kinshasa)", "Asia, Hong Kong")
+        return LinkVerdict(False, "apposition")
     between = [t for t in path[1:-1] if t.i not in ends]
     for token in between:
         reason = _blocks(token, rule)

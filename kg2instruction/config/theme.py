@@ -91,10 +91,6 @@ class DependencyPathRule(BaseModel):
     addresses: bool = Field(
         False, description=("the names joined by commas before the second end are its address "
                             "('based in Vancouver, British Columbia, Canada'): for places"))
-    appositions: bool = Field(
-        False, description=("an apposition alone links the two ('Douglas Adams, an English "
-                            "author', 'the physicist Albert Einstein'): for what a person is; "
-                            "between places it renames or glosses ('Asia, Hong Kong')"))
 
     @field_validator("verbs", "prepositions", mode="before")
     @classmethod

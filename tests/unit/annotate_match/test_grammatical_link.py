@@ -240,40 +240,6 @@ def test_an_office_is_held_only_through_the_words_that_give_it(
     assert dependency_link(doc, _span(text, person), _span(text, office), rule).linked is linked
 
 
-@pytest.mark.parametrize(("text", "person", "occupation", "linked"), [
-    ("Douglas Adams, an English author, was born in Cambridge.", "Douglas Adams", "author", True),
-    ("The physicist Albert Einstein developed relativity.", "Albert Einstein", "physicist", True),
-    ("Orwell was an English novelist, essayist, journalist and critic.", "Orwell", "journalist",
-     True),
-    ("He worked as a journalist in Paris before the war.", "He", "journalist", True),
-    # the occupation word describes someone else, or is only an intention
-    ("Aristotle left every future scientist and philosopher in his debt.", "Aristotle",
-     "philosopher", False),
-    ("Lincoln met Butterfield, a lawyer from Chicago.", "Lincoln", "lawyer", False),
-    ("Lincoln decided to become a lawyer and began teaching himself law.", "Lincoln", "lawyer",
-     False),
-])
-def test_an_occupation_is_stated_by_being_it_or_by_an_apposition(
-        text: str, person: str, occupation: str, linked: bool, parsers: DependencyParsers) -> None:
-    rule = load_theme("person", THEMES).relation("occupation").syntax["en"].dependency_path
-    assert rule is not None and rule.appositions
-    (doc,) = parsers.parse("en", [text])
-    verdict = dependency_link(doc, _span(text, person), _span(text, occupation), rule)
-    assert verdict.linked is linked, verdict
-
-
-def test_an_apposition_alone_links_only_where_the_rule_allows_it(geo: Theme,
-                                                                 parsers: DependencyParsers) -> None:
-    text = "Douglas Adams, an English author, was born in Cambridge."
-    occupation = load_theme("person", THEMES).relation("occupation").syntax["en"].dependency_path
-    assert occupation is not None
-    without = occupation.model_copy(update={"appositions": False})
-    (doc,) = parsers.parse("en", [text])
-    ends = _span(text, "Douglas Adams"), _span(text, "author")
-    assert dependency_link(doc, *ends, occupation) == LinkVerdict(True, "apposition")
-    assert dependency_link(doc, *ends, without) == LinkVerdict(False, "apposition")
-
-
 @pytest.mark.parametrize(("text", "organization", "place", "linked"), [
     # the places before the container in its address describe the container
     ("Syntec Biofuel is a renewable energy company based in Vancouver, British Columbia, "
