@@ -156,7 +156,8 @@ class AnnotationChain:
                             if t["paragraph_id"] in by_classifier and t["head_qid"]})
             classes_of = direct_instances(self.kg, heads, self.routing.by_class) if heads else {}
             triples, part["dropped.classifier_theme_unconfirmed"] = theme_confirmed(
-                triples, by_classifier, theme_name, self.routing, categories_of, classes_of)
+                triples, by_classifier, theme_name, self.routing, categories_of, classes_of,
+                [self.schema_config.alias_relation] if self.schema_config.alias_relation else [])
             part["kept"] = len(triples)
             kept += triples
             funnel.update(part)

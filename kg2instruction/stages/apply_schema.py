@@ -34,8 +34,8 @@ class ApplySchemaConfig(SchemaConfig, EntityTypesFileConfig):
     classifier_routed: Literal["theme_heads", "all"] = pydantic.Field(
         "theme_heads",
         description="triples of pages the text classifier routed (the KG could not): "
-                    "theme_heads keeps those whose head routes to the theme by `routing_file` "
-                    "(annotate/theme_confirmation.py); all keeps every one")
+                    "theme_heads keeps those whose head routes to the theme by `routing_file`, "
+                    "and every alias triple (annotate/theme_confirmation.py); all keeps every one")
     routing_file: str = "themes/theme_routing.yaml"
 
 
@@ -44,10 +44,11 @@ class ApplySchema(MapStage):
     """Candidate TRIPLES + typed mentions + paragraph themes -> theme TRIPLES."""
 
     name = "apply_schema"
-    version = "12"  # 8: grammatical links: addresses opt-in, adverbs, Chinese break words as words;
+    version = "13"  # 8: grammatical links: addresses opt-in, adverbs, Chinese break words as words;
     #                 9, 10: nationality words (source nationality) need their own link;
     #                 11: every P-id's reading of a labelled pair stays (the NLI split chooses);
-    #                 12: on classifier-routed pages only triples whose head is of the theme
+    #                 12, 13: on classifier-routed pages only triples whose head is of the
+    #                 theme (13: alias triples exempt)
     Config = ApplySchemaConfig
     requires = ("match_relations", "type_entities", "route_themes", "build_kg", "read_wikipedia")
     theme_fields = None   # labels, P-ids, types: the whole theme
@@ -101,5 +102,6 @@ class ApplySchema(MapStage):
         heads = sorted({t["head_qid"] for t in triples
                         if t["paragraph_id"] in paragraphs and t["head_qid"]})
         classes_of = direct_instances(ctx.kg, heads, self._routing.by_class) if heads else {}
+        exempt = [self.config.alias_relation] if self.config.alias_relation else []
         return theme_confirmed(triples, paragraphs, ctx.theme.theme, self._routing,
-                               categories_of, classes_of)
+                               categories_of, classes_of, exempt)
