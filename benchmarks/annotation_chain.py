@@ -23,7 +23,8 @@ from kg2instruction.annotate.match import MatchConfig, match_relations, paragrap
 from kg2instruction.annotate.mentions import MentionConfig, annotate_mentions, run_ner
 from kg2instruction.annotate.schema_constraint import (ParagraphText, SchemaConfig, alias_qids,
                                                        apply_schema, entity_names)
-from kg2instruction.annotate.theme_confirmation import CLASSIFIER_ROUTE, theme_confirmed
+from kg2instruction.annotate.theme_confirmation import (CLASSIFIER_ROUTE, theme_confirmed,
+                                                        uncategorised)
 from kg2instruction.annotate.theme_router import (RoutedPage, direct_instances, make_classifier,
                                                   route_pages)
 from kg2instruction.annotate.types import TypeResolver
@@ -155,8 +156,10 @@ class AnnotationChain:
             heads = sorted({t["head_qid"] for t in triples
                             if t["paragraph_id"] in by_classifier and t["head_qid"]})
             classes_of = direct_instances(self.kg, heads, self.routing.by_class) if heads else {}
+            unknown = resolver.unclassed(uncategorised(heads, categories_of))
             triples, part["dropped.classifier_theme_unconfirmed"] = theme_confirmed(
                 triples, by_classifier, theme_name, self.routing, categories_of, classes_of,
+                unknown,
                 [self.schema_config.alias_relation] if self.schema_config.alias_relation else [])
             part["kept"] = len(triples)
             kept += triples

@@ -28,7 +28,7 @@ What counts:
   `pid_not_in_routed_theme` / `pid_other_in_routed_theme` (the routed theme has no relation for
   the P-id, or lists it as "other"), `type_mismatch` (no reading fits the relation's head/tail
   categories), `classifier_theme_unconfirmed` (fits, but the page was routed by the text
-  classifier and no fitting reading's head is of the theme's kind), `refinement` (fits, removed
+  classifier and the KG types every fitting reading's head as another kind), `refinement` (fits, removed
   later: containment chain, duplicate label, span-less end). Each is also split by how the page was routed (class, category, claims, classifier).
 - Extra triples per sentence: candidates (and kept triples) that are not one of the sentence's gold
   facts (kept: not one of their readings); many are true facts T-REx did not align, so this is an
@@ -58,7 +58,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from annotation_chain import REPO, AnnotationChain, add_chain_arguments, open_kg  # noqa: E402
 
 from kg2instruction.annotate.match import match_relations, paragraphs_with_anchors  # noqa: E402
-from kg2instruction.annotate.theme_confirmation import CLASSIFIER_ROUTE  # noqa: E402
+from kg2instruction.annotate.theme_confirmation import (CLASSIFIER_ROUTE,  # noqa: E402
+                                                        uncategorised)
 from kg2instruction.annotate.theme_router import RoutedPage, direct_instances  # noqa: E402
 from kg2instruction.annotate.types import TypeResolver  # noqa: E402
 from kg2instruction.atomic import atomic_write_text  # noqa: E402
@@ -179,8 +180,11 @@ def schema_loss(fact: Fact, routed: RoutedPage, chain: AnnotationChain, covered:
         return "type_mismatch"
     if routed.routed_by == CLASSIFIER_ROUTE:
         classes = direct_instances(chain.kg, fitting_heads, chain.routing.by_class)
-        if not any(chain.routing.routes_to(routed.theme, categories.get(q) or (),
-                                           classes.get(q, ())) for q in fitting_heads):
+        unknown = TypeResolver(chain.kg, chain.entity_types).unclassed(
+            uncategorised(fitting_heads, categories))
+        if not any(q in unknown or chain.routing.routes_to(routed.theme, categories.get(q) or (),
+                                                           classes.get(q, ()))
+                   for q in fitting_heads):
             return "classifier_theme_unconfirmed"
     return "refinement"
 
@@ -384,7 +388,7 @@ def markdown(report: dict[str, Any]) -> str:
         "`pid_other_in_routed_theme` (the page's theme has no relation for it / lists it as "
         "\"other\": by design when the page's theme is right), `type_mismatch` (head/tail "
         "categories fit no reading), `classifier_theme_unconfirmed` (fits, but the page was "
-        "routed by the text classifier and the head is not of the theme's kind), `refinement` "
+        "routed by the text classifier and the KG types the head as another kind), `refinement` "
         "(fits, removed by the containment-chain, duplicate-label or span rules).", "",
         "| cause | dropped | " + " | ".join(f"routed by {r}" for r in ROUTES) + " |",
         "|---|---:|" + "---:|" * len(ROUTES)]

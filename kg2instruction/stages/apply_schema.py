@@ -12,7 +12,8 @@ import pydantic
 from kg2instruction.annotate.grammar_filter import DependencyParsers
 from kg2instruction.annotate.schema_constraint import (ParagraphText, SchemaConfig, alias_qids,
                                                        apply_schema, entity_names)
-from kg2instruction.annotate.theme_confirmation import CLASSIFIER_ROUTE, theme_confirmed
+from kg2instruction.annotate.theme_confirmation import (CLASSIFIER_ROUTE, theme_confirmed,
+                                                        uncategorised)
 from kg2instruction.annotate.theme_router import direct_instances
 from kg2instruction.annotate.types import TypeResolver
 from kg2instruction.config.routing import Routing, load_routing
@@ -34,8 +35,9 @@ class ApplySchemaConfig(SchemaConfig, EntityTypesFileConfig):
     classifier_routed: Literal["theme_heads", "all"] = pydantic.Field(
         "theme_heads",
         description="triples of pages the text classifier routed (the KG could not): "
-                    "theme_heads keeps those whose head routes to the theme by `routing_file`, "
-                    "and every alias triple (annotate/theme_confirmation.py); all keeps every one")
+                    "theme_heads drops those whose head the KG types as another kind than "
+                    "`routing_file` routes to the theme, alias triples exempt "
+                    "(annotate/theme_confirmation.py); all keeps every one")
     routing_file: str = "themes/theme_routing.yaml"
 
 
@@ -44,11 +46,12 @@ class ApplySchema(MapStage):
     """Candidate TRIPLES + typed mentions + paragraph themes -> theme TRIPLES."""
 
     name = "apply_schema"
-    version = "13"  # 8: grammatical links: addresses opt-in, adverbs, Chinese break words as words;
+    version = "14"  # 8: grammatical links: addresses opt-in, adverbs, Chinese break words as words;
     #                 9, 10: nationality words (source nationality) need their own link;
     #                 11: every P-id's reading of a labelled pair stays (the NLI split chooses);
-    #                 12, 13: on classifier-routed pages only triples whose head is of the
-    #                 theme (13: alias triples exempt)
+    #                 12, 13, 14: on classifier-routed pages no triple whose head the KG
+    #                 types as another kind than the theme's (13: alias triples exempt;
+    #                 14: untyped heads kept)
     Config = ApplySchemaConfig
     requires = ("match_relations", "type_entities", "route_themes", "build_kg", "read_wikipedia")
     theme_fields = None   # labels, P-ids, types: the whole theme
@@ -102,6 +105,8 @@ class ApplySchema(MapStage):
         heads = sorted({t["head_qid"] for t in triples
                         if t["paragraph_id"] in paragraphs and t["head_qid"]})
         classes_of = direct_instances(ctx.kg, heads, self._routing.by_class) if heads else {}
+        unknown = TypeResolver(ctx.kg, self._entity_types).unclassed(
+            uncategorised(heads, categories_of))
         exempt = [self.config.alias_relation] if self.config.alias_relation else []
         return theme_confirmed(triples, paragraphs, ctx.theme.theme, self._routing,
-                               categories_of, classes_of, exempt)
+                               categories_of, classes_of, unknown, exempt)

@@ -101,3 +101,14 @@ def test_value_mentions_are_typed_by_datatype() -> None:
     assert mention_category("quantity", None, resolved) == "measure"
     assert mention_category("link", "Q42", resolved) == "human"
     assert mention_category("ner", None, resolved) == "other"
+
+
+def test_unclassed_are_the_entities_without_any_p31(build_tiny_kg, head_entities) -> None:
+    """Ethanol (P31 beer), Q1 (P31 Monday) and Monday (its real P31 lines) are classed,
+    whatever category that gives; beer has only its P279 statement here, and an unknown QID
+    none at all."""
+    kg = cyclic_kg(build_tiny_kg, head_entities)
+    resolver = TypeResolver(kg, make_entity_types({"product": [WINE]}))
+    assert resolver.unclassed([ETHANOL, "Q1", BEER, MONDAY, "Q999999999"]) == {
+        BEER, "Q999999999"}
+    assert resolver.unclassed([]) == set()
