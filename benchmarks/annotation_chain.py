@@ -23,10 +23,8 @@ from kg2instruction.annotate.match import MatchConfig, match_relations, paragrap
 from kg2instruction.annotate.mentions import MentionConfig, annotate_mentions, run_ner
 from kg2instruction.annotate.schema_constraint import (ParagraphText, SchemaConfig, alias_qids,
                                                        apply_schema, entity_names)
-from kg2instruction.annotate.theme_confirmation import (CLASSIFIER_ROUTE, theme_confirmed,
-                                                        uncategorised)
-from kg2instruction.annotate.theme_router import (RoutedPage, direct_instances, make_classifier,
-                                                  route_pages)
+from kg2instruction.annotate.theme_confirmation import CLASSIFIER_ROUTE, confirm_themes
+from kg2instruction.annotate.theme_router import RoutedPage, make_classifier, route_pages
 from kg2instruction.annotate.types import TypeResolver
 from kg2instruction.config.entity_types import load_entity_types
 from kg2instruction.config.routing import load_routing
@@ -153,13 +151,9 @@ class AnnotationChain:
                 (k, v) for k, v in by_theme.items() if k is not None):
             triples, part = apply_schema(theme_candidates, theme_mentions, self.themes[theme_name],
                                          categories_of, names_of, self.schema_config, texts)
-            heads = sorted({t["head_qid"] for t in triples
-                            if t["paragraph_id"] in by_classifier and t["head_qid"]})
-            classes_of = direct_instances(self.kg, heads, self.routing.by_class) if heads else {}
-            unknown = resolver.unclassed(uncategorised(heads, categories_of))
-            triples, part["dropped.classifier_theme_unconfirmed"] = theme_confirmed(
-                triples, by_classifier, theme_name, self.routing, categories_of, classes_of,
-                unknown,
+            triples, part["dropped.classifier_theme_unconfirmed"] = confirm_themes(
+                triples, by_classifier, theme_name, self.routing, categories_of, self.kg,
+                resolver,
                 [self.schema_config.alias_relation] if self.schema_config.alias_relation else [])
             part["kept"] = len(triples)
             kept += triples

@@ -28,8 +28,9 @@ What counts:
   `pid_not_in_routed_theme` / `pid_other_in_routed_theme` (the routed theme has no relation for
   the P-id, or lists it as "other"), `type_mismatch` (no reading fits the relation's head/tail
   categories), `classifier_theme_unconfirmed` (fits, but the page was routed by the text
-  classifier and the KG types every fitting reading's head as another kind), `refinement` (fits, removed
-  later: containment chain, duplicate label, span-less end). Each is also split by how the page was routed (class, category, claims, classifier).
+  classifier and the KG types every fitting reading's head as another kind), `refinement`
+  (fits, removed later: containment chain, duplicate label, span-less end). Each is also split
+  by how the page was routed (class, category, claims, classifier).
 - Extra triples per sentence: candidates (and kept triples) that are not one of the sentence's gold
   facts (kept: not one of their readings); many are true facts T-REx did not align, so this is an
   upper bound on noise.

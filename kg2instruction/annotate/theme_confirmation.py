@@ -12,19 +12,22 @@ the theme is about: the head has a category, or a P31 class, and none of its cat
 direct classes routes to the theme by the routing table itself. A head the KG gives no class at
 all is as unknown as the page and stays (the bundled KG lacks P31 for 43% of its entities, 71% of
 T-REx's page subjects; dropping those cost 71 T-REx gold facts). Pages the KG routed are left as
-they are. The alias relation is exempt: every theme has it, and a
-name the text gives is as true of a music genre as of a river (the same audit: 31 of the 34 kept
-alias triples of classifier-routed pages correct).
+they are. The alias relation is exempt: every theme has it, and a name the text gives is as true
+of a music genre as of a river (the same audit: 31 of the 34 kept alias triples of
+classifier-routed pages correct).
 """
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
+from kg2instruction.annotate.theme_router import direct_instances
+from kg2instruction.annotate.types import TypeResolver
 from kg2instruction.config.entity_types import FALLBACK_CATEGORY
 from kg2instruction.config.routing import Routing
+from kg2instruction.kg.protocol import KnowledgeGraph
 
-__all__ = ["CLASSIFIER_ROUTE", "theme_confirmed", "uncategorised"]
+__all__ = ["CLASSIFIER_ROUTE", "confirm_themes", "theme_confirmed", "uncategorised"]
 
 CLASSIFIER_ROUTE = "classifier"   # RoutedPage.routed_by of pages the text classifier routed
 
@@ -57,3 +60,17 @@ def theme_confirmed(triples: Iterable[dict[str, Any]], classifier_paragraphs: Co
         else:
             dropped += 1
     return kept, dropped
+
+
+def confirm_themes(triples: list[dict[str, Any]], classifier_paragraphs: Collection[str],
+                   theme: str, routing: Routing, categories_of: Mapping[str, Sequence[str]],
+                   kg: KnowledgeGraph, resolver: TypeResolver,
+                   exempt_relations: Collection[str] = ()) -> tuple[list[dict[str, Any]], int]:
+    """`theme_confirmed` with what it needs looked up in `kg`: the heads' direct classes of the
+    routing table and which heads the KG gives no class at all (two batched calls)."""
+    heads = sorted({t["head_qid"] for t in triples
+                    if t["paragraph_id"] in classifier_paragraphs and t["head_qid"]})
+    classes_of = direct_instances(kg, heads, routing.by_class) if heads else {}
+    unknown = resolver.unclassed(uncategorised(heads, categories_of))
+    return theme_confirmed(triples, classifier_paragraphs, theme, routing, categories_of,
+                           classes_of, unknown, exempt_relations)

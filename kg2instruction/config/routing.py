@@ -49,8 +49,10 @@ class Routing(BaseModel):
                   ) -> bool:
         """Whether an entity of these categories (any of them) or direct P31 classes is the kind
         of thing `theme` is about: the rules that would route a page about it there."""
+        routed_here = {category for category, target in self.by_category.items()
+                       if target == theme}
         return (any(self.by_class.get(qid) == theme for qid in classes)
-                or any(self.by_category.get(c) == theme for c in categories))  # type: ignore[call-overload]
+                or any(c in routed_here for c in categories))
 
     def themes(self) -> list[str]:
         """Every theme the table can route to, sorted."""

@@ -12,9 +12,7 @@ import pydantic
 from kg2instruction.annotate.grammar_filter import DependencyParsers
 from kg2instruction.annotate.schema_constraint import (ParagraphText, SchemaConfig, alias_qids,
                                                        apply_schema, entity_names)
-from kg2instruction.annotate.theme_confirmation import (CLASSIFIER_ROUTE, theme_confirmed,
-                                                        uncategorised)
-from kg2instruction.annotate.theme_router import direct_instances
+from kg2instruction.annotate.theme_confirmation import CLASSIFIER_ROUTE, confirm_themes
 from kg2instruction.annotate.types import TypeResolver
 from kg2instruction.config.routing import Routing, load_routing
 from kg2instruction.core import MapStage, StageContext, register_stage
@@ -82,8 +80,9 @@ class ApplySchema(MapStage):
         candidate_rows = candidates.to_pylist()
         unseen = sorted({t[f"{end}_qid"] for t in candidate_rows for end in ("head", "tail")
                          if t[f"{end}_qid"] and t[f"{end}_qid"] not in categories_of})
+        resolver = TypeResolver(ctx.kg, self._entity_types)
         if unseen:   # implicit subjects have no mention row to carry their types
-            categories_of.update(TypeResolver(ctx.kg, self._entity_types).reached(unseen))
+            categories_of.update(resolver.reached(unseen))
         names_of = entity_names(ctx.kg, alias_qids(mention_rows), ctx.languages)
         texts = inputs["read_wikipedia"].select(["paragraph_id", "text", "lang"]).to_pylist()
         paragraphs = {r["paragraph_id"]: ParagraphText(r["text"], r["lang"]) for r in texts}
@@ -91,22 +90,17 @@ class ApplySchema(MapStage):
                                        names_of, self.config, paragraphs, self._parsers)
         if self.config.classifier_routed == "theme_heads":
             triples, dropped = self._theme_confirmed(triples, inputs["route_themes"],
-                                                     categories_of, ctx)
+                                                     categories_of, resolver, ctx)
             funnel["dropped.classifier_theme_unconfirmed"] = dropped
             funnel["kept"] = len(triples)
         ctx.count_all(funnel)
         return triples_table(triples)
 
     def _theme_confirmed(self, triples: list[dict], routed: pa.Table,
-                         categories_of: Mapping[str, list[str]], ctx: StageContext
-                         ) -> tuple[list[dict], int]:
+                         categories_of: Mapping[str, list[str]], resolver: TypeResolver,
+                         ctx: StageContext) -> tuple[list[dict], int]:
         by_classifier = routed.filter(pc.equal(routed["routed_by"], CLASSIFIER_ROUTE))
-        paragraphs = set(by_classifier["paragraph_id"].to_pylist())
-        heads = sorted({t["head_qid"] for t in triples
-                        if t["paragraph_id"] in paragraphs and t["head_qid"]})
-        classes_of = direct_instances(ctx.kg, heads, self._routing.by_class) if heads else {}
-        unknown = TypeResolver(ctx.kg, self._entity_types).unclassed(
-            uncategorised(heads, categories_of))
         exempt = [self.config.alias_relation] if self.config.alias_relation else []
-        return theme_confirmed(triples, paragraphs, ctx.theme.theme, self._routing,
-                               categories_of, classes_of, unknown, exempt)
+        return confirm_themes(triples, set(by_classifier["paragraph_id"].to_pylist()),
+                              ctx.theme.theme, self._routing, categories_of, ctx.kg,
+                              resolver, exempt)
