@@ -64,11 +64,21 @@ def load_state(out_dir: Path, config_json: str) -> TrainState | None:
 
 
 def restore_weights(out_dir: Path, model) -> None:
-    """The checkpoint's weights into the live model (every trained tensor must be there)."""
+    """The checkpoint's weights into the live model (every trained tensor must be there).
+
+    A PEFT (LoRA) model saves only its adapter and trained head, as `adapter_model.safetensors`
+    with the adapter's name taken out of the keys: those go back through peft's own loader."""
     from safetensors.torch import load_file
 
-    saved = load_file(str(out_dir / CHECKPOINT_DIR / "model" / "model.safetensors"))
-    missing, _ = model.load_state_dict(saved, strict=False)
+    folder = out_dir / CHECKPOINT_DIR / "model"
+    adapter = folder / "adapter_model.safetensors"
+    if adapter.is_file():
+        from peft import set_peft_model_state_dict
+
+        missing = set_peft_model_state_dict(model, load_file(str(adapter))).missing_keys
+    else:
+        missing, _ = model.load_state_dict(load_file(str(folder / "model.safetensors")),
+                                           strict=False)
     trained = {name for name, p in model.named_parameters() if p.requires_grad}
     if trained & set(missing):
         raise RuntimeError(f"checkpoint lacks trained weights {sorted(trained & set(missing))[:3]}")

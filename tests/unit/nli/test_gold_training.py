@@ -80,15 +80,34 @@ def _pairs() -> list[tuple[str, str, int]]:
             for p in itertools.islice(read_corpus(snli, REPO / "tests/fixtures/nli"), 64)]
 
 
-def test_a_killed_run_resumes_from_its_checkpoint_to_the_same_weights(tmp_path) -> None:
+def _with_adapter(model):
+    """The tiny model with a LoRA adapter, as recipes with `adapter:` train (peft saves only
+    the adapter and the head)."""
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    return get_peft_model(model, LoraConfig(task_type=TaskType.SEQ_CLS, r=2, lora_alpha=4,
+                                            target_modules=["query", "value"]))
+
+
+def _trained(model) -> dict[str, torch.Tensor]:
+    return {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
+
+
+@pytest.mark.parametrize("adapter", [False, True], ids=["full", "lora"])
+def test_a_killed_run_resumes_from_its_checkpoint_to_the_same_weights(tmp_path,
+                                                                      adapter: bool) -> None:
     phase = PhaseConfig(steps=6, learning_rate=1e-3, general_fraction=1.0)
     config = TrainConfig(batch_size=8, max_length=48)
     recipe = config.model_dump_json()
 
-    tokenizer, model = _tiny(3)
+    def tiny(seed: int):
+        tokenizer, model = _tiny(seed)
+        return tokenizer, _with_adapter(model) if adapter else model
+
+    tokenizer, model = tiny(3)
     straight = run_phase(model, tokenizer, _batches(phase, 8, iter(_pairs()), None), phase,
                          config, "general", None)
-    expected = model.classifier.weight.detach().clone()
+    expected = _trained(model)
 
     class Killed(Exception):
         pass
@@ -99,7 +118,7 @@ def test_a_killed_run_resumes_from_its_checkpoint_to_the_same_weights(tmp_path) 
                             TrainState(phase="general", step=3), recipe)
             raise Killed
 
-    tokenizer, model_b = _tiny(3)
+    tokenizer, model_b = tiny(3)
     with pytest.raises(Killed):
         run_phase(model_b, tokenizer, _batches(phase, 8, iter(_pairs()), None), phase, config,
                   "general", None, after_step=checkpoint_then_die)
@@ -107,10 +126,18 @@ def test_a_killed_run_resumes_from_its_checkpoint_to_the_same_weights(tmp_path) 
     state = load_state(tmp_path, recipe)
     assert state is not None and state.step == 3
     assert load_state(tmp_path, TrainConfig(batch_size=4).model_dump_json()) is None
-    tokenizer, model_c = _tiny(99)                       # a fresh process, other init
+    # a fresh process: the same base weights (a pretrained model's), every trained tensor
+    # something else until the checkpoint's are restored
+    tokenizer, model_c = tiny(3)
+    with torch.no_grad():
+        for parameter in model_c.parameters():
+            if parameter.requires_grad:
+                parameter.normal_()
     restore_weights(tmp_path, model_c)
     resumed = run_phase(model_c, tokenizer, _batches(phase, 8, iter(_pairs()), None), phase,
                         config, "general", None, start_step=state.step,
                         resume=lambda o, s: restore(tmp_path, o, s))
     assert resumed == straight[3:]
-    assert torch.allclose(model_c.classifier.weight, expected, atol=1e-6)
+    after = _trained(model_c)
+    assert after.keys() == expected.keys() and len(after) > (4 if adapter else 0)
+    assert all(torch.allclose(after[n], expected[n], atol=1e-6) for n in expected)
