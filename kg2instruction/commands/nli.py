@@ -40,7 +40,10 @@ def train(
     bars: dict[str, tqdm] = {}
 
     def progress(phase: str, step: int, steps: int, loss: float) -> None:
-        bar = bars.setdefault(phase, tqdm(total=steps, desc=f"nli train: {phase}", unit="step"))
+        bar = bars.get(phase)
+        if bar is None:     # one bar per phase; a resumed run's starts at its checkpoint's step
+            bar = bars[phase] = tqdm(total=steps, initial=step - 1, desc=f"nli train: {phase}",
+                                     unit="step")
         bar.update(1)
         bar.set_postfix(loss=f"{loss:.3f}")
 
